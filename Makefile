@@ -1,0 +1,38 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv tools demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# System tools the suite uses for real: redis-server (tests start their own) and kubectl.
+tools:
+	@command -v redis-server >/dev/null || { echo "installing redis-server from Debian's packages"; \
+	  (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null; }
+	@command -v kubectl >/dev/null || { echo "installing kubectl (kubernetes-client) from Debian's packages"; \
+	  (apt-get update -qq && apt-get install -y -qq kubernetes-client) >/dev/null; }
+
+lint: venv
+	$(BIN)/ruff check bot workers sandbox tests
+	$(BIN)/lint-imports --config pyproject.toml
+	$(BIN)/mypy
+
+test: venv tools lint
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+demo: venv tools
+	$(BIN)/ackmigrate demo
+
+bench: venv tools
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

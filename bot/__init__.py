@@ -1,0 +1,1 @@
+"""The Slack surface of ackmigrate: command grammar, listeners, authorisation, serving."""

@@ -1,0 +1,221 @@
+"""Settings, read once from the environment (and an optional `.env` file).
+
+Every process (bot, worker, CLI) builds one `Settings` at start. A missing or malformed value stops the
+process with one line naming the variable, because a bot that starts half-configured fails later, in
+front of users, with a far less useful message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
+_SLACK_PRINCIPAL_RE = re.compile(r"^[US][A-Z0-9]{2,}$")
+_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Endpoint overrides (full URLs with scheme); None means the public regional endpoint."""
+
+    ack: str | None = None
+    ecs: str | None = None
+    slb: str | None = None
+    ram: str | None = None
+    oss: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults DESIGN.md promises operators."""
+
+    region: str = "cn-hangzhou"
+    access_key_id: str | None = None
+    access_key_secret: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    endpoints: Endpoints = Endpoints()
+
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+
+    redis_url: str = DEFAULT_REDIS_URL
+
+    approvers: tuple[str, ...] = ()
+    requesters: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    two_person_rule: bool = True
+    approval_ttl_s: int = 3600
+    poll_interval_s: float = 15.0
+    migration_timeout_s: int = 7200
+    grant_ram_policy: bool = False
+    kubeconfig_private: bool = False
+
+    min_k8s_version: str = "1.16"
+    advised_k8s_version: str = "1.18"
+    min_slb_spec: str = "slb.s1.small"
+    audit_retention_days: int = 366
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; raise ConfigError naming the first bad variable."""
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            region=_region(env, "ACKMIGRATE_REGION", "cn-hangzhou"),
+            access_key_id=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_ID"),
+            access_key_secret=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+            security_token=_opt(env, "ALIBABA_CLOUD_SECURITY_TOKEN"),
+            endpoints=Endpoints(
+                ack=_url(env, "ACKMIGRATE_ACK_ENDPOINT"),
+                ecs=_url(env, "ACKMIGRATE_ECS_ENDPOINT"),
+                slb=_url(env, "ACKMIGRATE_SLB_ENDPOINT"),
+                ram=_url(env, "ACKMIGRATE_RAM_ENDPOINT"),
+                oss=_url(env, "ACKMIGRATE_OSS_ENDPOINT"),
+            ),
+            slack_bot_token=_opt(env, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_opt(env, "SLACK_SIGNING_SECRET"),
+            slack_app_token=_opt(env, "SLACK_APP_TOKEN"),
+            slack_api_url=_url(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            redis_url=_redis_url(env),
+            approvers=_principals(env, "ACKMIGRATE_APPROVERS"),
+            requesters=_principals(env, "ACKMIGRATE_REQUESTERS"),
+            channels=_channels(env, "ACKMIGRATE_CHANNELS"),
+            two_person_rule=_bool(env, "ACKMIGRATE_TWO_PERSON_RULE", True),
+            approval_ttl_s=int(_number(env, "ACKMIGRATE_APPROVAL_TTL", 3600, minimum=1)),
+            poll_interval_s=_number(env, "ACKMIGRATE_POLL_INTERVAL", 15.0, minimum=0.05),
+            migration_timeout_s=int(_number(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
+            grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
+            kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
+            min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.16"),
+            advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
+            min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
+            audit_retention_days=int(_number(env, "ACKMIGRATE_AUDIT_RETENTION_DAYS", 366, minimum=1)),
+        )
+
+    def require(self, *names: str) -> None:
+        """Fail with one clear line when a process needs a credential that is not set."""
+        env_names = {
+            "slack_bot_token": "SLACK_BOT_TOKEN",
+            "slack_signing_secret": "SLACK_SIGNING_SECRET",
+            "slack_app_token": "SLACK_APP_TOKEN",
+            "access_key_id": "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "access_key_secret": "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        }
+        for name in names:
+            if not getattr(self, name):
+                raise ConfigError(f"{env_names.get(name, name)} is not set")
+
+
+def load_dotenv(path: str | Path = ".env", environ: dict[str, str] | None = None) -> None:
+    """Fill unset variables from a KEY=VALUE file; variables already set win (the operator's override)."""
+    target = os.environ if environ is None else environ
+    file = Path(path)
+    if not file.is_file():
+        return
+    for number, raw in enumerate(file.read_text().splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{file}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        target.setdefault(key.strip(), value)
+
+
+def _opt(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    value = _opt(env, name)
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{name} must be a URL with scheme, like http://127.0.0.1:8701 (got {value!r})")
+    return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str:
+    value = _opt(env, "REDIS_URL") or DEFAULT_REDIS_URL
+    if not re.match(r"^(redis|rediss|unix)://", value):
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix:// (got {value!r})")
+    return value
+
+
+def _region(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _opt(env, name) or default
+    if not _REGION_RE.match(value):
+        raise ConfigError(f"{name} must be a region id like cn-hangzhou (got {value!r})")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _opt(env, name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false (got {value!r})")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    value = _opt(env, name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds (got {value!r})") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g} (got {value!r})")
+    return number
+
+
+def _version(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _opt(env, name) or default
+    if not re.match(r"^\d+\.\d+$", value):
+        raise ConfigError(f"{name} must be a Kubernetes minor version like 1.18 (got {value!r})")
+    return value
+
+
+def _split(env: Mapping[str, str], name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+
+
+def _principals(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    values = _split(env, name)
+    for value in values:
+        if not _SLACK_PRINCIPAL_RE.match(value):
+            raise ConfigError(
+                f"{name} must list Slack user ids (U…) and user-group ids (S…), comma-separated (got {value!r})"
+            )
+    return tuple(values)
+
+
+def _channels(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    values = _split(env, name)
+    for value in values:
+        if not _CHANNEL_RE.match(value):
+            raise ConfigError(f"{name} must list Slack channel ids (C…/G…), comma-separated (got {value!r})")
+    return tuple(values)
