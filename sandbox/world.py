@@ -1,0 +1,726 @@
+"""The simulated account: clusters with their nodes and pods, load balancers, RAM, buckets, tasks.
+
+Every simulated service reads and changes this one model, under `World.lock`, so what ACK says about a
+cluster, what its Kubernetes API lists and what ECS reports about its masters always agree. Time moves
+lazily: `advance()` (called before each API call) walks running migrations forward by wall time times
+`speed`, so nothing runs in the background and a test can go as fast as it likes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.calls import CallLog, Faults
+
+DEFAULT_REGION = "cn-hangzhou"
+DEFAULT_VERSION = "1.22.15-aliyun.1"
+
+MIGRATION_STAGES: tuple[tuple[str, str], ...] = (
+    ("PreCheck", "Checking the cluster and the OSS bucket"),
+    ("BackupEtcd", "Backing up etcd to the OSS bucket"),
+    ("MigrateControlPlane", "Migrating the control plane to ACK Pro; the API server is unavailable"),
+    ("SwitchEndpoint", "Switching the API server endpoint to the managed control plane"),
+    ("PostCheck", "Verifying the managed control plane"),
+)
+"""What DescribeTaskInfo reports while a migration runs, in order."""
+
+SLB_SPECS = (
+    "slb.s1.small",
+    "slb.s2.small",
+    "slb.s2.medium",
+    "slb.s3.small",
+    "slb.s3.medium",
+    "slb.s3.large",
+    "slb.s3.xlarge",
+    "slb.s3.xxlarge",
+    "slb.s4.large",
+)
+
+
+class SpecError(ValueError):
+    """A control-API spec that cannot be built; answered 400 with this text."""
+
+
+def iso(ts: float | None = None) -> str:
+    """The UTC ISO-8601 form ACK uses in its JSON (2026-11-25T06:02:11Z)."""
+    return datetime.fromtimestamp(time.time() if ts is None else ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hex(n: int) -> str:
+    return secrets.token_hex((n + 1) // 2)[:n]
+
+
+def _alnum(n: int) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+@dataclass
+class Credential:
+    access_key_id: str
+    secret: str
+    security_token: str | None = None
+
+
+@dataclass
+class Node:
+    name: str  # cn-hangzhou.192.168.0.81
+    instance_id: str  # i-bp1…
+    role: str  # Master | Worker
+    ip: str
+    ready: str = "True"  # the Kubernetes Ready condition: True | False | Unknown
+    cloud_assistant: bool = True
+    charge_type: str = "PostPaid"  # PostPaid (pay-as-you-go) | PrePaid (subscription)
+    instance_type: str = "ecs.g6.xlarge"
+    created: float = field(default_factory=time.time)
+    labels: dict[str, str] = field(default_factory=dict)
+    in_kubernetes: bool = True  # False once `kubectl delete node` (or DeleteClusterNodes) removed it
+    released: bool = False  # the ECS instance was released
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def is_master(self) -> bool:
+        return self.role == "Master"
+
+    @property
+    def provider_id(self) -> str:
+        region = self.name.split(".", 1)[0]
+        return f"{region}.{self.instance_id}"
+
+
+@dataclass
+class Workload:
+    """A DaemonSet or Deployment; its pods are generated alongside it."""
+
+    kind: str  # DaemonSet | Deployment
+    namespace: str
+    name: str
+    image: str
+    replicas: int = 1  # Deployments only
+    labels: dict[str, str] = field(default_factory=dict)
+    node_role: str | None = None  # DaemonSets: "Master", "Worker" or None for every node
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Pod:
+    namespace: str
+    name: str
+    node_name: str
+    image: str
+    owner_kind: str | None = None  # DaemonSet | ReplicaSet | Node (mirror pod) | None (bare pod)
+    owner_name: str | None = None
+    mirror: bool = False  # a static pod's mirror: annotation kubernetes.io/config.mirror
+    labels: dict[str, str] = field(default_factory=dict)
+    phase: str = "Running"
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class LoadBalancer:
+    load_balancer_id: str
+    name: str
+    spec: str  # "" for a shared-performance instance
+    address_type: str  # intranet | internet
+    address: str
+    vpc_id: str
+    region_id: str
+    status: str = "active"
+    charge_type: str = "PayBySpec"
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class PolicyVersion:
+    version_id: str  # v1, v2, …
+    document: str  # JSON text
+    is_default: bool
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class RamPolicy:
+    name: str
+    policy_type: str = "Custom"
+    description: str = ""
+    versions: list[PolicyVersion] = field(default_factory=list)
+    next_version: int = 1
+    created: float = field(default_factory=time.time)
+
+    MAX_VERSIONS = 5
+
+    @property
+    def default(self) -> PolicyVersion:
+        return next(v for v in self.versions if v.is_default)
+
+
+@dataclass
+class RamRole:
+    name: str
+    policies: list[str] = field(default_factory=list)  # attached custom policy names
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Bucket:
+    name: str
+    region_id: str
+    allow_empty_referer: bool = True
+    referers: list[str] = field(default_factory=list)  # non-empty = hotlink protection on
+    objects: dict[str, tuple[bytes, float, str]] = field(default_factory=dict)  # key → (data, mtime, type)
+    created: float = field(default_factory=time.time)
+    acl: str = "private"
+    storage_class: str = "Standard"
+
+    @property
+    def location(self) -> str:
+        return f"oss-{self.region_id}"
+
+
+@dataclass
+class Task:
+    """An ACK task (a migration, a node removal) and how it unfolds over simulated time."""
+
+    task_id: str
+    cluster_id: str
+    task_type: str  # cluster_migrate | remove_nodes
+    stages: tuple[tuple[str, str], ...]
+    duration_s: float
+    fail_at_stage: int | None = None  # 1-based
+    created: float = field(default_factory=time.time)
+    started_mono: float = field(default_factory=time.monotonic)
+    state: str = "running"  # running | fail | success
+    stage_index: int = 0
+    stage_started: list[float] = field(default_factory=list)  # wall time each stage began
+    stage_ended: list[float] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    updated: float = field(default_factory=time.time)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Cluster:
+    cluster_id: str
+    name: str
+    region_id: str
+    cluster_type: str  # Kubernetes (dedicated) | ManagedKubernetes
+    cluster_spec: str  # "" / ack.standard / ack.pro.small
+    profile: str
+    state: str
+    current_version: str
+    vpc_id: str
+    vswitch_id: str
+    security_group_id: str
+    api_slb_id: str  # the API server's internal SLB
+    ingress_slb_id: str  # external_loadbalancer_id: the Ingress SLB, not the API server
+    master_role: str  # KubernetesMasterRole-<uuid>
+    whitelisted: bool
+    migration_duration_s: float
+    migration_fail_at_stage: int | None
+    cgpu: str  # none | basic | professional
+    addons: list[str]
+    kube_token: str
+    subnet: int  # the 192.168.<subnet>.x block its nodes live in
+    nodes: list[Node] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    pods: list[Pod] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def masters(self) -> list[Node]:
+        return [n for n in self.nodes if n.is_master]
+
+    @property
+    def workers(self) -> list[Node]:
+        return [n for n in self.nodes if not n.is_master]
+
+    def node(self, name: str) -> Node | None:
+        return next((n for n in self.nodes if n.name == name and n.in_kubernetes), None)
+
+    @property
+    def kube_nodes(self) -> list[Node]:
+        return [n for n in self.nodes if n.in_kubernetes]
+
+    @property
+    def kube_pods(self) -> list[Pod]:
+        present = {n.name for n in self.kube_nodes}
+        return [p for p in self.pods if p.node_name in present]
+
+
+_DEFAULT_MASTER_POLICY = {
+    "Version": "1",
+    "Statement": [
+        {"Action": ["ecs:Describe*", "ecs:AttachDisk", "ecs:DetachDisk", "ecs:CreateNetworkInterface"],
+         "Resource": ["*"], "Effect": "Allow"},
+        {"Action": ["slb:Describe*", "slb:CreateLoadBalancer", "slb:SetBackendServers"],
+         "Resource": ["*"], "Effect": "Allow"},
+        {"Action": ["vpc:Describe*", "vpc:CreateRouteEntry", "vpc:DeleteRouteEntry"],
+         "Resource": ["*"], "Effect": "Allow"},
+        {"Action": ["log:*"], "Resource": ["acs:log:*:*:project/k8s-log-*"], "Effect": "Allow"},
+    ],
+}
+
+
+def oss_statement(bucket: str) -> dict[str, Any]:
+    """The statement the seed procedure asks to add to the master role policy."""
+    return {
+        "Action": ["oss:PutObject", "oss:GetObject"],
+        "Effect": "Allow",
+        "Resource": [f"acs:oss:*:*:{bucket}/*"],
+    }
+
+
+class World:
+    """Everything the sandbox simulates, guarded by one re-entrant lock."""
+
+    def __init__(self, *, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise SpecError("speed must be positive")
+        self.lock = threading.RLock()
+        self.speed = speed
+        self.calls = CallLog()
+        self.faults = Faults()
+        self.credentials: dict[str, Credential] = {}
+        self.clusters: dict[str, Cluster] = {}
+        self.load_balancers: dict[str, LoadBalancer] = {}
+        self.roles: dict[str, RamRole] = {}
+        self.policies: dict[str, RamPolicy] = {}
+        self.buckets: dict[str, Bucket] = {}
+        self.tasks: dict[str, Task] = {}
+        self.endpoints: dict[str, str] = {}  # service → base URL, filled in when the servers listen
+        self.slack: Any = None  # sandbox.slack's workspace, attached by the runtime
+        self._subnets = itertools.count(1)
+
+    # --- credentials -------------------------------------------------------------------------------
+
+    def add_credential(self, access_key_id: str, secret: str, security_token: str | None = None) -> Credential:
+        credential = Credential(access_key_id, secret, security_token)
+        self.credentials[access_key_id] = credential
+        return credential
+
+    # --- lookups -------------------------------------------------------------------------------------
+
+    def cluster(self, cluster_id: str) -> Cluster | None:
+        return self.clusters.get(cluster_id)
+
+    def cluster_by_token(self, token: str) -> Cluster | None:
+        return next((c for c in self.clusters.values() if c.kube_token == token), None)
+
+    def instance(self, instance_id: str) -> tuple[Cluster, Node] | None:
+        for cluster in self.clusters.values():
+            for node in cluster.nodes:
+                if node.instance_id == instance_id and not node.released:
+                    return cluster, node
+        return None
+
+    def cluster_tasks(self, cluster_id: str) -> list[Task]:
+        return sorted((t for t in self.tasks.values() if t.cluster_id == cluster_id), key=lambda t: t.created)
+
+    def running_migration(self, cluster_id: str) -> Task | None:
+        return next(
+            (t for t in self.cluster_tasks(cluster_id) if t.task_type == "cluster_migrate" and t.state == "running"),
+            None,
+        )
+
+    def api_server_down(self, cluster_id: str) -> bool:
+        """True while a migration is in its control-plane stage: the real API server is away then."""
+        task = self.running_migration(cluster_id)
+        return task is not None and task.stages[task.stage_index][0] == "MigrateControlPlane"
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def create_bucket(self, spec: dict[str, Any]) -> Bucket:
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            raise SpecError("a bucket needs a name")
+        if name in self.buckets:
+            raise SpecError(f"bucket {name} already exists")
+        referers = spec.get("referers") or []
+        if not isinstance(referers, list):
+            raise SpecError("referers must be a list of strings")
+        bucket = Bucket(
+            name=name,
+            region_id=str(spec.get("region_id") or DEFAULT_REGION),
+            referers=[str(r) for r in referers],
+            allow_empty_referer=bool(spec.get("allow_empty_referer", not referers)),
+        )
+        self.buckets[name] = bucket
+        return bucket
+
+    def create_cluster(self, spec: dict[str, Any]) -> Cluster:
+        """Build a cluster from a control-API spec; every field is optional (DESIGN.md lists them)."""
+        known = {
+            "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
+            "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
+            "addons", "oss_granted_buckets", "charge_types", "profile",
+        }
+        unknown = sorted(set(spec) - known)
+        if unknown:
+            raise SpecError(f"unknown cluster spec field(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        cluster_type = spec.get("cluster_type", "Kubernetes")
+        if cluster_type not in ("Kubernetes", "ManagedKubernetes", "ExternalKubernetes"):
+            raise SpecError("cluster_type must be Kubernetes (dedicated) or ManagedKubernetes")
+        managed = cluster_type != "Kubernetes"
+        masters = spec.get("masters", 0 if managed else 3)
+        workers = spec.get("workers", 3)
+        if not isinstance(masters, int) or not isinstance(workers, int) or masters < 0 or workers < 0:
+            raise SpecError("masters and workers must be non-negative counts")
+        if masters > 50 or workers > 500:
+            raise SpecError("at most 50 masters and 500 workers")
+        cgpu = spec.get("cgpu", "none")
+        if cgpu not in ("none", "basic", "professional"):
+            raise SpecError("cgpu must be none, basic or professional")
+        slb_spec = spec.get("slb_spec", "slb.s2.small")
+        if slb_spec != "shared" and slb_spec not in SLB_SPECS and slb_spec != "slb.lcu.elastic":
+            raise SpecError(f"slb_spec must be shared or one of {', '.join(SLB_SPECS)}")
+        migration = spec.get("migration") or {}
+        if not isinstance(migration, dict):
+            raise SpecError("migration must be an object {duration_s, fail_at_stage}")
+        fail_at = migration.get("fail_at_stage")
+        if isinstance(fail_at, str):
+            names = [s[0] for s in MIGRATION_STAGES]
+            if fail_at not in names:
+                raise SpecError(f"fail_at_stage must be 1-{len(names)} or one of {', '.join(names)}")
+            fail_at = names.index(fail_at) + 1
+        if fail_at is not None and not (isinstance(fail_at, int) and 1 <= fail_at <= len(MIGRATION_STAGES)):
+            raise SpecError(f"fail_at_stage must be 1-{len(MIGRATION_STAGES)}")
+        duration = migration.get("duration_s", 60)
+        if not isinstance(duration, int | float) or duration <= 0:
+            raise SpecError("migration.duration_s must be a positive number of seconds")
+        region = str(spec.get("region_id") or DEFAULT_REGION)
+        name = str(spec.get("name") or f"cluster-{_alnum(6)}")
+        subnet = next(self._subnets) % 250
+        cluster_id = "c" + _hex(32)
+        role_uuid = str(uuid.uuid4())
+        cluster = Cluster(
+            cluster_id=cluster_id,
+            name=name,
+            region_id=region,
+            cluster_type=cluster_type,
+            cluster_spec=str(spec.get("cluster_spec", "ack.pro.small" if managed else "")),
+            profile=str(spec.get("profile", "Default")),
+            state=str(spec.get("state", "running")),
+            current_version=str(spec.get("current_version", DEFAULT_VERSION)),
+            vpc_id="vpc-" + _alnum(21),
+            vswitch_id="vsw-" + _alnum(21),
+            security_group_id="sg-" + _alnum(20),
+            api_slb_id="",
+            ingress_slb_id="",
+            master_role=f"KubernetesMasterRole-{role_uuid}",
+            whitelisted=bool(spec.get("whitelisted", True)),
+            migration_duration_s=float(duration),
+            migration_fail_at_stage=fail_at,
+            cgpu=cgpu,
+            addons=[str(a) for a in spec.get("addons", [])],
+            kube_token=secrets.token_urlsafe(24),
+            subnet=subnet,
+        )
+        self._add_load_balancers(cluster, slb_spec)
+        self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [])
+        self._add_nodes(cluster, masters, workers, spec.get("cloud_assistant", True), spec.get("charge_types"))
+        self._add_workloads(cluster)
+        self._add_pods_on_masters(cluster, spec.get("pods_on_masters") or [])
+        self.clusters[cluster_id] = cluster
+        return cluster
+
+    def _add_load_balancers(self, cluster: Cluster, slb_spec: str) -> None:
+        api = LoadBalancer(
+            load_balancer_id="lb-" + _alnum(22),
+            name=f"k8s-api-{cluster.cluster_id[:8]}",
+            spec="" if slb_spec == "shared" else slb_spec,
+            address_type="intranet",
+            address=f"192.168.{cluster.subnet}.250",
+            vpc_id=cluster.vpc_id,
+            region_id=cluster.region_id,
+            charge_type="PayByCLCU" if slb_spec == "slb.lcu.elastic" else "PayBySpec",
+        )
+        ingress = LoadBalancer(
+            load_balancer_id="lb-" + _alnum(22),
+            name=f"ingress-{cluster.cluster_id[:8]}",
+            spec="slb.s2.small",
+            address_type="internet",
+            address=f"47.96.{cluster.subnet}.{secrets.randbelow(250) + 1}",
+            vpc_id=cluster.vpc_id,
+            region_id=cluster.region_id,
+        )
+        for lb in (api, ingress):
+            self.load_balancers[lb.load_balancer_id] = lb
+        cluster.api_slb_id = api.load_balancer_id
+        cluster.ingress_slb_id = ingress.load_balancer_id
+
+    def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str]) -> None:
+        if cluster.cluster_type != "Kubernetes":
+            return  # managed clusters have no customer-run masters, so no master role
+        document = json.loads(json.dumps(_DEFAULT_MASTER_POLICY))
+        for bucket in granted:
+            document["Statement"].append(oss_statement(str(bucket)))
+        policy = RamPolicy(name=f"k8sMasterRolePolicy-{role_uuid}", description="k8s master role policy")
+        policy.versions.append(PolicyVersion("v1", json.dumps(document, indent=2), True))
+        policy.next_version = 2
+        self.policies[policy.name] = policy
+        self.roles[cluster.master_role] = RamRole(cluster.master_role, [policy.name])
+
+    def _add_nodes(
+        self, cluster: Cluster, masters: int, workers: int, assistant: Any, charge_types: Any
+    ) -> None:
+        if isinstance(assistant, bool):
+            assistant_per_master = [assistant] * masters
+        elif isinstance(assistant, list) and len(assistant) == masters and all(isinstance(a, bool) for a in assistant):
+            assistant_per_master = list(assistant)
+        else:
+            raise SpecError("cloud_assistant must be true, false, or a list of booleans, one per master")
+        if charge_types is None:
+            charges = ["PostPaid"] * masters
+        elif isinstance(charge_types, list) and len(charge_types) == masters:
+            charges = [str(c) for c in charge_types]
+        else:
+            raise SpecError("charge_types must be a list with one of PostPaid/PrePaid per master")
+        prefix = {"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze", "cn-shenzhen": "wz9"}
+        zone = prefix.get(cluster.region_id, "gw8")
+        for index in range(masters + workers):
+            is_master = index < masters
+            ip = f"192.168.{cluster.subnet}.{(index + 1) if is_master else (index + 80)}"
+            labels = {
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "kubernetes.io/hostname": f"{cluster.region_id}.{ip}",
+                "topology.kubernetes.io/region": cluster.region_id,
+                "topology.kubernetes.io/zone": f"{cluster.region_id}-h",
+                "node.kubernetes.io/instance-type": "ecs.g6.xlarge" if is_master else "ecs.g6.2xlarge",
+                "alibabacloud.com/nodepool-id": "" if is_master else "np" + _hex(30),
+            }
+            if is_master:
+                labels["node-role.kubernetes.io/master"] = ""
+            elif cluster.cgpu != "none":
+                labels["cgpu"] = "true"
+            cluster.nodes.append(
+                Node(
+                    name=f"{cluster.region_id}.{ip}",
+                    instance_id=f"i-{zone}{_alnum(17)}",
+                    role="Master" if is_master else "Worker",
+                    ip=ip,
+                    cloud_assistant=assistant_per_master[index] if is_master else True,
+                    charge_type=charges[index] if is_master else "PostPaid",
+                    instance_type=labels["node.kubernetes.io/instance-type"],
+                    labels=labels,
+                )
+            )
+
+    def _add_workloads(self, cluster: Cluster) -> None:
+        ds = [
+            ("kube-proxy-master", "Master"), ("kube-proxy-worker", "Worker"), ("terway-eniip", None),
+            ("csi-plugin", None), ("logtail-ds", None), ("node-problem-detector", None),
+        ]
+        for name, role in ds:
+            if role == "Master" and not cluster.masters:
+                continue
+            self._workload(cluster, "DaemonSet", "kube-system", name, node_role=role)
+        deployments = [("coredns", 2), ("metrics-server", 1), ("csi-provisioner", 2), ("nginx-ingress-controller", 2),
+                       ("alibaba-log-controller", 1)]
+        for name, replicas in deployments:
+            self._workload(cluster, "Deployment", "kube-system", name, replicas=replicas)
+        self._workload(cluster, "Deployment", "default", "web", replicas=3)
+        if cluster.cgpu == "basic":
+            release = {"release": "cgpu", "chart": "ack-cgpu", "heritage": "Helm"}
+            self._workload(cluster, "DaemonSet", "kube-system", "cgpu-installer", node_role="Worker", labels=release)
+            self._workload(cluster, "DaemonSet", "kube-system", "gpushare-device-plugin-ds", node_role="Worker",
+                           labels=release)
+            self._workload(cluster, "Deployment", "kube-system", "gpushare-schd-extender", labels=release)
+        elif cluster.cgpu == "professional":
+            release = {"release": "ack-ai-installer", "heritage": "Helm"}
+            self._workload(cluster, "DaemonSet", "kube-system", "gpushare-device-plugin-ds", node_role="Worker",
+                           labels=release)
+            self._workload(cluster, "Deployment", "kube-system", "gpushare-schd-extender", labels=release)
+        addon_workloads = {
+            "alb-ingress-controller": ("kube-system", "alb-ingress-controller"),
+            "ack-virtual-node": ("kube-system", "ack-virtual-node-affinity-admission-controller"),
+            "terway-controlplane": ("kube-system", "terway-controlplane"),
+        }
+        for addon in cluster.addons:
+            if addon not in addon_workloads:
+                raise SpecError(f"addons may list {', '.join(addon_workloads)} (got {addon!r})")
+            namespace, name = addon_workloads[addon]
+            self._workload(cluster, "Deployment", namespace, name, labels={"app": addon})
+        for node in cluster.masters:
+            for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+                cluster.pods.append(
+                    Pod(
+                        namespace="kube-system",
+                        name=f"{component}-{node.name}",
+                        node_name=node.name,
+                        image=f"registry-{cluster.region_id}-vpc.ack.aliyuncs.com/acs/{component}:v{cluster.current_version}",
+                        owner_kind="Node",
+                        owner_name=node.name,
+                        mirror=True,
+                        labels={"component": component, "tier": "control-plane"},
+                    )
+                )
+
+    def _workload(
+        self,
+        cluster: Cluster,
+        kind: str,
+        namespace: str,
+        name: str,
+        *,
+        replicas: int = 1,
+        node_role: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> Workload:
+        image = f"registry-{cluster.region_id}-vpc.ack.aliyuncs.com/acs/{name}:v1.0.0"
+        workload = Workload(kind=kind, namespace=namespace, name=name, image=image, replicas=replicas,
+                            labels={"app": name, **(labels or {})}, node_role=node_role)
+        cluster.workloads.append(workload)
+        if kind == "DaemonSet":
+            for node in cluster.nodes:
+                if node_role is None or node.role == node_role:
+                    cluster.pods.append(Pod(namespace=namespace, name=f"{name}-{_alnum(5)}", node_name=node.name,
+                                            image=image, owner_kind="DaemonSet", owner_name=name,
+                                            labels=dict(workload.labels)))
+        else:
+            workers = cluster.workers or cluster.nodes
+            replica_set = f"{name}-{_alnum(10)}"
+            for index in range(replicas):
+                node = workers[index % len(workers)] if workers else None
+                cluster.pods.append(Pod(namespace=namespace, name=f"{replica_set}-{_alnum(5)}",
+                                        node_name=node.name if node else "", image=image, owner_kind="ReplicaSet",
+                                        owner_name=replica_set, labels=dict(workload.labels),
+                                        phase="Running" if node else "Pending"))
+        return workload
+
+    def _add_pods_on_masters(self, cluster: Cluster, names: list[Any]) -> None:
+        if names and not cluster.masters:
+            raise SpecError("pods_on_masters needs a cluster with masters")
+        for index, entry in enumerate(names):
+            if not isinstance(entry, str) or entry.count("/") != 1:
+                raise SpecError(f"pods_on_masters entries are namespace/name (got {entry!r})")
+            namespace, name = entry.split("/")
+            node = cluster.masters[index % len(cluster.masters)]
+            cluster.pods.append(Pod(namespace=namespace, name=name, node_name=node.name,
+                                    image=f"registry.example.com/{name}:latest", owner_kind="ReplicaSet",
+                                    owner_name=name.rsplit("-", 1)[0] if "-" in name else name,
+                                    labels={"app": name}))
+
+    # --- migrations and other tasks --------------------------------------------------------------------
+
+    def start_migration(self, cluster: Cluster, *, bucket: str, bucket_endpoint: str) -> Task:
+        task = Task(
+            task_id="T-" + _hex(24),
+            cluster_id=cluster.cluster_id,
+            task_type="cluster_migrate",
+            stages=MIGRATION_STAGES,
+            duration_s=cluster.migration_duration_s,
+            fail_at_stage=cluster.migration_fail_at_stage,
+            parameters={"oss_bucket_name": bucket, "oss_bucket_endpoint": bucket_endpoint},
+        )
+        task.stage_started.append(task.created)
+        task.events.append(_event("MigrateStarted", "Normal", f"Stage 1/{len(task.stages)}: {task.stages[0][1]}"))
+        self.tasks[task.task_id] = task
+        cluster.state = "migrating"
+        cluster.updated = time.time()
+        return task
+
+    def start_node_removal(self, cluster: Cluster, *, nodes: list[Node], release: bool, drain: bool) -> Task:
+        """DeleteClusterNodes: the nodes leave Kubernetes at once; ECS instances are released if asked."""
+        task = Task(
+            task_id="T-" + _hex(24),
+            cluster_id=cluster.cluster_id,
+            task_type="remove_nodes",
+            stages=(("RemoveNodes", "Removing nodes from the cluster"),),
+            duration_s=5.0,
+            parameters={"nodes": [n.name for n in nodes], "release_node": release, "drain_node": drain},
+        )
+        task.stage_started.append(task.created)
+        self.tasks[task.task_id] = task
+        for node in nodes:
+            node.in_kubernetes = False
+            if release:
+                node.released = True
+        return task
+
+    def advance(self) -> None:
+        """Walk every running task forward to the present (call with the lock held)."""
+        now_mono = time.monotonic()
+        for task in self.tasks.values():
+            if task.state != "running":
+                continue
+            elapsed = (now_mono - task.started_mono) * self.speed
+            per_stage = task.duration_s / len(task.stages)
+            target = min(int(elapsed / per_stage), len(task.stages))
+            while task.stage_index < target and task.state == "running":
+                if task.fail_at_stage == task.stage_index + 1:
+                    self._fail(task)
+                    break
+                self._finish_stage(task)
+            if task.state == "running" and task.fail_at_stage == task.stage_index + 1 and elapsed >= (
+                task.stage_index + 0.5
+            ) * per_stage:
+                self._fail(task)
+
+    def _finish_stage(self, task: Task) -> None:
+        stamp = task.stage_started[task.stage_index] + task.duration_s / len(task.stages) / self.speed
+        task.stage_ended.append(stamp)
+        task.stage_index += 1
+        task.updated = stamp
+        if task.stage_index >= len(task.stages):
+            task.stage_index = len(task.stages) - 1
+            task.state = "success"
+            task.events.append(_event("TaskSucceeded", "Normal", "The task finished successfully", stamp))
+            self._apply_success(task)
+            return
+        task.stage_started.append(stamp)
+        name, message = task.stages[task.stage_index]
+        task.events.append(
+            _event("StageStarted", "Normal", f"Stage {task.stage_index + 1}/{len(task.stages)}: {message}", stamp)
+        )
+
+    def _fail(self, task: Task) -> None:
+        stage, message = task.stages[task.stage_index]
+        task.state = "fail"
+        task.updated = time.time()
+        task.stage_ended.append(task.updated)
+        task.error = {
+            "code": f"{stage}Failed",
+            "message": f"stage {stage} failed: {message.lower()} did not complete (simulated failure)",
+        }
+        task.events.append(_event("TaskFailed", "Warning", task.error["message"], task.updated))
+        cluster = self.clusters.get(task.cluster_id)
+        if cluster is not None and task.task_type == "cluster_migrate":
+            # Before the control plane moved nothing changed; after, the cluster is left half-migrated.
+            cluster.state = "running" if task.stage_index < 2 else "failed"
+            cluster.updated = task.updated
+
+    def _apply_success(self, task: Task) -> None:
+        cluster = self.clusters.get(task.cluster_id)
+        if cluster is None or task.task_type != "cluster_migrate":
+            return
+        cluster.cluster_type = "ManagedKubernetes"
+        cluster.cluster_spec = "ack.pro.small"
+        cluster.state = "running"
+        cluster.updated = task.updated
+        for node in cluster.masters:
+            node.ready = "Unknown"
+
+
+def _event(action: str, level: str, message: str, ts: float | None = None) -> dict[str, Any]:
+    return {
+        "action": action,
+        "level": level,
+        "message": message,
+        "reason": action,
+        "source": "cluster-migration",
+        "timestamp": iso(ts),
+    }
