@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -33,3 +34,20 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Any]:
+    """A fresh sandbox (every service, empty world) on free ports, stopped after the test."""
+    from sandbox.runtime import Sandbox
+
+    box = Sandbox(scenario="empty")
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def sandbox_env(sandbox: Any, redis_url: str) -> dict[str, str]:
+    """The environment a bot or worker process would get: the sandbox's endpoints plus our Redis."""
+    return {**sandbox.env(), "REDIS_URL": redis_url}
