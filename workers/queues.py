@@ -1,0 +1,107 @@
+"""The bot's only way to start background work: named queues and one enqueue function per job.
+
+Jobs are referenced by dotted path, so the bot never imports the job modules (and the cloud SDKs behind
+them): a listener enqueues in a millisecond and acknowledges Slack well inside its 3-second limit.
+Arguments are plain JSON-safe values, never clients or SDK objects, so any worker on any machine can
+run any job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Job
+
+NOTIFY_QUEUE = "ackmigrate-notify"
+"""Slack delivery: thread replies and message updates, first so users see progress promptly."""
+
+INTERACTIVE_QUEUE = "ackmigrate-interactive"
+"""Work a user is waiting on: prechecks, opening requests, listing clusters."""
+
+RUNBOOK_QUEUE = "ackmigrate-runbook"
+"""The migration runbook: migrate, follow, clean up. Steps are short; polling reschedules itself."""
+
+ALL_QUEUES = (NOTIFY_QUEUE, INTERACTIVE_QUEUE, RUNBOOK_QUEUE)
+"""What `ackmigrate worker` listens on, in priority order."""
+
+_JOBS = "workers.jobs"
+
+
+@dataclass(frozen=True)
+class Queues:
+    """Enqueue helpers bound to one Redis connection."""
+
+    connection: Redis
+
+    def _queue(self, name: str) -> Queue:
+        return Queue(name, connection=self.connection)
+
+    def open_migration_request(
+        self, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+    ) -> Job:
+        """Resolve the cluster, take its lock, run the prechecks and post the request message."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(
+            f"{_JOBS}.open_migration_request",
+            kwargs={"cluster_ref": cluster_ref, "bucket": bucket, "requester": requester, "channel": channel,
+                    "response_url": response_url},
+            retry=Retry(max=2, interval=[5, 15]),
+        )
+
+    def open_cleanup_request(
+        self,
+        *,
+        cluster_ref: str,
+        release_ecs: bool,
+        requester: str,
+        channel: str,
+        response_url: str | None,
+        parent_id: str | None = None,
+    ) -> Job:
+        """List the old masters and post a cleanup request for approval."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(
+            f"{_JOBS}.open_cleanup_request",
+            kwargs={"cluster_ref": cluster_ref, "release_ecs": release_ecs, "requester": requester,
+                    "channel": channel, "response_url": response_url, "parent_id": parent_id},
+            retry=Retry(max=2, interval=[5, 15]),
+        )
+
+    def precheck_for_user(
+        self, *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
+    ) -> Job:
+        """Run the prechecks and answer the user privately."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(
+            f"{_JOBS}.precheck_for_user",
+            kwargs={"cluster_ref": cluster_ref, "bucket": bucket, "user": user, "channel": channel,
+                    "response_url": response_url},
+        )
+
+    def list_clusters_for_user(self, *, user: str, channel: str, response_url: str | None) -> Job:
+        """List the region's dedicated clusters with a one-word readiness each, privately."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(
+            f"{_JOBS}.list_clusters_for_user",
+            kwargs={"user": user, "channel": channel, "response_url": response_url},
+        )
+
+    def run_migration(self, record_id: str) -> Job:
+        """An approved migration: re-check, grant the RAM statement if allowed, call MigrateCluster once."""
+        return self._queue(RUNBOOK_QUEUE).enqueue(f"{_JOBS}.run_migration", record_id)
+
+    def follow_migration(self, record_id: str, *, delay_s: float = 0) -> Job:
+        queue = self._queue(RUNBOOK_QUEUE)
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), f"{_JOBS}.follow_migration", record_id)
+        return queue.enqueue(f"{_JOBS}.follow_migration", record_id)
+
+    def run_cleanup(self, record_id: str) -> Job:
+        """An approved cleanup: delete the old master nodes (and release their ECS instances if asked)."""
+        return self._queue(RUNBOOK_QUEUE).enqueue(f"{_JOBS}.run_cleanup", record_id)
+
+    def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> Job:
+        """Post a record's pending thread replies in order and re-render its message from the record."""
+        queue = self._queue(NOTIFY_QUEUE)
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), f"{_JOBS}.deliver_notifications", record_id)
+        return queue.enqueue(f"{_JOBS}.deliver_notifications", record_id)
