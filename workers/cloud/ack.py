@@ -1,0 +1,321 @@
+"""ACK (Container Service, API 2015-12-15, ROA): clusters, nodes, kubeconfigs, migration tasks.
+
+aliyun-python-sdk-cs request classes where they exist; CommonRequest for the actions that 4.8.1 lacks
+(MigrateCluster, DescribeTaskInfo, DescribeClusterTasks) or sends in an outdated shape (DeleteClusterNodes
+without `nodes`/`drain_node`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aliyunsdkcore.request import CommonRequest
+from aliyunsdkcs.request.v20151215.DescribeClusterDetailRequest import DescribeClusterDetailRequest
+from aliyunsdkcs.request.v20151215.DescribeClusterNodesRequest import DescribeClusterNodesRequest
+from aliyunsdkcs.request.v20151215.DescribeClusterResourcesRequest import DescribeClusterResourcesRequest
+from aliyunsdkcs.request.v20151215.DescribeClustersV1Request import DescribeClustersV1Request
+from aliyunsdkcs.request.v20151215.DescribeClusterUserKubeconfigRequest import (
+    DescribeClusterUserKubeconfigRequest,
+)
+
+from workers.cloud.acs import AcsTransport
+from workers.cloud.models import (
+    ClusterDetail,
+    ClusterNode,
+    ClusterResource,
+    ClusterSummary,
+    ClusterTask,
+    Kubeconfig,
+    LoadBalancerRef,
+    StartedTask,
+    TaskInfo,
+    TaskStage,
+)
+from workers.errors import Conflict, NotFound
+
+SERVICE = "ack"
+API_VERSION = "2015-12-15"
+_PAGE_SIZE = 100
+_CLUSTER_ID_RE = re.compile(r"^c[0-9a-z]{16,}$")
+
+
+class AckClient:
+    """The ACK calls ackmigrate makes, each returning plain values (workers.cloud.models)."""
+
+    def __init__(self, transport: AcsTransport) -> None:
+        self._transport = transport
+        self.region = transport.region
+
+    def resolve_cluster(self, id_or_name: str) -> ClusterDetail:
+        """Accept what an operator types: a cluster id, or a name that must match exactly one cluster."""
+        if _CLUSTER_ID_RE.match(id_or_name):
+            try:
+                return self.describe_cluster(id_or_name)
+            except NotFound:
+                pass  # a name may look like an id; the name lookup below reports what exists
+        found = self.list_clusters(name=id_or_name)
+        exact = [cluster for cluster in found if cluster.name == id_or_name]
+        if len(exact) == 1:
+            return self.describe_cluster(exact[0].cluster_id)
+        if len(exact) > 1:
+            raise Conflict(
+                service=SERVICE,
+                action="DescribeClustersV1",
+                code="AmbiguousClusterName",
+                message=f"{len(exact)} clusters are named {id_or_name!r}: {_listing(exact)}; use the cluster id",
+            )
+        similar = f"; similar names: {_listing(found)}" if found else ""
+        raise NotFound(
+            service=SERVICE,
+            action="DescribeClustersV1",
+            code="ClusterNotFound",
+            message=f"no cluster with id or name {id_or_name!r} in {self.region}{similar}",
+        )
+
+    def describe_cluster(self, cluster_id: str) -> ClusterDetail:
+        def build() -> DescribeClusterDetailRequest:
+            request = DescribeClusterDetailRequest()
+            request.set_ClusterId(cluster_id)
+            return request
+
+        return _cluster_detail(self._transport.call(build, action="DescribeClusterDetail"))
+
+    def list_clusters(
+        self, *, name: str | None = None, cluster_type: str | None = None
+    ) -> list[ClusterSummary]:
+        """All pages of DescribeClustersV1 in this region (lower-case filters: what the API documents)."""
+        clusters: list[ClusterSummary] = []
+        page = 1
+        while True:
+
+            def build(page: int = page) -> DescribeClustersV1Request:
+                request = DescribeClustersV1Request()
+                request.add_query_param("region_id", self.region)
+                if name:
+                    request.add_query_param("name", name)
+                if cluster_type:
+                    request.add_query_param("cluster_type", cluster_type)
+                request.set_page_number(page)
+                request.set_page_size(_PAGE_SIZE)
+                return request
+
+            body = self._transport.call(build, action="DescribeClustersV1")
+            rows = body.get("clusters") or []
+            clusters.extend(_cluster_summary(row) for row in rows)
+            total = int((body.get("page_info") or {}).get("total_count") or 0)
+            if not rows or len(clusters) >= total:
+                return clusters
+            page += 1
+
+    def list_nodes(self, cluster_id: str) -> list[ClusterNode]:
+        nodes: list[ClusterNode] = []
+        page = 1
+        while True:
+
+            def build(page: int = page) -> DescribeClusterNodesRequest:
+                request = DescribeClusterNodesRequest()
+                request.set_ClusterId(cluster_id)
+                request.set_pageNumber(page)
+                request.set_pageSize(_PAGE_SIZE)
+                return request
+
+            body = self._transport.call(build, action="DescribeClusterNodes")
+            rows = body.get("nodes") or []
+            nodes.extend(_cluster_node(row) for row in rows)
+            total = int((body.get("page") or {}).get("total_count") or 0)
+            if not rows or len(nodes) >= total:
+                return nodes
+            page += 1
+
+    def list_resources(self, cluster_id: str) -> list[ClusterResource]:
+        def build() -> DescribeClusterResourcesRequest:
+            request = DescribeClusterResourcesRequest()
+            request.set_ClusterId(cluster_id)
+            return request
+
+        body = self._transport.call(build, action="DescribeClusterResources")
+        return [_cluster_resource(row) for row in body or []]
+
+    def user_kubeconfig(self, cluster_id: str, *, private: bool = False) -> Kubeconfig:
+        def build() -> DescribeClusterUserKubeconfigRequest:
+            request = DescribeClusterUserKubeconfigRequest()
+            request.set_ClusterId(cluster_id)
+            request.set_PrivateIpAddress("true" if private else "false")
+            return request
+
+        body = self._transport.call(build, action="DescribeClusterUserKubeconfig")
+        return Kubeconfig(config=str(body.get("config") or ""), expiration=str(body.get("expiration") or ""))
+
+    def migrate_cluster(self, cluster_id: str, *, bucket: str, bucket_endpoint: str) -> StartedTask:
+        """Start the dedicated → Pro migration. Not retried on timeouts: it must never start twice."""
+
+        def build() -> CommonRequest:
+            request = self._roa(
+                "MigrateCluster", "POST", "/clusters/[ClusterId]/migrate", ClusterId=cluster_id
+            )
+            _json_body(request, {"oss_bucket_name": bucket, "oss_bucket_endpoint": bucket_endpoint})
+            return request
+
+        body = self._transport.call(build, action="MigrateCluster", idempotent=False)
+        return _started_task(body)
+
+    def describe_task(self, task_id: str) -> TaskInfo:
+        def build() -> CommonRequest:
+            return self._roa("DescribeTaskInfo", "GET", "/tasks/[TaskId]", TaskId=task_id)
+
+        return _task_info(self._transport.call(build, action="DescribeTaskInfo"))
+
+    def list_cluster_tasks(self, cluster_id: str) -> list[ClusterTask]:
+        def build() -> CommonRequest:
+            request = self._roa(
+                "DescribeClusterTasks", "GET", "/clusters/[ClusterId]/tasks", ClusterId=cluster_id
+            )
+            request.add_query_param("page_size", str(_PAGE_SIZE))
+            request.add_query_param("page_number", "1")
+            return request
+
+        body = self._transport.call(build, action="DescribeClusterTasks")
+        return [_cluster_task(row) for row in body.get("tasks") or []]
+
+    def delete_cluster_nodes(
+        self, cluster_id: str, *, nodes: list[str], release_node: bool, drain_node: bool
+    ) -> StartedTask:
+        """Remove nodes (by node name) from the cluster; ECS instances are released only when asked."""
+
+        def build() -> CommonRequest:
+            request = self._roa(
+                "DeleteClusterNodes", "POST", "/clusters/[ClusterId]/nodes", ClusterId=cluster_id
+            )
+            _json_body(
+                request, {"nodes": list(nodes), "release_node": release_node, "drain_node": drain_node}
+            )
+            return request
+
+        body = self._transport.call(build, action="DeleteClusterNodes", idempotent=False)
+        return _started_task(body)
+
+    def _roa(self, action: str, method: str, pattern: str, **path: str) -> CommonRequest:
+        request = CommonRequest(version=API_VERSION, action_name=action, uri_pattern=pattern, product="CS")
+        request.set_method(method)
+        for key, value in path.items():
+            request.add_path_param(key, value)
+        return request
+
+
+def _json_body(request: CommonRequest, body: dict[str, Any]) -> None:
+    # Without the header aliyunsdkcore form-encodes body params; ACK expects JSON.
+    request.add_header("Content-Type", "application/json")
+    for key, value in body.items():
+        request.add_body_params(key, value)
+
+
+def _listing(clusters: list[ClusterSummary]) -> str:
+    shown = ", ".join(f"{c.name} ({c.cluster_id}, {c.region_id})" for c in clusters[:10])
+    more = f" and {len(clusters) - 10} more" if len(clusters) > 10 else ""
+    return shown + more
+
+
+def _text(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value)
+
+
+def _cluster_summary(row: dict[str, Any]) -> ClusterSummary:
+    return ClusterSummary(
+        cluster_id=_text(row, "cluster_id"),
+        name=_text(row, "name"),
+        region_id=_text(row, "region_id"),
+        cluster_type=_text(row, "cluster_type"),
+        cluster_spec=_text(row, "cluster_spec"),
+        state=_text(row, "state"),
+        current_version=_text(row, "current_version"),
+    )
+
+
+def _cluster_detail(body: dict[str, Any]) -> ClusterDetail:
+    endpoints = (body.get("control_plane_endpoints_config") or {}).get("load_balancers_config") or []
+    parameters = body.get("parameters") or {}
+    return ClusterDetail(
+        cluster_id=_text(body, "cluster_id"),
+        name=_text(body, "name"),
+        region_id=_text(body, "region_id"),
+        cluster_type=_text(body, "cluster_type"),
+        cluster_spec=_text(body, "cluster_spec"),
+        profile=_text(body, "profile"),
+        state=_text(body, "state"),
+        current_version=_text(body, "current_version"),
+        vpc_id=_text(body, "vpc_id"),
+        master_url=_text(body, "master_url"),
+        parameters={str(k): "" if v is None else str(v) for k, v in parameters.items()},
+        api_server_load_balancers=tuple(
+            LoadBalancerRef(
+                load_balancer_id=_text(lb, "load_balancer_id"),
+                endpoint_type=_text(lb, "endpoint_type"),
+                endpoint=_text(lb, "endpoint"),
+            )
+            for lb in endpoints
+        ),
+    )
+
+
+def _cluster_node(row: dict[str, Any]) -> ClusterNode:
+    return ClusterNode(
+        instance_id=_text(row, "instance_id"),
+        node_name=_text(row, "node_name"),
+        role=_text(row, "instance_role"),
+        node_status=_text(row, "node_status"),
+        state=_text(row, "state"),
+        charge_type=_text(row, "instance_charge_type"),
+        ip_addresses=tuple(str(ip) for ip in row.get("ip_address") or []),
+    )
+
+
+def _cluster_resource(row: dict[str, Any]) -> ClusterResource:
+    return ClusterResource(
+        instance_id=_text(row, "instance_id"),
+        resource_type=_text(row, "resource_type"),
+        resource_info=_text(row, "resource_info"),
+        state=_text(row, "state"),
+        auto_create=bool(row.get("auto_create")),
+    )
+
+
+def _started_task(body: dict[str, Any]) -> StartedTask:
+    return StartedTask(task_id=_text(body, "task_id"), request_id=_text(body, "request_id"))
+
+
+def _task_info(body: dict[str, Any]) -> TaskInfo:
+    error = body.get("error") or {}
+    return TaskInfo(
+        task_id=_text(body, "task_id"),
+        task_type=_text(body, "task_type"),
+        state=_text(body, "state"),
+        current_stage=_text(body, "current_stage"),
+        stages=tuple(
+            TaskStage(
+                state=_text(stage, "state"),
+                message=_text(stage, "message"),
+                start_time=_text(stage, "start_time"),
+                end_time=_text(stage, "end_time"),
+            )
+            for stage in body.get("stages") or []
+        ),
+        error_code=_text(error, "code"),
+        error_message=_text(error, "message"),
+        created=_text(body, "created"),
+        updated=_text(body, "updated"),
+    )
+
+
+def _cluster_task(row: dict[str, Any]) -> ClusterTask:
+    error = row.get("error") or {}
+    return ClusterTask(
+        task_id=_text(row, "task_id"),
+        task_type=_text(row, "task_type"),
+        state=_text(row, "state"),
+        created=_text(row, "created"),
+        updated=_text(row, "updated"),
+        error_code=_text(error, "code") if isinstance(error, dict) else "",
+        error_message=_text(error, "message") if isinstance(error, dict) else str(error),
+    )

@@ -1,0 +1,117 @@
+"""One call path for every aliyunsdkcore request (ACK's ROA, ECS/SLB/RAM's RPC).
+
+It points the request at the endpoint, sends it with the SDK's own retries off (ours are bounded and
+jittered, and know which calls are safe to repeat), decodes the JSON body, and turns SDK exceptions into
+workers.errors with the request id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+from aliyunsdkcore.client import AcsClient
+from aliyunsdkcore.request import AcsRequest
+
+from workers.cloud.credentials import CloudCredentials
+from workers.cloud.endpoints import ApiEndpoint
+from workers.cloud.retry import RetryPolicy, call_with_retry
+from workers.cloud.translate import cloud_error
+from workers.errors import CloudError, Unavailable
+
+_UNKNOWN_BODY_PREFIX = "ServerResponseBody: "
+
+
+class AcsTransport:
+    """Sends requests for one service in one region; shared by the threads of a precheck run."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        region: str,
+        credentials: CloudCredentials,
+        endpoint: ApiEndpoint | None,
+        retry: RetryPolicy,
+        timeout_s: float = 20.0,
+    ) -> None:
+        self.service = service
+        self.region = region
+        self._endpoint = endpoint
+        self._retry = retry
+        self._client = AcsClient(
+            region_id=region,
+            credential=credentials.for_aliyunsdkcore(),
+            auto_retry=False,
+            timeout=timeout_s,
+            connect_timeout=5,
+            pool_size=16,
+        )
+
+    def call(self, build: Any, *, action: str, idempotent: bool = True) -> Any:
+        """Send the request `build()` returns (a fresh one per attempt: the SDK mutates requests)."""
+        return call_with_retry(
+            lambda: self._send(build(), action=action), policy=self._retry, idempotent=idempotent
+        )
+
+    def _send(self, request: AcsRequest, *, action: str) -> Any:
+        if self._endpoint is not None:
+            request.set_endpoint(self._endpoint.host)
+            request.set_protocol_type(self._endpoint.protocol)
+        else:
+            request.set_protocol_type("https")
+        try:
+            body = self._client.do_action_with_exception(request)
+        except ServerException as error:
+            raise self._server_error(error, action=action) from error
+        except ClientException as error:
+            raise self._client_error(error, action=action) from error
+        return json.loads(body) if body else {}
+
+    def _server_error(self, error: ServerException, *, action: str) -> CloudError:
+        code = str(error.get_error_code() or "")
+        message = str(error.get_error_msg() or "")
+        request_id = str(error.get_request_id() or "")
+        if message.startswith(_UNKNOWN_BODY_PREFIX):
+            # ACK answers {"code", "message", "requestId"}; aliyunsdkcore only reads Code/Message/RequestId.
+            code, message, request_id = _lower_case_error(
+                message[len(_UNKNOWN_BODY_PREFIX) :], code, request_id
+            )
+        return cloud_error(
+            service=self.service,
+            action=action,
+            code=code,
+            message=message,
+            request_id=request_id,
+            http_status=error.get_http_status(),
+        )
+
+    def _client_error(self, error: ClientException, *, action: str) -> CloudError:
+        code = str(error.get_error_code() or "")
+        if code == "SDK.HttpError":
+            return Unavailable(
+                service=self.service, action=action, code=code, message=str(error.get_error_msg())
+            )
+        return cloud_error(
+            service=self.service,
+            action=action,
+            code=code,
+            message=str(error.get_error_msg()),
+            request_id="",
+            http_status=None,
+        )
+
+
+def _lower_case_error(body: str, code: str, request_id: str) -> tuple[str, str, str]:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return code, body, request_id
+    if not isinstance(parsed, dict):
+        return code, body, request_id
+    return (
+        str(parsed.get("code") or parsed.get("Code") or code),
+        str(parsed.get("message") or parsed.get("Message") or body),
+        str(parsed.get("requestId") or parsed.get("request_id") or parsed.get("RequestId") or request_id),
+    )

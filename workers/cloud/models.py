@@ -1,0 +1,235 @@
+"""Plain values the cloud clients return: what the rest of the code base is allowed to see of the SDKs.
+
+Frozen dataclasses of strings, numbers and tuples, so they can be logged, compared in tests and turned
+into JSON without knowing which SDK produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    """One row of DescribeClustersV1: enough to tell clusters with similar names apart."""
+
+    cluster_id: str
+    name: str
+    region_id: str
+    cluster_type: str
+    cluster_spec: str
+    state: str
+    current_version: str
+
+
+@dataclass(frozen=True)
+class LoadBalancerRef:
+    """An API-server load balancer as the cluster detail names it (control_plane_endpoints_config)."""
+
+    load_balancer_id: str
+    endpoint_type: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class ClusterDetail:
+    """DescribeClusterDetail, reduced to what the checks and jobs read."""
+
+    cluster_id: str
+    name: str
+    region_id: str
+    cluster_type: str
+    cluster_spec: str
+    profile: str
+    state: str
+    current_version: str
+    vpc_id: str = ""
+    master_url: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    api_server_load_balancers: tuple[LoadBalancerRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    """One node of DescribeClusterNodes; `role` is ACK's authoritative Master/Worker."""
+
+    instance_id: str
+    node_name: str
+    role: str
+    node_status: str
+    state: str
+    charge_type: str
+    ip_addresses: tuple[str, ...] = ()
+
+    @property
+    def is_master(self) -> bool:
+        return self.role.lower() == "master"
+
+
+@dataclass(frozen=True)
+class ClusterResource:
+    """One row of DescribeClusterResources (a ROS resource the cluster owns)."""
+
+    instance_id: str
+    resource_type: str
+    resource_info: str
+    state: str
+    auto_create: bool
+
+
+@dataclass(frozen=True)
+class Kubeconfig:
+    config: str
+    expiration: str
+
+
+@dataclass(frozen=True)
+class TaskStage:
+    state: str
+    message: str
+    start_time: str
+    end_time: str
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """DescribeTaskInfo: the state of an ACK task such as a migration (running/fail/success)."""
+
+    task_id: str
+    task_type: str
+    state: str
+    current_stage: str
+    stages: tuple[TaskStage, ...]
+    error_code: str
+    error_message: str
+    created: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class ClusterTask:
+    """One row of DescribeClusterTasks: how a restarted job finds a migration it already started."""
+
+    task_id: str
+    task_type: str
+    state: str
+    created: str
+    updated: str
+    error_code: str = ""
+    error_message: str = ""
+
+
+class StartedTask(NamedTuple):
+    """What an asynchronous ACK action returns: the task to follow and the request id for the audit log.
+
+    A NamedTuple so callers may unpack it: `task_id, request_id = ack.migrate_cluster(...)`.
+    """
+
+    task_id: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class CloudAssistantStatus:
+    instance_id: str
+    installed: bool
+    version: str
+    last_heartbeat: str
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """SLB DescribeLoadBalancerAttribute; `spec` is empty for a shared-performance instance."""
+
+    load_balancer_id: str
+    spec: str
+    address_type: str
+    charge_type: str
+    status: str
+    address: str
+    vpc_id: str
+
+
+@dataclass(frozen=True)
+class AttachedPolicy:
+    name: str
+    policy_type: str
+    default_version: str
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """The default version of a policy: its document is a JSON string, kept verbatim."""
+
+    policy_name: str
+    policy_type: str
+    version_id: str
+    document: str
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str
+    location: str
+    extranet_endpoint: str
+    intranet_endpoint: str
+    creation_date: str
+
+
+@dataclass(frozen=True)
+class BucketReferer:
+    """Hotlink protection is on when a referer whitelist or blacklist is set."""
+
+    allow_empty_referer: bool
+    referers: tuple[str, ...]
+    black_referers: tuple[str, ...] = ()
+
+    @property
+    def hotlink_protection(self) -> bool:
+        return bool(self.referers or self.black_referers)
+
+
+@dataclass(frozen=True)
+class KubeNode:
+    name: str
+    provider_id: str
+    labels: dict[str, str]
+    ready: str
+
+    @property
+    def instance_id(self) -> str:
+        """`cn-hangzhou.i-8vb2…` → `i-8vb2…` (ACK's providerID is `<region>.<instance-id>`)."""
+        return self.provider_id.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class OwnerRef:
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class KubePod:
+    namespace: str
+    name: str
+    node_name: str
+    phase: str
+    owners: tuple[OwnerRef, ...] = ()
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A DaemonSet or Deployment, with its images (how addons and cGPU editions are told apart)."""
+
+    kind: str
+    namespace: str
+    name: str
+    images: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
