@@ -1,0 +1,66 @@
+"""The OSS bucket the migration stages data in: valid name, in the cluster's region, no hotlink protection."""
+
+from __future__ import annotations
+
+import re
+
+from workers.checks.catalog import result
+from workers.checks.model import CheckResult, Outcome
+from workers.cloud.models import BucketInfo, BucketReferer
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why `name` cannot be an OSS bucket name, or None when it can (checked before any call)."""
+    if _BUCKET_RE.match(name):
+        return None
+    return (
+        f"{name!r} is not a valid OSS bucket name: 3-63 characters, lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit"
+    )
+
+
+def internal_endpoint(region: str) -> str:
+    """The endpoint MigrateCluster is given: the region's internal one, reachable from the masters."""
+    return f"oss-{region}-internal.aliyuncs.com"
+
+
+def check_no_bucket() -> CheckResult:
+    return result(
+        "oss-bucket",
+        Outcome.WARN,
+        "No bucket named, so the bucket was not checked.",
+        "Name the bucket the migration will use (--bucket B).",
+    )
+
+
+def check_missing_bucket(*, bucket: str, region: str) -> CheckResult:
+    return result(
+        "oss-bucket",
+        Outcome.FAIL,
+        f"Bucket {bucket} does not exist.",
+        f"Create bucket {bucket} in {region} (hotlink protection off), or name an existing one.",
+    )
+
+
+def check_oss_bucket(*, bucket: str, region: str, info: BucketInfo, referer: BucketReferer) -> CheckResult:
+    expected = f"oss-{region}"
+    if info.location != expected:
+        return result(
+            "oss-bucket",
+            Outcome.FAIL,
+            f"Bucket {bucket} is in {info.location or 'an unknown region'}, not in the cluster's region ({expected}).",
+            f"Use a bucket in {region}.",
+        )
+    if referer.hotlink_protection:
+        listed = ", ".join((*referer.referers, *referer.black_referers))
+        return result(
+            "oss-bucket",
+            Outcome.FAIL,
+            f"Bucket {bucket} has hotlink protection on (referers: {listed}).",
+            "Turn hotlink protection off (clear the referer lists) in the OSS console.",
+        )
+    return result(
+        "oss-bucket", Outcome.PASS, f"Bucket {bucket} is in {info.location}; hotlink protection is off."
+    )

@@ -1,0 +1,87 @@
+"""Checks on the cluster detail alone: its type, its state and its Kubernetes version."""
+
+from __future__ import annotations
+
+import re
+
+from workers.checks.catalog import result
+from workers.checks.model import CheckResult, Outcome
+
+_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)")
+_BUSY_STATES = {
+    "migrating": "a migration is already in progress",
+    "upgrading": "an upgrade is in progress",
+    "updating": "an update is in progress",
+    "scaling": "a scaling operation is in progress",
+    "removing": "nodes are being removed",
+    "draining": "nodes are being drained",
+    "deleting": "the cluster is being deleted",
+}
+
+
+def check_cluster_type(*, cluster_type: str, cluster_spec: str, profile: str) -> CheckResult:
+    """Only a dedicated cluster (`Kubernetes`, default profile) has customer-run masters to migrate."""
+    described = f"cluster_type {cluster_type or '(empty)'}, spec {cluster_spec or '(none)'}, profile {profile or 'Default'}"
+    if cluster_type == "Kubernetes" and profile in ("", "Default"):
+        return result("cluster-type", Outcome.PASS, f"Dedicated cluster ({described}).")
+    if cluster_type == "ManagedKubernetes" and profile in ("", "Default"):
+        what = (
+            "already an ACK Pro cluster" if cluster_spec == "ack.pro.small" else "already a managed cluster"
+        )
+        fix = (
+            "Nothing to migrate."
+            if cluster_spec == "ack.pro.small"
+            else "Upgrade Basic to Pro in the console instead."
+        )
+        return result("cluster-type", Outcome.FAIL, f"The cluster is {what} ({described}).", fix)
+    return result(
+        "cluster-type",
+        Outcome.FAIL,
+        f"Only dedicated clusters can be hot-migrated to ACK Pro; this one is not ({described}).",
+        "Choose a dedicated (Kubernetes) cluster.",
+    )
+
+
+def check_cluster_state(*, state: str) -> CheckResult:
+    if state == "running":
+        return result("cluster-state", Outcome.PASS, "The cluster is running.")
+    reason = _BUSY_STATES.get(state, "the cluster is not healthy")
+    return result(
+        "cluster-state",
+        Outcome.FAIL,
+        f"The cluster is {state or '(no state)'}: {reason}.",
+        "Wait until the cluster is running (or repair it), then run the precheck again.",
+    )
+
+
+def parse_minor_version(version: str) -> tuple[int, int] | None:
+    """`1.16.9-aliyun.1` → (1, 16); None when it is not a Kubernetes version at all."""
+    match = _VERSION_RE.match(version.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def check_k8s_version(*, current_version: str, minimum: str, advised: str) -> CheckResult:
+    current = parse_minor_version(current_version)
+    hard, soft = parse_minor_version(minimum), parse_minor_version(advised)
+    if current is None or hard is None or soft is None:
+        return result(
+            "k8s-version",
+            Outcome.ERROR,
+            f"Could not read the Kubernetes version {current_version!r}.",
+            "Check the cluster's version in the ACK console.",
+        )
+    if current < hard:
+        return result(
+            "k8s-version",
+            Outcome.FAIL,
+            f"Kubernetes {current_version} is older than {minimum}, the oldest version that can be migrated.",
+            f"Upgrade the cluster to {advised} or later first.",
+        )
+    if current < soft:
+        return result(
+            "k8s-version",
+            Outcome.WARN,
+            f"Kubernetes {current_version} meets the minimum {minimum}, but Alibaba Cloud now asks for {advised}.",
+            f"Consider upgrading to {advised} or later before migrating.",
+        )
+    return result("k8s-version", Outcome.PASS, f"Kubernetes {current_version} (at least {advised}).")

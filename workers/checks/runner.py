@@ -1,0 +1,291 @@
+"""Run every precheck against one cluster: fetch concurrently, share what is fetched, evaluate purely.
+
+Each fetch is a future started once (the cluster detail is fetched before everything, because every
+other call needs its id and region); each check waits only on the futures it reads. A failed fetch
+fails exactly the checks that needed it, as `error` results naming the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from workers.checks.bucket_checks import (
+    bucket_name_problem,
+    check_missing_bucket,
+    check_no_bucket,
+    check_oss_bucket,
+    internal_endpoint,
+)
+from workers.checks.catalog import CHECK_ORDER, error_result, result
+from workers.checks.cluster_checks import check_cluster_state, check_cluster_type, check_k8s_version
+from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
+from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
+from workers.checks.notices import no_rollback_notice, whitelist_notice
+from workers.checks.policy import check_ram_policy, master_policy, master_role_name
+from workers.checks.workload_checks import (
+    AddonFinding,
+    CgpuFinding,
+    check_addons,
+    check_cgpu,
+    check_master_pods,
+    find_addons,
+    find_cgpu,
+)
+from workers.cloud import CloudClients
+from workers.cloud.models import (
+    BucketInfo,
+    BucketReferer,
+    ClusterDetail,
+    ClusterNode,
+    LoadBalancer,
+    PolicyVersion,
+    Workload,
+)
+from workers.config import Settings
+from workers.errors import CloudError, NotFound
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_THREADS = 32  # every fetch and every check may wait at once; fewer threads could deadlock on waits
+
+
+def run_prechecks(
+    clients: CloudClients,
+    settings: Settings,
+    *,
+    cluster: str,
+    bucket: str | None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> PrecheckReport:
+    """All checks for `cluster` (id or name). Resolving the cluster is the one failure that raises
+    (NotFound/Conflict list what exists): without a cluster there is nothing to report on."""
+    detail = clients.ack.resolve_cluster(cluster)
+    with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="precheck") as pool:
+        run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, bucket=bucket)
+        results = run.checks()
+        by_id: dict[str, CheckResult] = {}
+        for future in as_completed(results):
+            check = future.result()
+            by_id[check.id] = check
+            if on_result is not None:
+                on_result(check)
+        return run.report(tuple(by_id[check_id] for check_id in CHECK_ORDER))
+
+
+class _Run:
+    """The futures of one precheck run; methods named for the fact they fetch or the check they run."""
+
+    def __init__(
+        self,
+        *,
+        pool: ThreadPoolExecutor,
+        clients: CloudClients,
+        settings: Settings,
+        detail: ClusterDetail,
+        bucket: str | None,
+    ) -> None:
+        self.pool = pool
+        self.clients = clients
+        self.settings = settings
+        self.detail = detail
+        self.bucket = bucket
+        cid = detail.cluster_id
+        ack = clients.ack
+        self.nodes = pool.submit(ack.list_nodes, cid)
+        self.resources = pool.submit(ack.list_resources, cid)
+        self.kube = pool.submit(clients.kube_for, cid)
+        self.pods = pool.submit(lambda: self.kube.result().list_pods())
+        self.workloads = pool.submit(self._workloads)
+        self.assistant = pool.submit(
+            lambda: clients.ecs.cloud_assistant_status([m.instance_id for m in self._masters()])
+        )
+        self.api_lb = pool.submit(self._api_server_lb)
+        self.policy = pool.submit(self._master_policy)
+        self.bucket_ok = bucket is not None and bucket_name_problem(bucket) is None
+        if bucket is not None and self.bucket_ok:
+            self.bucket_info: Future[BucketInfo] | None = pool.submit(clients.oss.bucket_info, bucket)
+            self.bucket_referer: Future[BucketReferer] | None = pool.submit(
+                clients.oss.bucket_referer, bucket
+            )
+        else:
+            self.bucket_info = self.bucket_referer = None
+        self.cgpu: Future[CgpuFinding] = pool.submit(lambda: find_cgpu(self.workloads.result()))
+        self.addons: Future[list[AddonFinding]] = pool.submit(lambda: find_addons(self.workloads.result()))
+
+    # --- fetches that build on other fetches ---------------------------------------------------------
+
+    def _masters(self) -> list[ClusterNode]:
+        return [node for node in self.nodes.result() if node.is_master]
+
+    def _workloads(self) -> list[Workload]:
+        kube = self.kube.result()
+        return kube.list_daemonsets() + kube.list_deployments()
+
+    def _api_server_lb(self) -> tuple[LoadBalancer | None, list[str]]:
+        """The intranet SLB among the candidates. The detail's endpoints are tried first, without waiting
+        for the resource list that only older clusters (no control_plane_endpoints_config) need."""
+        tried: list[str] = []
+        found = self._first_intranet(
+            api_server_lb_candidates(refs=self.detail.api_server_load_balancers, resources=[]), tried
+        )
+        if found is None:
+            from_resources = api_server_lb_candidates(refs=(), resources=self.resources.result())
+            found = self._first_intranet(from_resources, tried)
+        return found, tried
+
+    def _first_intranet(self, candidates: list[str], tried: list[str]) -> LoadBalancer | None:
+        for lb_id in candidates:
+            if lb_id in tried:
+                continue
+            tried.append(lb_id)
+            lb = self.clients.slb.describe_load_balancer(lb_id)
+            if lb.address_type.lower() == "intranet":
+                return lb
+        return None
+
+    def _master_policy(self) -> tuple[str, str, PolicyVersion]:
+        role = master_role_name(detail=self.detail, resources=self.resources.result())
+        if role is None:
+            raise NotFound(
+                service="ack",
+                action="DescribeClusterResources",
+                code="MasterRoleNotFound",
+                message="no KubernetesMasterRole-… among the cluster's resources or stack parameters",
+            )
+        policies = self.clients.ram.list_policies_for_role(role)
+        attached = master_policy(policies)
+        if attached is None:
+            names = ", ".join(p.name for p in policies) or "none"
+            raise NotFound(
+                service="ram",
+                action="ListPoliciesForRole",
+                code="MasterPolicyNotFound",
+                message=f"role {role} has no k8sMasterRolePolicy… attached (attached: {names})",
+            )
+        version = self.clients.ram.get_policy(attached.name, policy_type=attached.policy_type or "Custom")
+        return role, attached.name, version
+
+    # --- the checks ----------------------------------------------------------------------------------
+
+    def checks(self) -> list[Future[CheckResult]]:
+        d = self.detail
+        evaluations: dict[str, Callable[[], CheckResult]] = {
+            "cluster-type": lambda: check_cluster_type(
+                cluster_type=d.cluster_type, cluster_spec=d.cluster_spec, profile=d.profile
+            ),
+            "cluster-state": lambda: check_cluster_state(state=d.state),
+            "k8s-version": lambda: check_k8s_version(
+                current_version=d.current_version,
+                minimum=self.settings.min_k8s_version,
+                advised=self.settings.advised_k8s_version,
+            ),
+            "cloud-assistant": lambda: check_cloud_assistant(
+                masters=self._masters(), statuses=self.assistant.result()
+            ),
+            "slb-spec": self._check_slb,
+            "master-pods": lambda: check_master_pods(
+                master_names=[m.node_name for m in self._masters()], pods=self.pods.result()
+            ),
+            "oss-bucket": self._check_bucket,
+            "ram-policy": self._check_ram,
+            "whitelist": whitelist_notice,
+            "cgpu": lambda: check_cgpu(self.cgpu.result()),
+            "addons": lambda: check_addons(self.addons.result()),
+            "no-rollback": lambda: no_rollback_notice(master_count=_count_masters(_value(self.nodes))),
+        }
+        return [self.pool.submit(_guarded, check_id, run) for check_id, run in evaluations.items()]
+
+    def _check_slb(self) -> CheckResult:
+        lb, candidates = self.api_lb.result()
+        return check_slb_spec(load_balancer=lb, candidates=candidates, minimum=self.settings.min_slb_spec)
+
+    def _check_bucket(self) -> CheckResult:
+        if self.bucket is None:
+            return check_no_bucket()
+        problem = bucket_name_problem(self.bucket)
+        if problem is not None or self.bucket_info is None or self.bucket_referer is None:
+            return result("oss-bucket", Outcome.FAIL, f"{problem}.", "Name a valid bucket.")
+        try:
+            info = self.bucket_info.result()
+        except NotFound:
+            return check_missing_bucket(bucket=self.bucket, region=self.detail.region_id)
+        return check_oss_bucket(
+            bucket=self.bucket, region=self.detail.region_id, info=info, referer=self.bucket_referer.result()
+        )
+
+    def _check_ram(self) -> CheckResult:
+        if self.bucket is None or not self.bucket_ok:
+            return result(
+                "ram-policy",
+                Outcome.WARN,
+                "No valid bucket named, so the master role policy was not checked.",
+                "Name the bucket the migration will use (--bucket B).",
+            )
+        role, policy_name, version = self.policy.result()
+        return check_ram_policy(
+            role_name=role,
+            policy_name=policy_name,
+            document_json=version.document,
+            bucket=self.bucket,
+            will_grant=self.settings.grant_ram_policy,
+        )
+
+    # --- the report ----------------------------------------------------------------------------------
+
+    def report(self, checks: tuple[CheckResult, ...]) -> PrecheckReport:
+        d = self.detail
+        nodes = _value(self.nodes)
+        masters = [n for n in nodes or [] if n.is_master]
+        info = _value(self.bucket_info)
+        cgpu = _value(self.cgpu)
+        addons = _value(self.addons)
+        endpoint = None
+        if self.bucket is not None:
+            endpoint = (info.intranet_endpoint if info else "") or internal_endpoint(d.region_id)
+        return PrecheckReport(
+            cluster_id=d.cluster_id,
+            cluster_name=d.name,
+            region_id=d.region_id,
+            current_version=d.current_version,
+            cluster_type=d.cluster_type,
+            cluster_spec=d.cluster_spec,
+            state=d.state,
+            master_count=len(masters) if nodes is not None else None,
+            worker_count=len(nodes) - len(masters) if nodes is not None else None,
+            bucket=self.bucket,
+            bucket_endpoint=endpoint,
+            masters=tuple(MasterInstance(m.instance_id, m.node_name, m.charge_type) for m in masters),
+            cgpu=cgpu.edition if cgpu else "",
+            addons=tuple(f.addon for f in addons or []),
+            checks=checks,
+            checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+
+def _count_masters(nodes: list[ClusterNode] | None) -> int | None:
+    return None if nodes is None else sum(1 for node in nodes if node.is_master)
+
+
+def _value(future: Future[T] | None) -> T | None:
+    """A fetched fact for the report, or None when its fetch failed (its checks already say why)."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except CloudError:
+        return None
+
+
+def _guarded(check_id: str, evaluate: Callable[[], CheckResult]) -> CheckResult:
+    """Run one check; a fetch it needed failing makes it `error` with the reason, never `pass`."""
+    try:
+        return evaluate()
+    except CloudError as error:
+        return error_result(check_id, str(error))
+    except Exception as error:  # noqa: BLE001 - a bug in one check must not hide the other eleven
+        log.exception("precheck %s crashed", check_id)
+        return error_result(check_id, f"internal error {type(error).__name__}: {error}")

@@ -1,0 +1,115 @@
+"""`ackmigrate precheck`: the checks from a terminal, for operators and for scripts (`--json`).
+
+stdout carries only the result (the checklist, or one JSON document) so it can be piped; progress goes
+to stderr as each check finishes. Exit codes: 0 nothing blocks, 1 a check failed or could not run,
+2 the command was used wrongly (bad bucket name, unknown or ambiguous cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from workers.checks.bucket_checks import bucket_name_problem
+from workers.checks.model import CheckResult, Outcome, PrecheckReport
+from workers.checks.runner import run_prechecks
+from workers.cloud import CloudClients
+from workers.config import Settings
+from workers.errors import CloudError, Conflict, NotFound
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_LABELS = {
+    Outcome.PASS: "PASS ",
+    Outcome.WARN: "WARN ",
+    Outcome.FAIL: "FAIL ",
+    Outcome.ERROR: "ERROR",
+    Outcome.INFO: "INFO ",
+}
+
+
+def run_precheck(
+    settings: Settings,
+    *,
+    cluster: str,
+    bucket: str | None,
+    region: str | None,
+    as_json: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if bucket is not None and (problem := bucket_name_problem(bucket)):
+        print(f"ackmigrate precheck: {problem}", file=err)
+        return EXIT_USAGE
+    clients = CloudClients.from_settings(settings, region)
+    print(f"Checking {cluster} in {clients.region}…", file=err)
+    try:
+        report = run_prechecks(
+            clients, settings, cluster=cluster, bucket=bucket, on_result=lambda r: _progress(r, err)
+        )
+    except (NotFound, Conflict) as error:
+        if error.service != "ack" or error.action != "DescribeClustersV1":
+            raise
+        print(f"ackmigrate precheck: {error.message}", file=err)
+        return EXIT_USAGE
+    except CloudError as error:
+        print(f"ackmigrate precheck: could not read cluster {cluster}: {error}", file=err)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2), file=out)
+    else:
+        print(format_report(report), file=out)
+    return EXIT_FAILED if report.verdict is Outcome.FAIL else EXIT_OK
+
+
+def _progress(check: CheckResult, err: TextIO) -> None:
+    print(f"  {_LABELS[check.outcome].strip().lower():5} {check.id}", file=err, flush=True)
+
+
+def format_report(report: PrecheckReport) -> str:
+    """The checklist as an operator reads it: cluster facts, one block per check, the verdict."""
+    lines = [
+        f"Cluster {report.cluster_name} ({report.cluster_id}) in {report.region_id}",
+        f"  Kubernetes {report.current_version} · {report.cluster_type} {report.cluster_spec}".rstrip()
+        + f" · {report.state}",
+        f"  {_count(report.master_count, 'master')}, {_count(report.worker_count, 'worker')}",
+    ]
+    if report.bucket:
+        lines.append(f"  Bucket {report.bucket} via {report.bucket_endpoint}")
+    for master in report.masters:
+        lines.append(
+            f"  Master {master.node_name} {master.instance_id} ({master.charge_type or 'charge unknown'})"
+        )
+    lines.append("")
+    for check in report.checks:
+        lines.append(f"{_LABELS[check.outcome]}  {check.id:<16} {check.title}")
+        lines.append(f"       {check.summary}")
+        if check.fix:
+            lines.append(f"       Fix: {check.fix}")
+        if check.doc_url:
+            lines.append(f"       Doc: {check.doc_url}")
+    lines.append("")
+    lines.append(_verdict_line(report))
+    return "\n".join(lines)
+
+
+def _count(value: int | None, noun: str) -> str:
+    if value is None:
+        return f"{noun}s unknown"
+    return f"{value} {noun}{'' if value == 1 else 's'}"
+
+
+def _verdict_line(report: PrecheckReport) -> str:
+    verdict = report.verdict
+    if verdict is Outcome.FAIL:
+        blocking = ", ".join(check.id for check in report.blocking)
+        return f"Verdict: FAIL — blocked by {blocking}"
+    if verdict is Outcome.WARN:
+        warned = ", ".join(check.id for check in report.checks if check.outcome is Outcome.WARN)
+        return f"Verdict: WARN — ready to migrate; read the warnings first ({warned})"
+    return "Verdict: PASS — ready to migrate"
