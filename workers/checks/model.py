@@ -161,9 +161,14 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def name_list(names: list[str], *, limit: int = 8) -> str:
-    """`a, b, c and 12 more`: enough names to act on without flooding the message."""
-    shown = ", ".join(names[:limit])
-    if len(names) > limit:
-        shown += f" and {len(names) - limit} more"
-    return shown
+def name_list(names: list[str], *, limit: int = 8, max_chars: int = 260) -> str:
+    """`a, b, c and 12 more`: enough names to act on, short enough that the count is never cut off."""
+    shown: list[str] = []
+    for name in names[:limit]:
+        if shown and len(", ".join([*shown, name])) > max_chars:
+            break
+        shown.append(name)
+    text = ", ".join(shown)
+    if len(names) > len(shown):
+        text += f" and {len(names) - len(shown)} more"
+    return text
