@@ -1,0 +1,171 @@
+"""A request's record: what was asked, by whom, and where it stands — the one source of truth.
+
+Every migration and every cleanup is one `Record`, stored in Redis by `workers.store.RecordStore`. The
+Slack messages are drawn from it (never the other way round), so whatever happens to Slack, the record
+says what is true. This module is pure: the state machine and the data, no Redis, no Slack.
+
+State machine (a transition not listed here is refused, not applied):
+
+    migration: requested → prechecking → awaiting_approval → approved → migrating → succeeded | failed
+    cleanup:   requested → awaiting_approval → approved → running → done | failed
+
+Early ends: `blocked` (a blocking precheck failed, so there is nothing to approve), `rejected`,
+`cancelled`, `expired` (nobody decided within the approval TTL), `failed` (an error before the cloud
+was touched).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    MIGRATION = "migration"
+    CLEANUP = "cleanup"
+
+
+class State(StrEnum):
+    REQUESTED = "requested"
+    PRECHECKING = "prechecking"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    MIGRATING = "migrating"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DONE = "done"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+_MIGRATION: dict[State, frozenset[State]] = {
+    State.REQUESTED: frozenset({State.PRECHECKING, State.CANCELLED, State.FAILED}),
+    State.PRECHECKING: frozenset({State.AWAITING_APPROVAL, State.BLOCKED, State.CANCELLED, State.FAILED}),
+    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    State.APPROVED: frozenset({State.MIGRATING, State.FAILED}),
+    State.MIGRATING: frozenset({State.SUCCEEDED, State.FAILED}),
+}
+
+_CLEANUP: dict[State, frozenset[State]] = {
+    State.REQUESTED: frozenset({State.AWAITING_APPROVAL, State.BLOCKED, State.CANCELLED, State.FAILED}),
+    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    State.APPROVED: frozenset({State.RUNNING, State.FAILED}),
+    State.RUNNING: frozenset({State.DONE, State.FAILED}),
+}
+
+TRANSITIONS: dict[Kind, dict[State, frozenset[State]]] = {Kind.MIGRATION: _MIGRATION, Kind.CLEANUP: _CLEANUP}
+
+TERMINAL: frozenset[State] = frozenset(
+    {State.SUCCEEDED, State.DONE, State.FAILED, State.BLOCKED, State.REJECTED, State.CANCELLED, State.EXPIRED}
+)
+"""Once here, always here: a decided request stays decided."""
+
+CANCELLABLE: frozenset[State] = frozenset({State.REQUESTED, State.PRECHECKING, State.AWAITING_APPROVAL})
+"""`cancel` withdraws a request only before anything has been done to the cluster."""
+
+IN_CLOUD: frozenset[State] = frozenset({State.MIGRATING, State.RUNNING})
+"""The cloud is (or may be) changing the cluster: the workflow must be followed to its end."""
+
+
+class IllegalTransition(Exception):
+    """A transition the state machine does not allow (the record is left as it was)."""
+
+    def __init__(self, record_id: str, kind: Kind, current: State, wanted: State) -> None:
+        self.record_id = record_id
+        self.kind = kind
+        self.current = current
+        self.wanted = wanted
+        super().__init__(f"{kind} request {record_id} is {current}; it cannot become {wanted}")
+
+
+def allowed(kind: Kind, current: State, wanted: State) -> bool:
+    return wanted in TRANSITIONS[kind].get(current, frozenset())
+
+
+def check_transition(record: Record, wanted: State) -> None:
+    if not allowed(record.kind, record.state, wanted):
+        raise IllegalTransition(record.id, record.kind, record.state, wanted)
+
+
+def new_record_id(kind: Kind) -> str:
+    """Short, unguessable, and telling the kind at a glance (`m-…` migration, `c-…` cleanup)."""
+    prefix = "m" if kind is Kind.MIGRATION else "c"
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+@dataclass
+class Record:
+    """One request and everything learnt while carrying it out.
+
+    Times are Unix epoch seconds. `migrate_called_at` is the exactly-once fence: it is saved *before*
+    MigrateCluster is called, so a worker that finds it set without a `task_id` knows the call may have
+    happened and must look for the task (DescribeClusterTasks) instead of calling again.
+    """
+
+    id: str
+    kind: Kind
+    cluster_id: str
+    cluster_name: str
+    region: str
+    requester: str  # Slack user id
+    channel: str  # Slack channel id
+    state: State = State.REQUESTED
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    expires_at: float | None = None  # when an undecided approval request lapses
+    bucket: str | None = None
+    release_ecs: bool = False  # cleanup only: also release the master ECS instances
+    parent_id: str | None = None  # cleanup only: the migration it follows
+    cluster_version: str | None = None
+    message_ts: str | None = None  # the request message in the channel; its thread carries the updates
+    response_url: str | None = None  # private follow-ups to the requester (valid 30 minutes)
+    decided_by: str | None = None  # who approved or rejected
+    decided_at: float | None = None
+    reason: str | None = None  # why it ended the way it did, in words a person can act on
+    precheck: dict[str, Any] | None = None  # PrecheckReport.to_dict() of the last run
+    migrate_called_at: float | None = None
+    task_id: str | None = None
+    stage: int = 0  # stages completed as last seen, 0 before the task starts
+    stage_total: int = 0
+    stage_name: str | None = None
+    started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
+    finished_at: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # follow-ups: masters, addons, cGPU, nodes deleted
+    version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    @property
+    def thread_ts(self) -> str | None:
+        return self.message_ts
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        data["state"] = str(self.state)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["kind"] = Kind(values["kind"])
+        values["state"] = State(values["state"])
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Record:
+        loaded: dict[str, Any] = json.loads(text)
+        return cls.from_dict(loaded)
