@@ -84,6 +84,7 @@ class Node:
     labels: dict[str, str] = field(default_factory=dict)
     in_kubernetes: bool = True  # False once `kubectl delete node` (or DeleteClusterNodes) removed it
     released: bool = False  # the ECS instance was released
+    in_cluster: bool = True  # False once ACK removed it (DeleteClusterNodes): DescribeClusterNodes omits it
     uid: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -207,6 +208,7 @@ class Task:
     error: dict[str, str] | None = None
     updated: float = field(default_factory=time.time)
     parameters: dict[str, Any] = field(default_factory=dict)
+    failure: dict[str, str] | None = None  # the error to report at fail_at_stage instead of the generic one
 
 
 @dataclass
@@ -594,11 +596,11 @@ class World:
             workers = cluster.workers or cluster.nodes
             replica_set = f"{name}-{_alnum(10)}"
             for index in range(replicas):
-                node = workers[index % len(workers)] if workers else None
+                placed = workers[index % len(workers)] if workers else None
                 cluster.pods.append(Pod(namespace=namespace, name=f"{replica_set}-{_alnum(5)}",
-                                        node_name=node.name if node else "", image=image, owner_kind="ReplicaSet",
+                                        node_name=placed.name if placed else "", image=image, owner_kind="ReplicaSet",
                                         owner_name=replica_set, labels=dict(workload.labels),
-                                        phase="Running" if node else "Pending"))
+                                        phase="Running" if placed else "Pending"))
         return workload
 
     def _add_pods_on_masters(self, cluster: Cluster, names: list[Any]) -> None:
@@ -647,6 +649,7 @@ class World:
         self.tasks[task.task_id] = task
         for node in nodes:
             node.in_kubernetes = False
+            node.in_cluster = False
             if release:
                 node.released = True
         return task
@@ -692,7 +695,7 @@ class World:
         task.state = "fail"
         task.updated = time.time()
         task.stage_ended.append(task.updated)
-        task.error = {
+        task.error = task.failure or {
             "code": f"{stage}Failed",
             "message": f"stage {stage} failed: {message.lower()} did not complete (simulated failure)",
         }

@@ -1,0 +1,348 @@
+"""Simulated ECS, SLB and RAM: the RPC-style POP APIs (`/?Action=…&Version=…`, HMAC-SHA1 `Signature`).
+
+All three share the POP conventions: the action and every parameter arrive as query (or form) parameters,
+the answer is JSON or, with `Format=XML`, XML rooted at `<ActionResponse>`, and errors carry
+`{RequestId, HostId, Code, Message, Recommend}` — the shape aliyunsdkcore reads `Code` and `Message` from.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sandbox.httpserver import ApiError, Request, Response, Route
+from sandbox.signing import AuthFailure, pop_auth_error, rpc_params, verify_rpc
+from sandbox.world import PolicyVersion, RamPolicy, World, iso
+
+Action = Callable[[dict[str, str]], dict[str, Any]]
+
+
+class RpcService(abc.ABC):
+    """What ECS, SLB and RAM have in common; subclasses list their actions."""
+
+    name = ""
+    version = ""
+    host_id = ""
+    product = ""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    @abc.abstractmethod
+    def actions(self) -> dict[str, Action]:
+        """The actions this service answers, by POP action name."""
+
+    # --- the Service protocol -------------------------------------------------------------------------
+
+    def route(self, request: Request) -> Route | None:
+        if request.path not in ("/", ""):
+            return None
+        params = rpc_params(request)
+        action = params.get("Action", "")
+        handler = self.actions().get(action)
+        if handler is None:
+            return None  # the server answers 404; error() words it as POP does
+        return Route(action, functools.partial(self._answer, handler=handler))
+
+    def authenticate(self, request: Request, route: Route) -> None:
+        try:
+            verify_rpc(self.world, request)
+        except AuthFailure as failure:
+            status, code, message = pop_auth_error(failure)
+            raise ApiError(status, code, message) from None
+
+    def error(self, request: Request, error: ApiError, request_id: str) -> Response:
+        code, message = error.code, error.message
+        if code == "InvalidAction.NotFound":
+            message = "Specified api is not found, please check your url and method."
+        body = {
+            "RequestId": request_id,
+            "HostId": self.host_id,
+            "Code": code,
+            "Message": message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product={self.product}&requestId={request_id}",
+        }
+        if _wants_xml(request):
+            return _xml_response("Error", body, error.status)
+        return Response.json(body, status=error.status)
+
+    # --- answering -------------------------------------------------------------------------------------
+
+    def _answer(self, request: Request, *, handler: Action) -> Response:
+        params = rpc_params(request)
+        version = params.get("Version", "")
+        if version != self.version:
+            raise ApiError(400, "InvalidVersion", f"Specified parameter Version is not valid: {version or '(none)'}.")
+        with self.world.lock:
+            body = handler(params)
+        body = {"RequestId": _request_id(), **body}
+        if _wants_xml(request):
+            return _xml_response(params["Action"] + "Response", body, 200)
+        return Response.json(body)
+
+
+def _request_id() -> str:
+    from sandbox.httpserver import new_request_id
+
+    return new_request_id()
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    value = params.get(name, "")
+    if not value:
+        raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
+    return value
+
+
+# --- ECS -----------------------------------------------------------------------------------------------------
+
+
+class EcsService(RpcService):
+    name = "ecs"
+    version = "2014-05-26"
+    host_id = "ecs.aliyuncs.com"
+    product = "Ecs"
+
+    def actions(self) -> dict[str, Action]:
+        return {"DescribeCloudAssistantStatus": self._describe_cloud_assistant_status}
+
+    def _describe_cloud_assistant_status(self, params: dict[str, str]) -> dict[str, Any]:
+        region = _required(params, "RegionId")
+        ids = [v for k, v in sorted(params.items(), key=lambda kv: _index(kv[0])) if k.startswith("InstanceId.")]
+        if len(ids) > 50:
+            raise ApiError(400, "InvalidParam.InstanceIds", "At most 50 InstanceId.N may be given.")
+        rows = []
+        for instance_id in ids:
+            found = self.world.instance(instance_id)
+            if found is None or found[0].region_id != region:
+                continue  # ECS lists only the instances it knows in that region
+            _cluster, node = found
+            rows.append(
+                {
+                    "InstanceId": node.instance_id,
+                    "CloudAssistantStatus": "true" if node.cloud_assistant else "false",
+                    "CloudAssistantVersion": "2.2.3.344" if node.cloud_assistant else "",
+                    "LastHeartbeatTime": iso(time.time() - 30) if node.cloud_assistant else "",
+                    "OSType": "Linux",
+                    "ActiveTaskCount": 0,
+                    "InvocationCount": 0,
+                    "LastInvokedTime": "",
+                    "SupportSessionManager": node.cloud_assistant,
+                }
+            )
+        return {
+            "TotalCount": len(rows),
+            "PageNumber": 1,
+            "PageSize": max(len(rows), 10),
+            "NextToken": "",
+            "InstanceCloudAssistantStatusSet": {"InstanceCloudAssistantStatus": rows},
+        }
+
+
+def _index(key: str) -> int:
+    tail = key.rsplit(".", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+# --- SLB -----------------------------------------------------------------------------------------------------
+
+
+class SlbService(RpcService):
+    name = "slb"
+    version = "2014-05-15"
+    host_id = "slb.aliyuncs.com"
+    product = "Slb"
+
+    def actions(self) -> dict[str, Action]:
+        return {"DescribeLoadBalancerAttribute": self._describe_load_balancer_attribute}
+
+    def _describe_load_balancer_attribute(self, params: dict[str, str]) -> dict[str, Any]:
+        region = _required(params, "RegionId")
+        lb_id = _required(params, "LoadBalancerId")
+        lb = self.world.load_balancers.get(lb_id)
+        if lb is None or lb.region_id != region:
+            raise ApiError(404, "InvalidLoadBalancerId.NotFound", f"The specified LoadBalancerId does not exist: {lb_id}.")
+        cluster = next((c for c in self.world.clusters.values() if lb_id in (c.api_slb_id, c.ingress_slb_id)), None)
+        is_api = cluster is not None and cluster.api_slb_id == lb_id
+        port, protocol = (6443, "tcp") if is_api else (80, "tcp")
+        backends = []
+        if cluster is not None:
+            nodes = cluster.masters if is_api and cluster.masters else cluster.workers
+            backends = [{"ServerId": n.instance_id, "Weight": 100, "Type": "ecs", "ServerIp": n.ip} for n in nodes]
+        return {
+            "LoadBalancerId": lb.load_balancer_id,
+            "LoadBalancerName": lb.name,
+            "LoadBalancerStatus": lb.status,
+            "Address": lb.address,
+            "AddressType": lb.address_type,
+            "AddressIPVersion": "ipv4",
+            "RegionId": lb.region_id,
+            "RegionIdAlias": lb.region_id,
+            "NetworkType": "vpc",
+            "VpcId": lb.vpc_id,
+            "VSwitchId": cluster.vswitch_id if cluster else "",
+            "LoadBalancerSpec": lb.spec,
+            "InstanceChargeType": lb.charge_type,
+            "PayType": "PayOnDemand",
+            "InternetChargeType": "paybytraffic",
+            "Bandwidth": 5120,
+            "CreateTime": iso(lb.created),
+            "CreateTimeStamp": int(lb.created * 1000),
+            "MasterZoneId": f"{lb.region_id}-h",
+            "SlaveZoneId": f"{lb.region_id}-i",
+            "DeleteProtection": "on",
+            "ModificationProtectionStatus": "ConsoleProtection",
+            "ListenerPorts": {"ListenerPort": [port]},
+            "ListenerPortsAndProtocol": {
+                "ListenerPortAndProtocol": [{"ListenerPort": port, "ListenerProtocol": protocol}]
+            },
+            "BackendServers": {"BackendServer": backends},
+        }
+
+
+# --- RAM -----------------------------------------------------------------------------------------------------
+
+_ROTATE_STRATEGIES = ("None", "DeleteOldestNonDefaultVersionWhenLimitExceeded")
+_MAX_DOCUMENT_BYTES = 6144
+
+
+class RamService(RpcService):
+    name = "ram"
+    version = "2015-05-01"
+    host_id = "ram.aliyuncs.com"
+    product = "Ram"
+
+    def actions(self) -> dict[str, Action]:
+        return {
+            "ListPoliciesForRole": self._list_policies_for_role,
+            "GetPolicy": self._get_policy,
+            "CreatePolicyVersion": self._create_policy_version,
+        }
+
+    def _policy(self, name: str, policy_type: str = "Custom") -> RamPolicy:
+        policy = self.world.policies.get(name)
+        if policy is None or policy.policy_type != policy_type:
+            raise ApiError(404, "EntityNotExist.Policy", f"The policy does not exist: {name}.")
+        return policy
+
+    def _list_policies_for_role(self, params: dict[str, str]) -> dict[str, Any]:
+        role_name = _required(params, "RoleName")
+        role = self.world.roles.get(role_name)
+        if role is None:
+            raise ApiError(404, "EntityNotExist.Role", f"The role does not exist: {role_name}.")
+        rows = []
+        for name in role.policies:
+            policy = self.world.policies.get(name)
+            if policy is not None:
+                rows.append(
+                    {
+                        "PolicyName": policy.name,
+                        "PolicyType": policy.policy_type,
+                        "Description": policy.description,
+                        "DefaultVersion": policy.default.version_id,
+                        "AttachDate": iso(role.created),
+                    }
+                )
+        return {"Policies": {"Policy": rows}}
+
+    def _get_policy(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"), _required(params, "PolicyType"))
+        default = policy.default
+        return {
+            "Policy": {
+                "PolicyName": policy.name,
+                "PolicyType": policy.policy_type,
+                "Description": policy.description,
+                "DefaultVersion": default.version_id,
+                "CreateDate": iso(policy.created),
+                "UpdateDate": iso(default.created),
+                "AttachmentCount": sum(1 for r in self.world.roles.values() if policy.name in r.policies),
+            },
+            "DefaultPolicyVersion": _version(default),
+        }
+
+    def _create_policy_version(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"))
+        document = _required(params, "PolicyDocument")
+        _check_document(document)
+        strategy = params.get("RotateStrategy") or "None"
+        if strategy not in _ROTATE_STRATEGIES:
+            raise ApiError(400, "InvalidParameter.RotateStrategy", f"RotateStrategy must be one of {', '.join(_ROTATE_STRATEGIES)}.")
+        set_default = params.get("SetAsDefault", "false").lower() == "true"
+        if len(policy.versions) >= RamPolicy.MAX_VERSIONS:
+            if strategy == "None":
+                raise ApiError(
+                    409,
+                    "LimitExceeded.Policy.Version",
+                    f"Exceeded the maximum number of versions ({RamPolicy.MAX_VERSIONS}) of policy {policy.name}.",
+                )
+            oldest = min((v for v in policy.versions if not v.is_default), key=lambda v: v.created)
+            policy.versions.remove(oldest)
+        version = PolicyVersion(f"v{policy.next_version}", document, False)
+        policy.next_version += 1
+        if set_default:
+            for existing in policy.versions:
+                existing.is_default = False
+            version.is_default = True
+        policy.versions.append(version)
+        return {"PolicyVersion": _version(version)}
+
+
+def _version(version: PolicyVersion) -> dict[str, Any]:
+    return {
+        "VersionId": version.version_id,
+        "IsDefaultVersion": version.is_default,
+        "PolicyDocument": version.document,
+        "CreateDate": iso(version.created),
+    }
+
+
+def _check_document(document: str) -> None:
+    """RAM refuses documents that are too long or not a policy (it parses them; so do we)."""
+    if len(document.encode()) > _MAX_DOCUMENT_BYTES:
+        raise ApiError(
+            400,
+            "LimitExceeded.Policy.Document",
+            f"The policy document exceeds the maximum length of {_MAX_DOCUMENT_BYTES} bytes.",
+        )
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        raise ApiError(400, "MalformedPolicyDocument", "The policy document is not valid JSON.") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("Statement"), list):
+        raise ApiError(400, "MalformedPolicyDocument", "The policy document must have a Statement list.")
+    for statement in parsed["Statement"]:
+        if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
+            raise ApiError(400, "MalformedPolicyDocument", "Every statement needs Effect Allow or Deny.")
+
+
+# --- XML -----------------------------------------------------------------------------------------------------
+
+
+def _wants_xml(request: Request) -> bool:
+    return rpc_params(request).get("Format", "JSON").upper() == "XML"
+
+
+def _xml_response(root: str, body: dict[str, Any], status: int) -> Response:
+    text = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>{_xml(body)}</{root}>'
+    return Response.text(text, status=status, content_type="text/xml;charset=utf-8")
+
+
+def _xml(value: Any) -> str:
+    """POP's XML form of a JSON body: a list repeats its parent's element name."""
+    if isinstance(value, dict):
+        parts: list[str] = []
+        for key, item in value.items():
+            if isinstance(item, list):
+                parts.extend(f"<{key}>{_xml(element)}</{key}>" for element in item)
+            else:
+                parts.append(f"<{key}>{_xml(item)}</{key}>")
+        return "".join(parts)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
