@@ -1,9 +1,18 @@
 """Simulated ACK (Container Service, API 2015-12-15): ROA paths, JSON bodies and errors as the real API.
 
 Both SDK generations must work against it unchanged: aliyunsdkcore (ROA HMAC-SHA1, the aliyun-python-sdk-cs
-request classes and CommonRequest) and alibabacloud-cs20151215 (ACS3-HMAC-SHA256). Errors are ACK's own
-lower-case JSON `{"code", "message", "requestId"}`; aliyunsdkcore cannot read that shape and reports
-SDK.UnknownServerError with the body in the message, which is exactly what production code has to cope with.
+request classes and CommonRequest) and alibabacloud-cs20151215 (ACS3-HMAC-SHA256).
+
+Two error shapes, as in front of the real service: a refused signature or AccessKey is answered by the POP
+gateway, `{RequestId, HostId, Code, Message, Recommend}`; everything ACK itself refuses is its own
+lower-case `{"code", "message", "requestId"}`, which aliyunsdkcore cannot read and reports as
+SDK.UnknownServerError with the body in the message — exactly what production code has to cope with.
+
+MigrateCluster's refusals (no public list exists; these are the codes the sandbox commits to):
+unknown cluster 404 ErrorClusterNotFound; account not whitelisted 403 Forbidden.NotInWhitelist; cluster
+not dedicated 400 ErrorClusterType; migrating or not running 400 ErrorClusterState; bucket missing 400
+ErrorOssBucketNotFound, in another region 400 ErrorOssBucketRegion; endpoint of another region 400
+InvalidParameter.
 """
 
 from __future__ import annotations
@@ -16,8 +25,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from sandbox.httpserver import ApiError, Request, Response, Route
-from sandbox.signing import AuthFailure, pop_auth_error, verify_acs
+from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
+from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, verify_acs
 from sandbox.world import Cluster, Node, Task, World, iso
 
 _PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -34,6 +43,10 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
 """(method, path, action): every ACK API the sandbox serves; anything else is answered 404."""
 
 _MIGRATABLE_STATES = ("running",)
+
+
+class GatewayError(ApiError):
+    """Refused by the POP gateway before ACK saw the call (credentials): answered in the gateway's shape."""
 
 
 class AckService:
@@ -62,9 +75,14 @@ class AckService:
             verify_acs(self.world, request)
         except AuthFailure as failure:
             status, code, message = pop_auth_error(failure)
-            raise ApiError(status, code, message) from None
+            raise GatewayError(status, code, message) from None
 
     def error(self, request: Request, error: ApiError, request_id: str) -> Response:
+        if isinstance(error, GatewayError):
+            body = pop_error_body(
+                code=error.code, message=error.message, request_id=request_id, host_id="cs.aliyuncs.com", product="CS"
+            )
+            return Response.json(body, status=error.status, headers={"x-acs-request-id": request_id})
         return Response.json(
             {"code": error.code, "message": error.message, "requestId": request_id},
             status=error.status,
@@ -156,7 +174,7 @@ class AckService:
                         f"grant oss:PutObject and oss:GetObject on acs:oss:*:*:{bucket_name}/* and retry"
                     ),
                 }
-        return Response.json({"cluster_id": cluster.cluster_id, "request_id": "", "task_id": task.task_id})
+        return Response.json({"cluster_id": cluster.cluster_id, "request_id": new_request_id(), "task_id": task.task_id})
 
     def _describe_task_info(self, request: Request, task_id: str) -> Response:
         with self.world.lock:
@@ -206,7 +224,7 @@ class AckService:
                     raise ApiError(400, "ErrorNodeNotFound", f"node {name} is not a node of cluster {cluster_id}")
                 nodes.append(node)
             task = self.world.start_node_removal(cluster, nodes=nodes, release=release, drain=drain)
-        return Response.json({"cluster_id": cluster_id, "request_id": "", "task_id": task.task_id})
+        return Response.json({"cluster_id": cluster_id, "request_id": new_request_id(), "task_id": task.task_id})
 
 
 # --- shapes ------------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sandbox.httpserver import ApiError, Request, Response, Route
-from sandbox.signing import AuthFailure, pop_auth_error, rpc_params, verify_rpc
+from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
+from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, rpc_params, verify_rpc
 from sandbox.world import PolicyVersion, RamPolicy, World, iso
 
 Action = Callable[[dict[str, str]], dict[str, Any]]
@@ -60,13 +60,9 @@ class RpcService(abc.ABC):
         code, message = error.code, error.message
         if code == "InvalidAction.NotFound":
             message = "Specified api is not found, please check your url and method."
-        body = {
-            "RequestId": request_id,
-            "HostId": self.host_id,
-            "Code": code,
-            "Message": message,
-            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product={self.product}&requestId={request_id}",
-        }
+        body = pop_error_body(
+            code=code, message=message, request_id=request_id, host_id=self.host_id, product=self.product
+        )
         if _wants_xml(request):
             return _xml_response("Error", body, error.status)
         return Response.json(body, status=error.status)
@@ -80,16 +76,10 @@ class RpcService(abc.ABC):
             raise ApiError(400, "InvalidVersion", f"Specified parameter Version is not valid: {version or '(none)'}.")
         with self.world.lock:
             body = handler(params)
-        body = {"RequestId": _request_id(), **body}
+        body = {"RequestId": new_request_id(), **body}
         if _wants_xml(request):
             return _xml_response(params["Action"] + "Response", body, 200)
         return Response.json(body)
-
-
-def _request_id() -> str:
-    from sandbox.httpserver import new_request_id
-
-    return new_request_id()
 
 
 def _required(params: dict[str, str], name: str) -> str:

@@ -297,6 +297,17 @@ def _verify_oss_v4(world: World, request: Request, bucket: str, key: str, creden
     return Verified(access_key_id, "OSS-V4")
 
 
+def pop_error_body(*, code: str, message: str, request_id: str, host_id: str, product: str) -> dict[str, str]:
+    """The POP gateway's error body: aliyunsdkcore reads Code, Message and RequestId from exactly these keys."""
+    return {
+        "RequestId": request_id,
+        "HostId": host_id,
+        "Code": code,
+        "Message": message,
+        "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product={product}&requestId={request_id}",
+    }
+
+
 def pop_auth_error(failure: AuthFailure) -> tuple[int, str, str]:
     """(HTTP status, Code, Message) as the POP gateway in front of ACK, ECS, SLB and RAM answers them.
 
