@@ -1,0 +1,169 @@
+"""The worker's one door to Slack: post, reply in a thread, update, whisper, respond, link.
+
+Slack's errors come out as two kinds only, because callers decide one thing: try again later
+(`SlackUnavailable`: rate limited, 5xx, network) or tell someone why it cannot work (`SlackRefused`:
+Slack answered `ok: false`, e.g. `not_in_channel`). The retry handlers absorb short blips (one
+Retry-After wait, a reconnect) so a job rarely has to reschedule for them.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+T = TypeVar("T")
+Blocks = Sequence[dict[str, Any]] | None
+
+
+class SlackError(Exception):
+    """A Slack call did not do what was asked; `code` is Slack's error string (or the HTTP status)."""
+
+    def __init__(self, method: str, code: str, *, retry_after_s: float | None = None) -> None:
+        self.method = method
+        self.code = code
+        self.retry_after_s = retry_after_s
+        super().__init__(f"Slack {method} failed: {code}")
+
+
+class SlackUnavailable(SlackError):
+    """Rate limited, 5xx or unreachable: the same call may work later, so it is retried later."""
+
+
+class SlackRefused(SlackError):
+    """Slack answered and said no (`not_in_channel`, `channel_not_found`, `expired_url`…)."""
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    return [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=1)]
+
+
+class SlackClient:
+    """The bot user's Web API calls the workers make, over `WebClient(base_url=SLACK_API_URL)`."""
+
+    def __init__(self, *, token: str, base_url: str, timeout_s: int = 10) -> None:
+        self._client = WebClient(
+            token=token, base_url=base_url, timeout=timeout_s, retry_handlers=_retry_handlers()
+        )
+        self._timeout_s = timeout_s
+
+    def post(self, channel: str, text: str, blocks: Blocks = None) -> str:
+        """A top-level message; returns its ts (the thread all later replies go to)."""
+        response = self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=_blocks(blocks)),
+        )
+        return str(response["ts"])
+
+    def post_reply(
+        self, channel: str, thread_ts: str, text: str, blocks: Blocks = None, *, broadcast: bool = False
+    ) -> str:
+        """A reply in a thread; `broadcast` also shows it in the channel (the final result)."""
+        response = self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                blocks=_blocks(blocks),
+                reply_broadcast=broadcast,
+            ),
+        )
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
+        """Replace a message in place; with no blocks the old ones are cleared (buttons gone)."""
+        self._call(
+            "chat.update",
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=list(blocks or [])),
+        )
+
+    def post_ephemeral(self, channel: str, user: str, text: str, blocks: Blocks = None) -> None:
+        self._call(
+            "chat.postEphemeral",
+            lambda: self._client.chat_postEphemeral(
+                channel=channel, user=user, text=text, blocks=_blocks(blocks)
+            ),
+        )
+
+    def permalink(self, channel: str, ts: str) -> str:
+        response = self._call(
+            "chat.getPermalink", lambda: self._client.chat_getPermalink(channel=channel, message_ts=ts)
+        )
+        return str(response["permalink"])
+
+    def respond(
+        self, response_url: str, text: str, blocks: Blocks = None, *, replace_original: bool = False
+    ) -> None:
+        """A private answer through the command's response_url (valid 30 minutes, five uses)."""
+        method = "response_url"
+        webhook = WebhookClient(response_url, timeout=self._timeout_s, retry_handlers=_retry_handlers())
+        try:
+            response = webhook.send(
+                text=text,
+                blocks=_blocks(blocks),
+                response_type="ephemeral",
+                replace_original=replace_original,
+            )
+        except (urllib.error.URLError, OSError, SlackClientError) as error:
+            raise SlackUnavailable(method, type(error).__name__) from error
+        if response.status_code == 200:
+            return
+        code = _webhook_code(response.body) or f"HTTP {response.status_code}"
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SlackUnavailable(method, code, retry_after_s=_retry_after(response.headers))
+        raise SlackRefused(method, code)
+
+    def _call(self, method: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except SlackApiError as error:
+            raise _translate(method, error) from error
+        except (urllib.error.URLError, OSError) as error:
+            raise SlackUnavailable(method, type(error).__name__) from error
+        except SlackClientError as error:
+            raise SlackUnavailable(method, str(error)) from error
+
+
+def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:
+    return list(blocks) if blocks else None
+
+
+def _translate(method: str, error: SlackApiError) -> SlackError:
+    response = error.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    data = getattr(response, "data", None)
+    code = str(data.get("error")) if isinstance(data, dict) and data.get("error") else f"HTTP {status}"
+    if status == 429 or status >= 500 or code in ("ratelimited", "internal_error", "fatal_error"):
+        headers = getattr(response, "headers", None) or {}
+        return SlackUnavailable(method, code, retry_after_s=_retry_after(headers))
+    return SlackRefused(method, code)
+
+
+def _retry_after(headers: Any) -> float | None:
+    for key in ("Retry-After", "retry-after"):
+        value = headers.get(key) if headers else None
+        if value is not None:
+            text = value[0] if isinstance(value, list) else value
+            try:
+                return float(text)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _webhook_code(body: str) -> str:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body.strip()[:100]
+    if isinstance(parsed, dict):
+        return str(parsed.get("error") or "")
+    return ""
