@@ -1,0 +1,142 @@
+"""Who may ask for what, where, and who may decide: the rules as pure functions over plain values.
+
+The settings name users (`U…`) and user groups (`S…`); by the time a rule is applied the groups have been
+expanded into their members (bot.usergroups does that, with a short cache), so these functions never
+call Slack and are tested without a server. Each answers None (allowed) or a `Refusal` whose text is
+what the person is told, privately, and whose `code` labels the metric and the audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workers.records import Kind, Record
+
+
+class RefusalCode(StrEnum):
+    CHANNEL = "channel"
+    NOT_REQUESTER = "not_requester"
+    NOT_APPROVER = "not_approver"
+    TWO_PERSON_RULE = "two_person_rule"
+    NOT_CANCELLER = "not_canceller"
+    ALREADY_DECIDED = "already_decided"
+    EXPIRED = "expired"
+    NOT_FOUND = "not_found"
+    WRONG_KIND = "wrong_kind"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    NOT_CLEANABLE = "not_cleanable"
+    LOOKUP_FAILED = "lookup_failed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    text: str  # Slack mrkdwn, anything a user typed already escaped
+
+
+@dataclass(frozen=True)
+class Principals:
+    """A settings list split into users and user groups, e.g. ACKMIGRATE_APPROVERS."""
+
+    users: frozenset[str]
+    groups: frozenset[str]
+
+    @classmethod
+    def parse(cls, ids: Iterable[str]) -> Principals:
+        ids = tuple(ids)
+        return cls(
+            users=frozenset(i for i in ids if i.startswith("U")),
+            groups=frozenset(i for i in ids if i.startswith("S")),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.users and not self.groups
+
+    def label(self) -> str:
+        """How the approvers are named in messages: `<!subteam^S…>` for groups, `<@U…>` for people."""
+        named = [f"<!subteam^{g}>" for g in sorted(self.groups)] + [f"<@{u}>" for u in sorted(self.users)]
+        return ", ".join(named) if named else "nobody (ACKMIGRATE_APPROVERS is empty)"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings that decide who may do what (DESIGN.md: ACKMIGRATE_APPROVERS, …_REQUESTERS, …)."""
+
+    approvers: Principals
+    requesters: Principals  # empty: anyone in an allowed channel
+    channels: frozenset[str]  # empty: any channel the bot is in
+    two_person_rule: bool = True
+
+    @classmethod
+    def from_lists(
+        cls,
+        *,
+        approvers: Iterable[str],
+        requesters: Iterable[str] = (),
+        channels: Iterable[str] = (),
+        two_person_rule: bool = True,
+    ) -> Policy:
+        return cls(
+            approvers=Principals.parse(approvers),
+            requesters=Principals.parse(requesters),
+            channels=frozenset(channels),
+            two_person_rule=two_person_rule,
+        )
+
+
+def is_member(user: str, principals: Principals, group_members: frozenset[str]) -> bool:
+    """`group_members`: everyone in `principals.groups`, already expanded."""
+    return user in principals.users or user in group_members
+
+
+def may_use_channel(policy: Policy, channel: str) -> Refusal | None:
+    if not policy.channels or channel in policy.channels:
+        return None
+    allowed = ", ".join(f"<#{c}>" for c in sorted(policy.channels))
+    return Refusal(RefusalCode.CHANNEL, f"ackmigrate takes requests only in {allowed}.")
+
+
+def may_request(policy: Policy, *, user: str, channel: str, requester_group_members: frozenset[str]) -> Refusal | None:
+    """Opening a migration or cleanup request: the channel must be allowed and the user a requester."""
+    refused = may_use_channel(policy, channel)
+    if refused is not None:
+        return refused
+    if policy.requesters.empty or is_member(user, policy.requesters, requester_group_members):
+        return None
+    return Refusal(
+        RefusalCode.NOT_REQUESTER,
+        f"Only {policy.requesters.label()} can request migrations and cleanups. Ask one of them to run it.",
+    )
+
+
+def may_decide(
+    policy: Policy, *, user: str, record: Record, approver_group_members: frozenset[str], approving: bool
+) -> Refusal | None:
+    """Approving or rejecting: an approver, and (approving, under the two-person rule) not the requester.
+
+    Rejecting one's own request is allowed: it can only make things safer.
+    """
+    if not is_member(user, policy.approvers, approver_group_members):
+        what = "migrations" if record.kind is Kind.MIGRATION else "cleanups"
+        verb = "approve" if approving else "reject"
+        return Refusal(RefusalCode.NOT_APPROVER, f"Only {policy.approvers.label()} can {verb} {what}.")
+    if approving and policy.two_person_rule and user == record.requester:
+        what = "migration" if record.kind is Kind.MIGRATION else "cleanup"
+        return Refusal(
+            RefusalCode.TWO_PERSON_RULE,
+            f"You requested this {what}, so someone else must approve it (two-person rule).",
+        )
+    return None
+
+
+def may_cancel(policy: Policy, *, user: str, record: Record, approver_group_members: frozenset[str]) -> Refusal | None:
+    """Withdrawing a request: the person who asked, or anyone who could have decided it."""
+    if user == record.requester or is_member(user, policy.approvers, approver_group_members):
+        return None
+    return Refusal(
+        RefusalCode.NOT_CANCELLER,
+        f"Only <@{record.requester}> (who asked) or {policy.approvers.label()} can cancel this request.",
+    )
