@@ -89,12 +89,11 @@ def validate_view(raw: Any) -> dict[str, Any]:
         raise BlocksError("invalid_arguments", ["view must be an object"])
     errors: list[str] = []
     try:
-        model = View(**view)
-        model.validate_json()
+        known = View(**view).to_dict()  # to_dict() validates the view and everything nested in it
     except (SlackObjectFormationError, TypeError, ValueError) as error:
         errors.append(f"{error} [json-pointer:/view]")
     else:
-        errors.extend(_unknown_fields(view, model.to_dict(), "/view", skip={"blocks"}))
+        errors.extend(_unknown_fields(view, known, "/view", skip={"blocks"}))
     if view.get("type") not in ("modal", "home"):
         errors.append("must be one of modal, home [json-pointer:/view/type]")
     try:
@@ -114,10 +113,10 @@ def _block_errors(block: dict[str, Any], where: str) -> list[str]:
     if model is None:
         return [f"unsupported type `{block.get('type')}` [json-pointer:{where}/type]"]
     try:
-        model.validate_json()
-    except SlackObjectFormationError as error:
+        known = model.to_dict()  # validates the block and, unlike validate_json(), every element inside it
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
         return [f"{error} [json-pointer:{where}]"]
-    errors = _unknown_fields(block, model.to_dict(), where)
+    errors = _unknown_fields(block, known, where)
     errors.extend(_empty_texts(block, where))
     for key in ("elements",):
         if key in block and isinstance(block[key], list) and not block[key] and block.get("type") != "rich_text":
