@@ -7,6 +7,7 @@ them, so a fault or a call-log entry means the same thing whatever the service.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -127,12 +128,14 @@ class ServiceServer:
         handler_class = _make_handler(self)
         self.httpd = ThreadingHTTPServer((host, port), handler_class)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"sandbox-{service.name}", daemon=True)
+        # A short poll interval: shutdown() waits for the next poll, and tests stop seven servers each.
+        serve = functools.partial(self.httpd.serve_forever, poll_interval=0.05)
+        self.thread = threading.Thread(target=serve, name=f"sandbox-{service.name}", daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     @property
     def port(self) -> int:

@@ -6,15 +6,20 @@ ports for the demo and for rehearsals with a real Slack workspace.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sandbox.ack import AckService
 from sandbox.control import ControlApi
-from sandbox.httpserver import ServiceServer
+from sandbox.httpserver import Service, ServiceServer
 from sandbox.kube import KubeService
 from sandbox.oss import OssService
 from sandbox.rpc import EcsService, RamService, SlbService
 from sandbox.scenario import load_scenario
 from sandbox.slack import SlackService, SlackWorkspace
 from sandbox.world import World
+
+if TYPE_CHECKING:
+    from sandbox.client import SandboxClient
 
 ACCESS_KEY_ID = "LTAI5tSandboxAccessKey01"
 ACCESS_KEY_SECRET = "sandbox-secret-do-not-use-anywhere-else"
@@ -54,7 +59,7 @@ class Sandbox:
         self._client_class = SandboxClient
 
     def start(self) -> Sandbox:
-        services = {
+        services: dict[str, Service] = {
             "ack": AckService(self.world),
             "ecs": EcsService(self.world),
             "slb": SlbService(self.world),
@@ -101,7 +106,7 @@ class Sandbox:
         return dict(self.world.endpoints)
 
     @property
-    def control(self):  # type: ignore[no-untyped-def]  # SandboxClient; imported lazily to keep startup cheap
+    def control(self) -> SandboxClient:
         return self._client_class(self.world.endpoints["ack"])
 
     def env(self) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,18 @@ def test_every_scenario_cluster_name_is_unique() -> None:
     for scenario in SCENARIOS.values():
         names = [c.spec["name"] for c in scenario.clusters]
         assert len(names) == len(set(names)), scenario.name
+
+
+def test_sandbox_fixture_serves_every_service_with_an_empty_world(sandbox: Any) -> None:
+    assert sorted(sandbox.endpoints) == sorted(["ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack"])
+    assert sandbox.control.request("GET", "/clusters") == []
+
+
+def test_started_sandbox_serves_the_default_scenario_over_the_control_api() -> None:
+    from sandbox.runtime import Sandbox
+
+    with Sandbox(scenario="default") as box:
+        clusters = box.control.request("GET", "/clusters")
+
+    assert "prod-hz-ready" in {c["name"] for c in clusters}
+    assert len(clusters) == len(SCENARIOS["default"].clusters)
