@@ -121,7 +121,8 @@ def test_twenty_racing_approvals_have_exactly_one_winner(redis_url: str) -> None
     assert len(winners) == 1 and len(losers) == 19
     saved = setup.get(record.id)
     assert saved.decided_by == winners[0]
-    assert [reply.text for _, reply in setup.pending_replies(record.id)] == [f"<@{winners[0]}> approved. Queued."]
+    queued = [reply.text for _, reply in setup.pending_replies(record.id)]
+    assert queued == [f"<@{winners[0]}> approved. Queued."]
 
 
 def test_update_changes_fields_but_refuses_state(store: RecordStore) -> None:
