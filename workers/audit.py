@@ -81,7 +81,8 @@ class AuditLog:
         """Record one event; returns the entry id.
 
         `at` backdates the entry (imports, tests); it must not be older than the newest entry, because
-        a stream's ids only grow (and `<ms>-*` ids need Redis 7). Without it Redis stamps the entry with its own clock.
+        a stream's ids only grow (and `<ms>-*` ids need Redis 7). Without it Redis stamps the entry with
+        its own clock.
         """
         if event not in EVENTS:
             raise ValueError(f"unknown audit event {event!r}; expected one of {', '.join(sorted(EVENTS))}")
