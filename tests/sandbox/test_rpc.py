@@ -1,0 +1,165 @@
+"""ECS, SLB and RAM as aliyunsdkcore's RPC CommonRequest sees them: POP parameters in, POP JSON out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aliyunsdkcore.acs_exception.exceptions import ServerException
+
+from tests.sandbox.conftest import REGION, CloudSandbox
+
+
+def _masters(cloud: CloudSandbox, cluster_id: str) -> list[dict]:
+    return [n for n in cloud.control.cluster_state(cluster_id)["nodes"] if n["role"] == "Master"]
+
+
+def _assistant(cloud: CloudSandbox, instance_ids: list[str], region: str = REGION) -> list[dict]:
+    params = {"RegionId": region, **{f"InstanceId.{i}": v for i, v in enumerate(instance_ids, 1)}}
+    body = cloud.call(cloud.rpc("ecs", "DescribeCloudAssistantStatus", params))
+    return body["InstanceCloudAssistantStatusSet"]["InstanceCloudAssistantStatus"]
+
+
+def test_cloud_assistant_status_reports_each_master_as_the_strings_true_or_false(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(masters=3, cloud_assistant=[True, False, True])
+    masters = _masters(cloud, cluster_id)
+
+    rows = _assistant(cloud, [m["instance_id"] for m in masters])
+
+    assert [(r["InstanceId"], r["CloudAssistantStatus"]) for r in rows] == [
+        (masters[0]["instance_id"], "true"), (masters[1]["instance_id"], "false"), (masters[2]["instance_id"], "true")
+    ]
+    assert rows[0]["CloudAssistantVersion"] and not rows[1]["CloudAssistantVersion"]
+
+
+def test_cloud_assistant_status_omits_instances_ecs_does_not_know_in_that_region(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(masters=1)
+    master = _masters(cloud, cluster_id)[0]["instance_id"]
+
+    assert [r["InstanceId"] for r in _assistant(cloud, [master, "i-bp1doesnotexist000"])] == [master]
+    assert _assistant(cloud, [master], region="cn-beijing") == []
+
+
+def _load_balancer(cloud: CloudSandbox, lb_id: str) -> dict:
+    return cloud.call(cloud.rpc("slb", "DescribeLoadBalancerAttribute", {"RegionId": REGION, "LoadBalancerId": lb_id}))
+
+
+@pytest.mark.parametrize(("slb_spec", "reported"), [("slb.s1.small", "slb.s1.small"), ("shared", "")])
+def test_load_balancer_attribute_reports_the_api_server_slb_spec(
+    cloud: CloudSandbox, slb_spec: str, reported: str
+) -> None:
+    cluster_id = cloud.cluster(slb_spec=slb_spec)
+    state = cloud.control.cluster_state(cluster_id)
+
+    body = _load_balancer(cloud, state["api_slb_id"])
+
+    assert body["LoadBalancerId"] == state["api_slb_id"]
+    assert body["LoadBalancerSpec"] == reported
+    assert (body["AddressType"], body["LoadBalancerStatus"], body["InstanceChargeType"]) == (
+        "intranet", "active", "PayBySpec"
+    )
+    assert body["ListenerPorts"]["ListenerPort"] == [6443]
+    assert {b["ServerId"] for b in body["BackendServers"]["BackendServer"]} == {
+        m["instance_id"] for m in _masters(cloud, cluster_id)
+    }
+
+
+def test_unknown_load_balancer_is_refused_with_slbs_code_and_the_pop_error_body(cloud: CloudSandbox) -> None:
+    with pytest.raises(ServerException) as caught:
+        _load_balancer(cloud, "lb-doesnotexist")
+
+    assert caught.value.get_http_status() == 404
+    assert caught.value.get_error_code() == "InvalidLoadBalancerId.NotFound"
+    assert caught.value.get_request_id()
+
+
+def _role_policy(cloud: CloudSandbox, cluster_id: str) -> str:
+    role = cloud.control.cluster_state(cluster_id)["master_role"]
+    body = cloud.call(cloud.rpc("ram", "ListPoliciesForRole", {"RoleName": role}))
+    policies = body["Policies"]["Policy"]
+    assert [(p["PolicyType"], p["DefaultVersion"]) for p in policies] == [("Custom", "v1")]
+    name: str = policies[0]["PolicyName"]
+    return name
+
+
+def _get_policy(cloud: CloudSandbox, name: str) -> dict:
+    return cloud.call(cloud.rpc("ram", "GetPolicy", {"PolicyName": name, "PolicyType": "Custom"}))
+
+
+def _new_version(cloud: CloudSandbox, name: str, document: str, **extra: str) -> dict:
+    params = {"PolicyName": name, "PolicyDocument": document, **extra}
+    return cloud.call(cloud.rpc("ram", "CreatePolicyVersion", params))
+
+
+def test_master_role_has_one_custom_policy_whose_default_document_is_json_text(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(oss_granted_buckets=["ack-migrate-hz"])
+    name = _role_policy(cloud, cluster_id)
+
+    body = _get_policy(cloud, name)
+
+    assert name.startswith("k8sMasterRolePolicy-")
+    assert body["Policy"]["DefaultVersion"] == body["DefaultPolicyVersion"]["VersionId"] == "v1"
+    document = json.loads(body["DefaultPolicyVersion"]["PolicyDocument"])
+    assert {"Action": ["oss:PutObject", "oss:GetObject"], "Effect": "Allow",
+            "Resource": ["acs:oss:*:*:ack-migrate-hz/*"]} in document["Statement"]
+
+
+def test_unknown_role_is_entity_not_exist(cloud: CloudSandbox) -> None:
+    with pytest.raises(ServerException) as caught:
+        cloud.call(cloud.rpc("ram", "ListPoliciesForRole", {"RoleName": "KubernetesMasterRole-none"}))
+
+    assert (caught.value.get_http_status(), caught.value.get_error_code()) == (404, "EntityNotExist.Role")
+
+
+def test_a_new_default_version_is_what_get_policy_returns_next(cloud: CloudSandbox) -> None:
+    name = _role_policy(cloud, cloud.cluster())
+    document = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:GetObject"],
+                                                          "Resource": ["acs:oss:*:*:b/*"]}]})
+
+    created = _new_version(cloud, name, document, SetAsDefault="true")
+
+    assert created["PolicyVersion"]["VersionId"] == "v2"
+    assert created["PolicyVersion"]["IsDefaultVersion"] is True
+    assert _get_policy(cloud, name)["DefaultPolicyVersion"]["PolicyDocument"] == document
+
+
+def test_a_sixth_version_is_refused_unless_the_oldest_may_be_rotated_out(cloud: CloudSandbox) -> None:
+    name = _role_policy(cloud, cloud.cluster())
+    document = _get_policy(cloud, name)["DefaultPolicyVersion"]["PolicyDocument"]
+    for _ in range(4):
+        _new_version(cloud, name, document, SetAsDefault="false")
+
+    with pytest.raises(ServerException) as caught:
+        _new_version(cloud, name, document, SetAsDefault="true")
+    rotated = _new_version(cloud, name, document, SetAsDefault="true",
+                           RotateStrategy="DeleteOldestNonDefaultVersionWhenLimitExceeded")
+
+    assert caught.value.get_error_code() == "LimitExceeded.Policy.Version"
+    assert caught.value.get_http_status() == 409
+    assert rotated["PolicyVersion"]["VersionId"] == "v6"
+    assert _get_policy(cloud, name)["Policy"]["DefaultVersion"] == "v6"
+    kept = [v.version_id for v in cloud.world.policies[name].versions]
+    assert kept == ["v1", "v3", "v4", "v5", "v6"]  # v2, the oldest non-default, made room
+
+
+def test_a_malformed_policy_document_is_refused(cloud: CloudSandbox) -> None:
+    name = _role_policy(cloud, cloud.cluster())
+
+    with pytest.raises(ServerException) as caught:
+        _new_version(cloud, name, "{not json", SetAsDefault="true")
+
+    assert caught.value.get_error_code() == "MalformedPolicyDocument"
+    assert _get_policy(cloud, name)["Policy"]["DefaultVersion"] == "v1"
+
+
+def test_a_wrong_api_version_and_an_unknown_action_are_refused_as_pop_does(cloud: CloudSandbox) -> None:
+    request = cloud.rpc("ecs", "DescribeCloudAssistantStatus", {"RegionId": REGION})
+    request.set_version("2016-01-01")
+    with pytest.raises(ServerException) as wrong_version:
+        cloud.call(request)
+    with pytest.raises(ServerException) as unknown_action:
+        cloud.call(cloud.rpc("ecs", "DeleteEverything", {"RegionId": REGION}))
+
+    assert wrong_version.value.get_error_code() == "InvalidVersion"
+    assert unknown_action.value.get_http_status() == 404
+    assert unknown_action.value.get_error_code() == "InvalidAction.NotFound"
