@@ -49,8 +49,8 @@ def _block_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str
         lines: list[str] = []
         if block.get("text"):
             lines.extend(_text(block["text"], names).splitlines())
-        for field in block.get("fields") or []:
-            lines.append("  " + _text(field, names))
+        for field in block.get("fields") or []:  # "*Cluster*\nprod-hz-1" reads best as one line
+            lines.append("  " + " ".join(_text(field, names).split("\n")))
         accessory = block.get("accessory")
         if isinstance(accessory, Mapping) and accessory.get("type") in ("button", "overflow", "static_select"):
             lines.append("  " + _element(accessory, names))
