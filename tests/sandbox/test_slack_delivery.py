@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
@@ -314,3 +315,23 @@ def test_every_delivery_is_listed_with_what_the_bot_answered(slack: SlackStandIn
     ]
     assert deliveries[0]["request"]["text"] == "status"
     assert deliveries[1]["payload"]["actions"][0]["action_id"] == "approve_migration"
+
+
+# --- the same through the whole sandbox ---------------------------------------------------------------------
+
+
+def test_the_whole_sandbox_points_slack_sdk_and_deliveries_where_its_env_says(
+    sandbox: Any, bot: RecordingBot
+) -> None:
+    env = sandbox.env()
+    control = sandbox.control  # on the ACK endpoint, as rehearsal scripts use it
+    control.set_request_url(bot.url)
+    client = WebClient(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"])
+
+    ts = client.chat_postMessage(channel="C0PLATFORM", text="Approval", blocks=APPROVAL_BLOCKS)["ts"]
+    control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+
+    [delivery] = bot.deliveries
+    assert signature_is_valid(delivery, secret=env["SLACK_SIGNING_SECRET"])
+    assert json.loads(delivery.form["payload"])["response_url"].startswith(env["SLACK_API_URL"].removesuffix("api/"))
+    assert [c["action"] for c in control.calls(service="slack")] == ["chat.postMessage"]
