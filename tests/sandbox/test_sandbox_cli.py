@@ -19,6 +19,8 @@ from aliyunsdkcore.request import CommonRequest
 from sandbox.client import SandboxClient
 from workers.config import load_dotenv
 
+pytestmark = pytest.mark.e2e  # runs the real `ackmigrate sandbox` process
+
 ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
 STARTUP_DEADLINE_S = 30.0  # a deadline for a slow CI machine, not a performance target
 
