@@ -11,6 +11,7 @@ lives in `sandbox.slack_delivery`; the workspace model in `sandbox.slack_workspa
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -85,7 +86,7 @@ class SlackService:
                 return Route(action=method_name, handler=_unknown_method, authenticate=False)
             return Route(
                 action=method_name,
-                handler=lambda r, m=method: self._call(m, r),  # type: ignore[misc]
+                handler=functools.partial(self._call, method),
                 authenticate=method_name not in UNAUTHENTICATED,
             )
         if request.path.startswith("/response/") and request.method == "POST":
@@ -233,14 +234,41 @@ def _content(params: Params) -> tuple[str, list[dict[str, Any]], list[dict[str, 
     return text, blocks, attachments
 
 
+def _json_field(params: Params, name: str, code: str) -> Any:
+    """A field that holds JSON: a string in a form body, the value itself in a JSON body."""
+    raw = params.get(name)
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise SlackError(code, messages=[f"{name} is not valid JSON"]) from None
+
+
 def _attachments(params: Params) -> list[dict[str, Any]]:
-    raw = params.get("attachments")
-    if raw in (None, ""):
+    if params.get("attachments") in (None, ""):
         return []
-    value = json.loads(raw) if isinstance(raw, str) else raw
+    value = _json_field(params, "attachments", "invalid_attachments")
     if not isinstance(value, list):
         raise SlackError("invalid_attachments")
     return value
+
+
+def _metadata(params: Params) -> dict[str, Any] | None:
+    if params.get("metadata") in (None, ""):
+        return None
+    value = _json_field(params, "metadata", "invalid_metadata_format")
+    if not isinstance(value, dict):
+        raise SlackError("invalid_metadata_format")
+    return value
+
+
+def _limit(params: Params, default: int = 100) -> int:
+    raw = params.get("limit") or default
+    try:
+        return max(1, min(int(raw), 1000))
+    except (TypeError, ValueError):
+        raise SlackError("invalid_limit") from None
 
 
 def _channel(ws: SlackWorkspace, params: Params, name: str = "channel") -> Channel:
@@ -296,7 +324,6 @@ def chat_post_message(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     channel = _bot_channel(ws, params)
     text, blocks, attachments = _content(params)
     thread_ts = _thread_root(ws, channel, params.get("thread_ts") or None)
-    metadata = params.get("metadata")
     message = ws.add_message(
         Message(
             channel=channel.id,
@@ -308,7 +335,7 @@ def chat_post_message(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
             thread_ts=thread_ts,
             reply_broadcast=bool(thread_ts) and _flag(params.get("reply_broadcast")),
             bot_id=BOT_ID,
-            metadata=json.loads(metadata) if isinstance(metadata, str) else metadata,
+            metadata=_metadata(params),
         )
     )
     return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
@@ -429,7 +456,7 @@ def conversations_members(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
 
 def conversations_history(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     channel = _bot_channel(ws, params)
-    limit = int(params.get("limit") or 100)
+    limit = _limit(params)
     messages = [m.to_api() for m in reversed(ws.channel_view(channel.id))][:limit]  # newest first, as Slack
     return {"messages": messages, "has_more": False, "pin_count": 0, "response_metadata": {"next_cursor": ""}}
 

@@ -366,3 +366,28 @@ def test_a_fault_can_inject_a_slack_error_code(slack: SlackStandIn) -> None:
     assert excinfo.value.response.status_code == 200
     assert slack_error(excinfo) == "message_not_found"
     assert slack.control.slack_messages("C0PLATFORM")[0]["text"] == "original"
+
+
+def test_malformed_json_fields_are_slack_errors_not_server_errors(slack: SlackStandIn) -> None:
+    client = slack.web_client()
+
+    with pytest.raises(SlackApiError) as attachments:
+        client.api_call("chat.postMessage", data={"channel": "C0PLATFORM", "text": "x", "attachments": "[{"})
+    with pytest.raises(SlackApiError) as metadata:
+        client.api_call("chat.postMessage", data={"channel": "C0PLATFORM", "text": "x", "metadata": "nope"})
+
+    assert (attachments.value.response.status_code, slack_error(attachments)) == (200, "invalid_attachments")
+    assert (metadata.value.response.status_code, slack_error(metadata)) == (200, "invalid_metadata_format")
+    assert slack.control.slack_messages("C0PLATFORM") == []
+
+
+def test_message_metadata_is_kept_and_history_lists_newest_first(slack: SlackStandIn) -> None:
+    client = slack.web_client()
+    metadata = {"event_type": "migration_request", "event_payload": {"request_id": "req-1"}}
+    first = client.chat_postMessage(channel="C0PLATFORM", text="first", metadata=metadata)
+    second = client.chat_postMessage(channel="C0PLATFORM", text="second")
+
+    history = client.conversations_history(channel="C0PLATFORM", limit=10)["messages"]
+
+    assert [m["ts"] for m in history] == [second["ts"], first["ts"]]
+    assert history[1]["metadata"] == metadata
