@@ -1,0 +1,193 @@
+"""Deciding a request: approve, reject, cancel — authorised, written to Redis first, audited, then queued.
+
+The order is the design's promise: the record's transition (checked and atomic in the store) happens
+before anything is shown or queued, so of two approvers clicking at the same instant exactly one wins
+and exactly one `run_migration` is queued; the other is told who won. Every attempt, allowed or not,
+goes to the audit log. Nothing here talks to Slack: callers show `Outcome.text` to the person.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import replies
+from bot.authz import Policy, Refusal, RefusalCode, may_cancel, may_decide
+from workers.audit import AuditLog
+from workers.mrkdwn import escape
+from workers.queues import Queues
+from workers.records import CANCELLABLE, IllegalTransition, Kind, Record, State
+from workers.store import RecordStore, Reply
+
+logger = logging.getLogger(__name__)
+
+ApproverMembers = Callable[[], frozenset[str]]
+"""Everyone in the approver user groups, resolved (and cached) by bot.usergroups."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened: the record as it is now (None when there is none) and a refusal, if refused."""
+
+    record: Record | None
+    refusal: Refusal | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+class Approvals:
+    def __init__(
+        self,
+        *,
+        store: RecordStore,
+        audit: AuditLog,
+        queues: Queues,
+        policy: Policy,
+        approver_members: ApproverMembers,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.audit = audit
+        self.queues = queues
+        self.policy = policy
+        self.approver_members = approver_members
+        self.clock = clock
+
+    def check_decidable(self, record_id: str, *, user: str, kind: Kind, approving: bool) -> Outcome:
+        """May `user` decide this request right now? (Reject asks before it opens its reason dialog.)"""
+        now = self.clock()
+        record = self.store.find(record_id)
+        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now)
+        return Outcome(record, refusal)
+
+    def approve(self, record_id: str, *, user: str, kind: Kind) -> Outcome:
+        outcome = self._decide(record_id, user=user, kind=kind, to=State.APPROVED, reason=None)
+        if outcome.record is not None and outcome.allowed:
+            if kind is Kind.MIGRATION:
+                self.queues.run_migration(outcome.record.id)
+            else:
+                self.queues.run_cleanup(outcome.record.id)
+            self.queues.deliver_notifications(outcome.record.id)
+        return outcome
+
+    def reject(self, record_id: str, *, user: str, kind: Kind, reason: str | None) -> Outcome:
+        outcome = self._decide(record_id, user=user, kind=kind, to=State.REJECTED, reason=reason)
+        if outcome.record is not None and outcome.allowed:
+            self.queues.deliver_notifications(outcome.record.id)
+        return outcome
+
+    def cancel(self, cluster_ref: str, *, user: str) -> Outcome:
+        """Withdraw the cluster's undecided request (the requester or an approver)."""
+        now = self.clock()
+        candidates = [r for r in self.store.for_cluster(cluster_ref) if r.state in CANCELLABLE]
+        if not candidates:
+            active = next((r for r in self.store.for_cluster(cluster_ref) if not r.terminal), None)
+            refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, replies.nothing_to_cancel(cluster_ref, active))
+            return self._refused(active, user=user, action="cancel", refusal=refusal, cluster=cluster_ref)
+        record = candidates[0]
+        not_allowed = may_cancel(self.policy, user=user, record=record, approver_group_members=self._members())
+        if not_allowed is not None:
+            return self._refused(record, user=user, action="cancel", refusal=not_allowed, cluster=cluster_ref)
+        try:
+            saved = self.store.transition(
+                record.id, State.CANCELLED, decided_by=user, decided_at=now,
+                reason=f"Cancelled by <@{user}>.",
+                reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."),
+            )
+        except IllegalTransition:
+            return self._lost_race(record.id, user=user, action="cancel", now=now)
+        self.audit.append("cancelled", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
+                          cluster_name=saved.cluster_name, kind=str(saved.kind))
+        self.queues.deliver_notifications(saved.id)
+        return Outcome(saved)
+
+    # -- the shared path of approve and reject -------------------------------------------------------
+
+    def _decide(self, record_id: str, *, user: str, kind: Kind, to: State, reason: str | None) -> Outcome:
+        now = self.clock()
+        approving = to is State.APPROVED
+        action = "approve" if approving else "reject"
+        record = self.store.find(record_id)
+        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now)
+        if refusal is not None:
+            if refusal.code is RefusalCode.EXPIRED:
+                self._expire_now(now)
+            return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
+        assert record is not None  # _refusal refuses a missing record
+        try:
+            saved = self.store.transition(
+                record.id, to, decided_by=user, decided_at=now, reason=self._reason(user, to, reason),
+                reply=Reply(self._thread_reply(user, to, reason)),
+            )
+        except IllegalTransition:
+            return self._lost_race(record.id, user=user, action=action, now=now)
+        self.audit.append("approved" if approving else "rejected", actor=user, record_id=saved.id,
+                          cluster_id=saved.cluster_id, cluster_name=saved.cluster_name, kind=str(saved.kind),
+                          reason=reason)
+        return Outcome(saved)
+
+    def _refusal(
+        self, record: Record | None, *, user: str, kind: Kind, approving: bool, now: float
+    ) -> Refusal | None:
+        if record is None:
+            return Refusal(RefusalCode.NOT_FOUND, replies.request_gone())
+        if record.kind is not kind:
+            return Refusal(RefusalCode.WRONG_KIND, replies.wrong_kind(record))
+        why_not = replies.not_decidable(record, now)
+        if why_not is not None:
+            expired = record.state is State.EXPIRED or record.state is State.AWAITING_APPROVAL
+            return Refusal(RefusalCode.EXPIRED if expired else RefusalCode.ALREADY_DECIDED, why_not)
+        return may_decide(self.policy, user=user, record=record, approver_group_members=self._members(),
+                          approving=approving)
+
+    def _lost_race(self, record_id: str, *, user: str, action: str, now: float) -> Outcome:
+        """Someone else changed the request between our read and our write: say who, change nothing."""
+        current = self.store.find(record_id)
+        text = replies.not_decidable(current, now) if current is not None else replies.request_gone()
+        refusal = Refusal(RefusalCode.ALREADY_DECIDED, text or replies.request_gone())
+        return self._refused(current, user=user, action=action, refusal=refusal, record_id=record_id)
+
+    def _refused(
+        self,
+        record: Record | None,
+        *,
+        user: str,
+        action: str,
+        refusal: Refusal,
+        record_id: str | None = None,
+        cluster: str | None = None,
+    ) -> Outcome:
+        self.audit.append(
+            "refused", actor=user, outcome="refused",
+            record_id=record.id if record is not None else record_id,
+            cluster_id=record.cluster_id if record is not None else None,
+            cluster_name=record.cluster_name if record is not None else cluster,
+            action=action, reason=str(refusal.code),
+        )
+        return Outcome(record, refusal)
+
+    def _expire_now(self, now: float) -> None:
+        """A click found a lapsed request before the reconciler did: expire it so its buttons go."""
+        for expired in self.store.expire_due(now, reply=lambda _: Reply("⌛ Nobody decided in time: expired.")):
+            self.audit.append("expired", record_id=expired.id, cluster_id=expired.cluster_id,
+                              cluster_name=expired.cluster_name)
+            self.queues.deliver_notifications(expired.id)
+
+    def _members(self) -> frozenset[str]:
+        return self.approver_members() if self.policy.approvers.groups else frozenset()
+
+    @staticmethod
+    def _reason(user: str, to: State, reason: str | None) -> str | None:
+        if to is State.APPROVED:
+            return None
+        return f"Rejected by <@{user}>: {reason}" if reason else f"Rejected by <@{user}>."
+
+    @staticmethod
+    def _thread_reply(user: str, to: State, reason: str | None) -> str:
+        if to is State.APPROVED:
+            return f":white_check_mark: <@{user}> approved. Queued."
+        return f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
