@@ -99,13 +99,21 @@ class _Run:
         self.resources = pool.submit(ack.list_resources, cid)
         self.kube = pool.submit(clients.kube_for, cid)
         self.pods = pool.submit(lambda: self.kube.result().list_pods())
-        self.workloads = pool.submit(self._workloads)
+        # Two lists, fetched side by side: each is a round trip to an API server that may be far away.
+        self.daemonsets = pool.submit(lambda: self.kube.result().list_daemonsets())
+        self.deployments = pool.submit(lambda: self.kube.result().list_deployments())
+        self.workloads: Future[list[Workload]] = pool.submit(
+            lambda: self.daemonsets.result() + self.deployments.result()
+        )
         self.assistant = pool.submit(
             lambda: clients.ecs.cloud_assistant_status([m.instance_id for m in self._masters()])
         )
         self.api_lb = pool.submit(self._api_server_lb)
-        self.policy = pool.submit(self._master_policy)
         self.bucket_ok = bucket is not None and bucket_name_problem(bucket) is None
+        # The policy is judged against the bucket, so without one there is nothing to ask RAM.
+        self.policy: Future[tuple[str, str, PolicyVersion]] | None = (
+            pool.submit(self._master_policy) if self.bucket_ok else None
+        )
         if bucket is not None and self.bucket_ok:
             self.bucket_info: Future[BucketInfo] | None = pool.submit(clients.oss.bucket_info, bucket)
             self.bucket_referer: Future[BucketReferer] | None = pool.submit(
@@ -120,10 +128,6 @@ class _Run:
 
     def _masters(self) -> list[ClusterNode]:
         return [node for node in self.nodes.result() if node.is_master]
-
-    def _workloads(self) -> list[Workload]:
-        kube = self.kube.result()
-        return kube.list_daemonsets() + kube.list_deployments()
 
     def _api_server_lb(self) -> tuple[LoadBalancer | None, list[str]]:
         """The intranet SLB among the candidates. The detail's endpoints are tried first, without waiting
@@ -218,7 +222,7 @@ class _Run:
         )
 
     def _check_ram(self) -> CheckResult:
-        if self.bucket is None or not self.bucket_ok:
+        if self.bucket is None or self.policy is None:
             return result(
                 "ram-policy",
                 Outcome.WARN,

@@ -65,12 +65,18 @@ class AckClient:
                 code="AmbiguousClusterName",
                 message=f"{len(exact)} clusters are named {id_or_name!r}: {_listing(exact)}; use the cluster id",
             )
-        similar = f"; similar names: {_listing(found)}" if found else ""
+        # ACK's name filter is fuzzy, so `found` may hold near misses; when it holds nothing, the operator
+        # still needs to see what does exist here (a typo, or the wrong region).
+        if found:
+            seen = f"; similar names: {_listing(found)}"
+        else:
+            existing = self.list_clusters()
+            seen = f"; clusters there: {_listing(existing)}" if existing else "; there are no clusters there"
         raise NotFound(
             service=SERVICE,
             action="DescribeClustersV1",
             code="ClusterNotFound",
-            message=f"no cluster with id or name {id_or_name!r} in {self.region}{similar}",
+            message=f"no cluster with id or name {id_or_name!r} in {self.region}{seen}",
         )
 
     def describe_cluster(self, cluster_id: str) -> ClusterDetail:

@@ -21,6 +21,7 @@ from workers.cloud.translate import cloud_error
 from workers.errors import CloudError, Unavailable
 
 _UNKNOWN_BODY_PREFIX = "ServerResponseBody: "
+_STRING_TO_SIGN_MARKER = " server string to sign is:"
 
 
 class AcsTransport:
@@ -78,6 +79,8 @@ class AcsTransport:
             code, message, request_id = _lower_case_error(
                 message[len(_UNKNOWN_BODY_PREFIX) :], code, request_id
             )
+        # A signature mismatch echoes the whole string to sign: noise for an operator, who needs the verdict.
+        message = message.split(_STRING_TO_SIGN_MARKER, 1)[0]
         return cloud_error(
             service=self.service,
             action=action,
