@@ -1,0 +1,493 @@
+"""Simulated Kubernetes API servers, one per cluster, under `{endpoint}/clusters/{cluster_id}`.
+
+The kubeconfig ACK's DescribeClusterUserKubeconfig hands out points here, with the cluster's bearer token,
+so the official Python client and the real `kubectl` talk to it unchanged: discovery, nodes (list, get,
+delete), pods, namespaces, DaemonSets and Deployments, with field and label selectors, `limit`/`continue`
+paging, `Table` answers for kubectl's STATUS/ROLES/AGE columns, and `Status` errors shaped as the real API
+server shapes them. While a migration moves the control plane (the MigrateControlPlane stage) every call is
+answered 503, because the real API server is away for 5–10 minutes then.
+
+Action names in the call log and for faults (service `kubernetes`) are the Kubernetes verb and resource:
+`discovery` (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`), `list nodes`,
+`get nodes`, `delete nodes`, `list pods`, `get pods`, `list namespaces`, `get namespaces`,
+`list daemonsets`, `get daemonsets`, `list deployments`, `get deployments`. A verb the sandbox does not
+serve is logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is
+logged as `unknown` and answered 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox import kube_objects as objects
+from sandbox.httpserver import ApiError, Request, Response, Route
+from sandbox.kube_discovery import (
+    Resource,
+    api_group,
+    api_group_list,
+    api_resource_list,
+    api_versions,
+    find_resource,
+    version_info,
+)
+from sandbox.kube_selectors import (
+    FieldTerm,
+    SelectorError,
+    match_fields,
+    match_labels,
+    parse_field_selector,
+    parse_label_selector,
+)
+from sandbox.world import Cluster, Pod, World
+
+Object = dict[str, Any]
+Column = tuple[str, str, str, int, str]
+
+_PREFIX = re.compile(r"/clusters/(?P<cluster_id>[^/]+)(?P<rest>/.*)?")
+_RESOURCE_PATH = re.compile(
+    r"/(?:api/(?P<core>v1)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"
+    r"(?:/namespaces/(?P<namespace>[^/]+)(?=/))?"
+    r"/(?P<resource>[^/]+)(?:/(?P<name>[^/]+))?/?"
+)
+_REASONS = {
+    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+    406: "NotAcceptable", 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
+    500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
+}
+_WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+_CONTINUE_VERSION = "meta.k8s.io/v1"
+_NOT_FOUND = "the server could not find the requested resource"
+
+
+class KubeError(ApiError):
+    """An API error with the `details` the real server puts in its Status (name, kind, group)."""
+
+    def __init__(self, status: int, reason: str, message: str, details: dict[str, str] | None = None) -> None:
+        super().__init__(status, reason, message)
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one resource's objects are built from the world, selected by field, and printed as a Table."""
+
+    resource: Resource
+    build: Callable[[Cluster], list[Object]]
+    fields: Callable[[Object], dict[str, str]]
+    columns: tuple[Column, ...]
+    cells: Callable[[Object], list[Any]]
+
+
+def _visible_pods(cluster: Cluster) -> list[Pod]:
+    """Pods on nodes Kubernetes still knows, plus pending ones that have no node yet."""
+    return cluster.kube_pods + [p for p in cluster.pods if not p.node_name]
+
+
+def _metadata_fields(obj: Object) -> dict[str, str]:
+    meta = obj["metadata"]
+    fields = {"metadata.name": meta["name"]}
+    if "namespace" in meta:
+        fields["metadata.namespace"] = meta["namespace"]
+    return fields
+
+
+def _node_fields(obj: Object) -> dict[str, str]:
+    return {**_metadata_fields(obj), "spec.unschedulable": str(bool(obj["spec"].get("unschedulable"))).lower()}
+
+
+def _pod_fields(obj: Object) -> dict[str, str]:
+    """The fields the real API server lets a pod list select on (pkg/registry/core/pod PodToSelectableFields)."""
+    spec, status = obj["spec"], obj["status"]
+    return {
+        **_metadata_fields(obj),
+        "spec.nodeName": spec.get("nodeName", ""),
+        "spec.restartPolicy": spec.get("restartPolicy", ""),
+        "spec.schedulerName": spec.get("schedulerName", ""),
+        "spec.serviceAccountName": spec.get("serviceAccountName", ""),
+        "spec.hostNetwork": str(bool(spec.get("hostNetwork"))).lower(),
+        "status.phase": status.get("phase", ""),
+        "status.podIP": status.get("podIP") or "",
+        "status.nominatedNodeName": status.get("nominatedNodeName") or "",
+    }
+
+
+def _namespace_fields(obj: Object) -> dict[str, str]:
+    return {**_metadata_fields(obj), "status.phase": obj["status"]["phase"]}
+
+
+def _kinds() -> dict[str, Kind]:
+    def resource(group_version: str, name: str) -> Resource:
+        found = find_resource(group_version, name)
+        assert found is not None, f"{name} is missing from sandbox.kube_discovery.RESOURCES"
+        return found
+
+    def workloads(kind: str, render: Callable[[Cluster, Any], Object]) -> Callable[[Cluster], list[Object]]:
+        return lambda cluster: [render(cluster, w) for w in cluster.workloads if w.kind == kind]
+
+    kinds = [
+        Kind(resource("v1", "nodes"), lambda c: [objects.node_object(c, n) for n in c.kube_nodes],
+             _node_fields, objects.NODE_COLUMNS, objects.node_cells),
+        Kind(resource("v1", "pods"), lambda c: [objects.pod_object(c, p) for p in _visible_pods(c)],
+             _pod_fields, objects.POD_COLUMNS, objects.pod_cells),
+        Kind(resource("v1", "namespaces"),
+             lambda c: [objects.namespace_object(c, n) for n in objects.namespace_names(c)],
+             _namespace_fields, objects.NAMESPACE_COLUMNS, objects.namespace_cells),
+        Kind(resource("apps/v1", "daemonsets"), workloads("DaemonSet", objects.daemonset_object),
+             _metadata_fields, objects.DAEMONSET_COLUMNS, objects.daemonset_cells),
+        Kind(resource("apps/v1", "deployments"), workloads("Deployment", objects.deployment_object),
+             _metadata_fields, objects.DEPLOYMENT_COLUMNS, objects.deployment_cells),
+    ]
+    return {f"{k.resource.group_version}/{k.resource.name}": k for k in kinds}
+
+
+KINDS = _kinds()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a resource URL names: a kind, maybe a namespace, maybe one object."""
+
+    kind: Kind
+    namespace: str | None
+    name: str | None
+
+
+class KubeService:
+    """Every simulated cluster's API server behind one port; the path says which cluster is asked."""
+
+    name = "kubernetes"
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    # --- the Service protocol -------------------------------------------------------------------------
+
+    def route(self, request: Request) -> Route | None:
+        prefix = _PREFIX.fullmatch(request.path)
+        if prefix is None:
+            return None
+        cluster_id, rest = prefix["cluster_id"], prefix["rest"] or "/"
+        params = {"cluster_id": cluster_id}
+        discovery = self._discovery(cluster_id, rest.rstrip("/") or "/")
+        if discovery is not None:
+            if request.method not in ("GET", "HEAD"):
+                return Route("discovery", _refuse_method, params)
+            return Route("discovery", lambda _req: discovery(), params)
+        target = _target(rest)
+        if target is None:
+            return Route("unknown", _not_found, params)
+        verb = _verb(request, target)
+        action = f"{verb} {target.kind.resource.name}"
+        if verb not in target.kind.resource.verbs:
+            return Route(action, _refuse_method, params)
+        handlers: dict[str, Callable[[Request], Response]] = {
+            "list": lambda req: self._list(req, cluster_id, target),
+            "get": lambda req: self._get(req, cluster_id, target),
+            "delete": lambda req: self._delete_node(req, cluster_id, target),
+        }
+        return Route(action, handlers[verb], params)
+
+    def authenticate(self, request: Request, route: Route) -> None:
+        """The API server answers nobody while it is being migrated; otherwise the token must be the cluster's."""
+        cluster_id = route.params.get("cluster_id", "")
+        token = _bearer_token(request)
+        with self.world.lock:
+            self.world.advance()
+            cluster = self.world.cluster(cluster_id)
+            if cluster is not None and self.world.api_server_down(cluster_id):
+                raise KubeError(
+                    503, "ServiceUnavailable",
+                    "the API server is unavailable while the control plane is migrated to ACK Pro",
+                )
+            if cluster is None or not token or not hmac.compare_digest(token, cluster.kube_token):
+                raise KubeError(401, "Unauthorized", "Unauthorized")
+
+    def error(self, request: Request, error: ApiError, request_id: str) -> Response:
+        reason = error.code if error.code in _REASONS.values() else _REASONS.get(error.status, "Unknown")
+        status: Object = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": error.message,
+            "reason": reason,
+            "code": error.status,
+        }
+        details = getattr(error, "details", None)
+        if details:
+            status["details"] = details
+        return _json(status, status=error.status, headers={"Audit-Id": request_id.lower()})
+
+    # --- discovery -----------------------------------------------------------------------------------
+
+    def _discovery(self, cluster_id: str, path: str) -> Callable[[], Response] | None:
+        """The document a discovery path asks for, or None when the path is not a discovery path."""
+        if path == "/version":
+            return lambda: _json(version_info(self._cluster(cluster_id)))
+        if path == "/api":
+            return lambda: _json(api_versions(self._cluster(cluster_id)))
+        if path == "/apis":
+            return lambda: _json(api_group_list())
+        group_version = path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
+        if path.startswith("/apis/") and "/" not in group_version:
+            group = api_group(group_version)
+            return (lambda: _json(group)) if group is not None else None
+        if path.startswith(("/api/", "/apis/")) and group_version.count("/") <= 1:
+            resources = api_resource_list(group_version)
+            return (lambda: _json(resources)) if resources is not None else None
+        return None
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    def _cluster(self, cluster_id: str) -> Cluster:
+        cluster = self.world.cluster(cluster_id)
+        if cluster is None:
+            raise KubeError(404, "NotFound", _NOT_FOUND)
+        return cluster
+
+    def _objects(self, cluster_id: str, target: Target) -> list[Object]:
+        with self.world.lock:
+            built = target.kind.build(self._cluster(cluster_id))
+        if target.namespace is None:
+            return built
+        return [o for o in built if o["metadata"].get("namespace") == target.namespace]
+
+    def _list(self, request: Request, cluster_id: str, target: Target) -> Response:
+        kind = target.kind
+        terms = _field_terms(request, kind)
+        requirements = _label_requirements(request)
+        every = self._objects(cluster_id, target)
+        selected = sorted(
+            (o for o in every if match_fields(terms, kind.fields(o)) and match_labels(requirements, _labels(o))),
+            key=_storage_key,
+        )
+        list_version = objects.resource_version(*(o["metadata"]["resourceVersion"] for o in every))
+        page, metadata = _paginate(request, selected, list_version, selectors=bool(terms or requirements))
+        table = _negotiate(request)
+        if table is not None:
+            return _json(_table(kind, page, metadata, table, request))
+        items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page]
+        resource = kind.resource
+        return _json({"kind": f"{resource.kind}List", "apiVersion": resource.group_version,
+                      "metadata": metadata, "items": items})
+
+    def _get(self, request: Request, cluster_id: str, target: Target) -> Response:
+        obj = self._find(cluster_id, target)
+        table = _negotiate(request)
+        if table is not None:
+            return _json(_table(target.kind, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                                table, request))
+        return _json(obj)
+
+    def _find(self, cluster_id: str, target: Target) -> Object:
+        found = next((o for o in self._objects(cluster_id, target) if o["metadata"]["name"] == target.name), None)
+        if found is None:
+            raise _object_not_found(target)
+        return found
+
+    # --- writing -------------------------------------------------------------------------------------
+
+    def _delete_node(self, request: Request, cluster_id: str, target: Target) -> Response:
+        """`kubectl delete node`: the node leaves Kubernetes (its pods with it); the ECS instance stays."""
+        dry_run = request.arg("dryRun") == "All" or _body_dry_run(request)
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            node = cluster.node(target.name or "")
+            if node is None:
+                raise _object_not_found(target)
+            if not dry_run:
+                node.in_kubernetes = False
+            uid = node.uid
+        return _json({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": {"name": target.name, "kind": "nodes", "uid": uid},
+        })
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+
+def _target(rest: str) -> Target | None:
+    match = _RESOURCE_PATH.fullmatch(rest)
+    if match is None:
+        return None
+    group_version = match["core"] or f"{match['group']}/{match['version']}"
+    kind = KINDS.get(f"{group_version}/{match['resource']}")
+    if kind is None:
+        return None
+    namespace = match["namespace"]
+    if namespace is not None and not kind.resource.namespaced:
+        return None
+    if kind.resource.namespaced and match["name"] is not None and namespace is None:
+        return None  # /api/v1/pods/x is not a URL the real server has either
+    return Target(kind, namespace, match["name"])
+
+
+def _verb(request: Request, target: Target) -> str:
+    if request.method in ("GET", "HEAD"):
+        if request.arg("watch") in ("true", "1"):
+            return "watch"
+        return "get" if target.name else "list"
+    if request.method == "DELETE":
+        return "delete" if target.name else "deletecollection"
+    return _WRITE_VERBS.get(request.method, request.method.lower())
+
+
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.header("Authorization").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _body_dry_run(request: Request) -> bool:
+    """DeleteOptions in the body may carry dryRun too (the Python client sends it there)."""
+    if not request.body:
+        return False
+    try:
+        options = json.loads(request.body)
+    except ValueError as error:
+        raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+    return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
+
+
+def _field_terms(request: Request, kind: Kind) -> list[FieldTerm]:
+    """Parsed and checked up front, so a bad selector is refused even when nothing would match."""
+    sample = {"metadata": {"name": "", "namespace": ""}, "spec": {}, "status": {"phase": ""}}
+    supported = set(kind.fields(sample))
+    try:
+        terms = parse_field_selector(request.arg("fieldSelector"))
+    except SelectorError as error:
+        raise KubeError(400, "BadRequest", str(error)) from None
+    for term in terms:
+        if term.field not in supported:
+            raise KubeError(400, "BadRequest", f'field label not supported: {term.field}')
+    return terms
+
+
+def _label_requirements(request: Request) -> list[Any]:
+    try:
+        return parse_label_selector(request.arg("labelSelector"))
+    except SelectorError as error:
+        raise KubeError(400, "BadRequest", str(error)) from None
+
+
+def _labels(obj: Object) -> dict[str, str]:
+    labels: dict[str, str] = obj["metadata"].get("labels") or {}
+    return labels
+
+
+def _storage_key(obj: Object) -> str:
+    """etcd's key order, which is the order the real server lists in: namespace, then name."""
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _negotiate(request: Request) -> str | None:
+    """The Table apiVersion kubectl asked for, or None for plain JSON; 406 when neither is acceptable."""
+    accept = request.header("Accept").strip()
+    if not accept:
+        return None
+    for entry in accept.split(","):
+        media, *raw_params = (part.strip() for part in entry.split(";"))
+        params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+        if params.get("as") == "Table" and params.get("g") == "meta.k8s.io" and params.get("v") in ("v1", "v1beta1"):
+            return f"meta.k8s.io/{params['v']}"
+        if "as" not in params and media in ("application/json", "application/*", "*/*"):
+            return None
+    raise KubeError(406, "NotAcceptable", "only the following media types are accepted: application/json")
+
+
+# --- lists, pages and tables -----------------------------------------------------------------------------
+
+
+def _paginate(request: Request, items: list[Object], list_version: str, *, selectors: bool) -> tuple[list[Object], Object]:
+    """`limit` and `continue` as the real server pages: the token remembers the key to start after."""
+    start = _continue_start(request.arg("continue"))
+    if start is not None:
+        items = [o for o in items if _storage_key(o) >= start]
+    limit = _limit(request.arg("limit"))
+    metadata: Object = {"resourceVersion": list_version}
+    if limit is None or len(items) <= limit:
+        return items, metadata
+    page = items[:limit]
+    token = {"v": _CONTINUE_VERSION, "rv": int(list_version), "start": _storage_key(page[-1]) + "\x00"}
+    metadata["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode().rstrip("=")
+    if not selectors:
+        metadata["remainingItemCount"] = len(items) - limit
+    return page, metadata
+
+
+def _limit(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise KubeError(400, "BadRequest", f'limit: Invalid value: "{raw}": must be an integer') from None
+    return limit if limit > 0 else None
+
+
+def _continue_start(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        token = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        start = token["start"]
+        if token.get("v") != _CONTINUE_VERSION or not isinstance(start, str):
+            raise ValueError("unsupported continue token version")
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise KubeError(400, "BadRequest", f"continue key is not valid: {error}") from None
+    return start
+
+
+def _table(kind: Kind, items: list[Object], metadata: Object, api_version: str, request: Request) -> Object:
+    """What kubectl prints: the server's column definitions and cells, with each row's object as asked."""
+    include = request.arg("includeObject", "Metadata")
+    if include not in ("None", "Metadata", "Object"):
+        raise KubeError(400, "BadRequest", f"includeObject: Unsupported value: {include!r}")
+    columns = [
+        {"name": name, "type": type_, "format": format_, "description": description, "priority": priority}
+        for name, type_, format_, priority, description in kind.columns
+    ]
+    rows = []
+    for obj in items:
+        row: Object = {"cells": kind.cells(obj)}
+        if include == "Object":
+            row["object"] = obj
+        elif include == "Metadata":
+            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": obj["metadata"]}
+        rows.append(row)
+    return {"kind": "Table", "apiVersion": api_version, "metadata": metadata, "columnDefinitions": columns,
+            "rows": rows}
+
+
+# --- answers --------------------------------------------------------------------------------------------
+
+
+def _json(body: Object, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The real API server answers plain `application/json`, for discovery too (the legacy format)."""
+    return Response(status=status, body=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def _object_not_found(target: Target) -> KubeError:
+    resource = target.kind.resource
+    details = {"name": target.name or "", "kind": resource.name}
+    if resource.group:
+        details["group"] = resource.group
+    return KubeError(404, "NotFound", f'{resource.qualified} "{target.name}" not found', details)
+
+
+def _not_found(request: Request) -> Response:
+    raise KubeError(404, "NotFound", _NOT_FOUND)
+
+
+def _refuse_method(request: Request) -> Response:
+    raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
