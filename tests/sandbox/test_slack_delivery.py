@@ -261,6 +261,25 @@ def test_a_click_on_a_message_that_does_not_exist_is_refused(slack: SlackStandIn
     assert bot.deliveries == []
 
 
+def test_a_button_on_a_private_message_can_be_clicked_only_by_the_person_who_sees_it(
+    slack: SlackStandIn, bot: RecordingBot
+) -> None:
+    ts = slack.web_client().chat_postEphemeral(
+        channel="C0PLATFORM", user="U0ALICE", text="Open a cleanup request?", blocks=APPROVAL_BLOCKS
+    )["message_ts"]
+
+    with pytest.raises(SandboxControlError, match="that @bob can see"):
+        slack.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+    response_url = slack.control.click("U0ALICE", "C0PLATFORM", ts, "approve_migration")["response_url"]
+    WebhookClient(response_url).send(text="Cleanup requested", replace_original=True)
+
+    [delivery] = bot.deliveries
+    payload = json.loads(delivery.form["payload"])
+    assert payload["container"]["is_ephemeral"] is True
+    assert "message" not in payload  # Slack does not echo a private message back
+    assert [e["text"] for e in slack.control.slack_ephemeral(user="U0ALICE")] == ["Cleanup requested"]
+
+
 def test_replace_original_through_a_clicks_response_url_edits_the_clicked_message(slack: SlackStandIn) -> None:
     ts = post_approval_request(slack)
     response_url = slack.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")["response_url"]
