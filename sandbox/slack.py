@@ -209,7 +209,7 @@ def _slack_code(error: ApiError) -> str:
 
 
 def _unknown_method(request: Request) -> Response:
-    raise SlackError("unknown_method", status=404)
+    raise SlackError("unknown_method", status=404, req_method=request.path[len("/api/"):])
 
 
 # --- shared pieces of the methods --------------------------------------------------------------------------

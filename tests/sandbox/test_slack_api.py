@@ -298,6 +298,7 @@ def test_an_unknown_method_is_unknown_method(slack: SlackStandIn) -> None:
         slack.web_client().api_call("chat.scheduleTeleport")
 
     assert slack_error(excinfo) == "unknown_method"
+    assert excinfo.value.response["req_method"] == "chat.scheduleTeleport"
 
 
 # --- the call log and faults -------------------------------------------------------------------------------
