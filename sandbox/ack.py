@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
+from sandbox.kube_tls import certificate_authority_data
 from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, verify_acs
 from sandbox.world import Cluster, Node, Task, World, iso
 
@@ -361,11 +362,14 @@ def _resources(world: World, cluster: Cluster) -> list[dict[str, Any]]:
 def kubeconfig(cluster: Cluster, server: str) -> str:
     """A kubeconfig whose user authenticates with the cluster's bearer token (kubectl and the client accept it)."""
     user = f"{cluster.cluster_id}-sandbox-user"
+    # The simulated API server speaks HTTPS (kubectl sends no token over HTTP); trust its authority as ACK's do.
+    authority = f"    certificate-authority-data: {certificate_authority_data()}\n" if server.startswith("https:") else ""
     return (
         "apiVersion: v1\n"
         "clusters:\n"
         "- cluster:\n"
         f"    server: {server}\n"
+        f"{authority}"
         "  name: kubernetes\n"
         "contexts:\n"
         "- context:\n"

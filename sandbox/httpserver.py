@@ -128,6 +128,13 @@ class ServiceServer:
         handler_class = _make_handler(self)
         self.httpd = ThreadingHTTPServer((host, port), handler_class)
         self.httpd.daemon_threads = True
+        # A service whose clients insist on TLS (kubectl sends a token only over HTTPS) brings its own context;
+        # the handshake then happens on the request's thread, not in accept().
+        tls = getattr(service, "tls_context", None)
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:
+            self.httpd.socket = tls(host).wrap_socket(self.httpd.socket, server_side=True,
+                                                       do_handshake_on_connect=False)
         # A short poll interval: shutdown() waits for the next poll, and tests stop seven servers each.
         serve = functools.partial(self.httpd.serve_forever, poll_interval=0.05)
         self.thread = threading.Thread(target=serve, name=f"sandbox-{service.name}", daemon=True)
@@ -135,7 +142,7 @@ class ServiceServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+        return f"{self.scheme}://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     @property
     def port(self) -> int:

@@ -4,7 +4,7 @@ The kubeconfig ACK's DescribeClusterUserKubeconfig hands out points here, with t
 so the official Python client and the real `kubectl` talk to it unchanged: discovery, nodes (list, get,
 delete), pods, namespaces, DaemonSets and Deployments, with field and label selectors, `limit`/`continue`
 paging, `Table` answers for kubectl's STATUS/ROLES/AGE columns, and `Status` errors shaped as the real API
-server shapes them. While a migration moves the control plane (the MigrateControlPlane stage) every call is
+server shapes them. It speaks HTTPS only (sandbox.kube_tls), because kubectl sends no token over HTTP. While a migration moves the control plane (the MigrateControlPlane stage) every call is
 answered 503, because the real API server is away for 5–10 minutes then.
 
 Action names in the call log and for faults (service `kubernetes`) are the Kubernetes verb and resource:
@@ -22,6 +22,7 @@ import binascii
 import hmac
 import json
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from sandbox.kube_selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from sandbox.kube_tls import server_context
 from sandbox.world import Cluster, Pod, World
 
 Object = dict[str, Any]
@@ -166,6 +168,10 @@ class KubeService:
 
     def __init__(self, world: World) -> None:
         self.world = world
+
+    def tls_context(self, host: str) -> ssl.SSLContext:
+        """HTTPS, as on a real cluster: kubectl sends the kubeconfig's token to an `https://` server only."""
+        return server_context(host)
 
     # --- the Service protocol -------------------------------------------------------------------------
 

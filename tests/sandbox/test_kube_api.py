@@ -7,12 +7,13 @@ deleting a node; and the errors a real API server gives (401, 404, 503 while the
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import urllib3
+import yaml
 from kubernetes.client.exceptions import ApiException
 
 from sandbox.world import Cluster
@@ -255,9 +256,19 @@ def test_an_injected_fault_fails_the_named_kubernetes_action_only(kube: KubeSand
     assert core.list_pod_for_all_namespaces().items
 
 
+def test_the_api_server_speaks_https_with_the_authority_in_the_kubeconfig(kube: KubeSandbox) -> None:
+    cluster = kube.cluster()
+
+    config = yaml.safe_load(kube.kubeconfig(cluster))["clusters"][0]["cluster"]
+
+    assert config["server"] == f"{kube.url}/clusters/{cluster.cluster_id}"
+    assert config["server"].startswith("https://127.0.0.1:")
+    assert "BEGIN CERTIFICATE" in base64.b64decode(config["certificate-authority-data"]).decode()
+
+
 def test_a_path_outside_any_cluster_is_not_found(kube: KubeSandbox) -> None:
-    http = urllib3.PoolManager()
-    response = http.request("GET", f"{kube.url}/api/v1/nodes")
+    pool = kube.api_client(kube.cluster()).rest_client.pool_manager  # trusts the sandbox's authority
+    response = pool.request("GET", f"{kube.url}/api/v1/nodes")
 
     assert response.status == 404
     assert json.loads(response.data)["reason"] == "NotFound"
