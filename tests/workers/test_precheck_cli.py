@@ -78,7 +78,9 @@ def test_a_failing_check_prints_the_fix_and_exits_1(box: Any, tmp_path: Path) ->
 
     assert done.returncode == 1
     assert "FAIL   master-pods" in done.stdout
-    assert "default/nginx-7d9f" in done.stdout
+    assert (
+        "1 pod other than control-plane and DaemonSet pods runs on masters: default/nginx-7d9f" in done.stdout
+    )
     assert "Fix: Move them to workers" in done.stdout
     assert "Verdict: FAIL — blocked by master-pods" in done.stdout
 
@@ -175,6 +177,14 @@ def test_an_invalid_bucket_name_is_a_usage_error_before_any_call(box: Any, tmp_p
 
     assert done.returncode == 2
     assert "'Not_A_Bucket' is not a valid OSS bucket name" in done.stderr
+    assert box.control.calls() == []
+
+
+def test_a_malformed_region_is_a_usage_error_before_any_call(box: Any, tmp_path: Path) -> None:
+    done = _run(box, tmp_path, "prod-hz-1", "--region", "Hangzhou")
+
+    assert done.returncode == 2
+    assert "--region must be a region id like cn-hangzhou (got 'Hangzhou')" in done.stderr
     assert box.control.calls() == []
 
 

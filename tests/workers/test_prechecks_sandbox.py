@@ -115,6 +115,24 @@ def test_a_cluster_named_rather_than_numbered_is_checked_the_same(box: Any) -> N
     assert len(box.control.calls(service="ack", action="DescribeClusterDetail")) == 1
 
 
+def test_a_name_that_looks_like_an_id_is_checked_with_the_real_clusters_facts(box: Any) -> None:
+    lookalike = "cprodhangzhou0000000001"
+    created = box.control.create_cluster(name=lookalike, pods_on_masters=["default/nginx-7d9f"])
+    configured = Settings.from_env(box.env())
+
+    report = run_prechecks(
+        CloudClients.from_settings(configured, retry=FAST), configured, cluster=lookalike, bucket=None
+    )
+
+    assert report.cluster_id == created["cluster_id"]
+    assert report.master_count == 3
+    assert "default/nginx-7d9f" in report.check("master-pods").summary
+    answered = [
+        c for c in box.control.calls(service="ack", action="DescribeClusterNodes") if c["status"] == 200
+    ]
+    assert [c["path"] for c in answered] == [f"/clusters/{created['cluster_id']}/nodes"]
+
+
 def test_without_the_cluster_detail_there_is_no_report_but_an_error(box: Any) -> None:
     _forbid(box, "ack", "DescribeClusterDetail")
 

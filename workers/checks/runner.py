@@ -1,8 +1,9 @@
 """Run every precheck against one cluster: fetch concurrently, share what is fetched, evaluate purely.
 
-Each fetch is a future started once (the cluster detail is fetched before everything, because every
-other call needs its id and region); each check waits only on the futures it reads. A failed fetch
-fails exactly the checks that needed it, as `error` results naming the reason.
+Each fetch is a future started once; each check waits only on the futures it reads. Given a cluster id,
+the facts keyed by it (nodes, resources, kubeconfig) are fetched alongside the cluster detail; given a
+name, right after it. A failed fetch fails exactly the checks that needed it, as `error` results naming
+the reason.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -35,12 +37,14 @@ from workers.checks.workload_checks import (
     find_addons,
     find_cgpu,
 )
-from workers.cloud import CloudClients
+from workers.cloud import CloudClients, KubeClient
+from workers.cloud.ack import is_cluster_id
 from workers.cloud.models import (
     BucketInfo,
     BucketReferer,
     ClusterDetail,
     ClusterNode,
+    ClusterResource,
     LoadBalancer,
     PolicyVersion,
     Workload,
@@ -63,9 +67,14 @@ def run_prechecks(
 ) -> PrecheckReport:
     """All checks for `cluster` (id or name). Resolving the cluster is the one failure that raises
     (NotFound/Conflict list what exists): without a cluster there is nothing to report on."""
-    detail = clients.ack.resolve_cluster(cluster)
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="precheck") as pool:
-        run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, bucket=bucket)
+        # Given an id, the facts keyed by it are asked for while the detail is still on its way; they are
+        # dropped if the "id" turns out to be a name that only looks like one.
+        early = _ById.start(pool, clients, cluster) if is_cluster_id(cluster) else None
+        detail = clients.ack.resolve_cluster(cluster)
+        if early is None or early.cluster_id != detail.cluster_id:
+            early = _ById.start(pool, clients, detail.cluster_id)
+        run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, by_id=early, bucket=bucket)
         results = run.checks()
         by_id: dict[str, CheckResult] = {}
         for future in as_completed(results):
@@ -74,6 +83,25 @@ def run_prechecks(
             if on_result is not None:
                 on_result(check)
         return run.report(tuple(by_id[check_id] for check_id in CHECK_ORDER))
+
+
+@dataclass(frozen=True)
+class _ById:
+    """The fetches that need only the cluster id, not its detail."""
+
+    cluster_id: str
+    nodes: Future[list[ClusterNode]]
+    resources: Future[list[ClusterResource]]
+    kube: Future[KubeClient]
+
+    @classmethod
+    def start(cls, pool: ThreadPoolExecutor, clients: CloudClients, cluster_id: str) -> _ById:
+        return cls(
+            cluster_id=cluster_id,
+            nodes=pool.submit(clients.ack.list_nodes, cluster_id),
+            resources=pool.submit(clients.ack.list_resources, cluster_id),
+            kube=pool.submit(clients.kube_for, cluster_id),
+        )
 
 
 class _Run:
@@ -86,6 +114,7 @@ class _Run:
         clients: CloudClients,
         settings: Settings,
         detail: ClusterDetail,
+        by_id: _ById,
         bucket: str | None,
     ) -> None:
         self.pool = pool
@@ -93,11 +122,9 @@ class _Run:
         self.settings = settings
         self.detail = detail
         self.bucket = bucket
-        cid = detail.cluster_id
-        ack = clients.ack
-        self.nodes = pool.submit(ack.list_nodes, cid)
-        self.resources = pool.submit(ack.list_resources, cid)
-        self.kube = pool.submit(clients.kube_for, cid)
+        self.nodes = by_id.nodes
+        self.resources = by_id.resources
+        self.kube = by_id.kube
         self.pods = pool.submit(lambda: self.kube.result().list_pods())
         # Two lists, fetched side by side: each is a round trip to an API server that may be far away.
         self.daemonsets = pool.submit(lambda: self.kube.result().list_daemonsets())

@@ -1,13 +1,16 @@
 """`ackmigrate precheck`: the checks from a terminal, for operators and for scripts (`--json`).
 
 stdout carries only the result (the checklist, or one JSON document) so it can be piped; progress goes
-to stderr as each check finishes. Exit codes: 0 nothing blocks, 1 a check failed or could not run,
-2 the command was used wrongly (bad bucket name, unknown or ambiguous cluster).
+to stderr as each check finishes. Exit codes: 0 nothing blocks (warnings allowed); 1 a check failed or
+could not run, or the cluster itself could not be read; 2 the command was used wrongly: a bad bucket name
+or region, a cluster name or id that matches no cluster (or several), a missing credential. An unknown
+cluster is a usage error, not a failed check: nothing was checked, and the message lists what exists.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import TextIO
 
@@ -21,6 +24,8 @@ from workers.errors import CloudError, Conflict, NotFound
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
 _LABELS = {
     Outcome.PASS: "PASS ",
@@ -45,6 +50,11 @@ def run_precheck(
     err = err or sys.stderr
     if bucket is not None and (problem := bucket_name_problem(bucket)):
         print(f"ackmigrate precheck: {problem}", file=err)
+        return EXIT_USAGE
+    if region is not None and not _REGION_RE.match(region):
+        print(
+            f"ackmigrate precheck: --region must be a region id like cn-hangzhou (got {region!r})", file=err
+        )
         return EXIT_USAGE
     clients = CloudClients.from_settings(settings, region)
     print(f"Checking {cluster} in {clients.region}…", file=err)

@@ -38,7 +38,8 @@ def check_master_pods(*, master_names: list[str], pods: list[KubePod]) -> CheckR
         return result(
             "master-pods",
             Outcome.FAIL,
-            f"{len(stranded)} pods other than control-plane and DaemonSet pods run on masters: {name_list(names)}.",
+            f"{_pods(len(stranded))} other than control-plane and DaemonSet pods "
+            f"{'runs' if len(stranded) == 1 else 'run'} on masters: {name_list(names)}.",
             "Move them to workers (cordon the masters, then delete the pods or fix their nodeSelector/tolerations).",
         )
     return result(
@@ -46,6 +47,10 @@ def check_master_pods(*, master_names: list[str], pods: list[KubePod]) -> CheckR
         Outcome.PASS,
         f"Only control-plane static pods and DaemonSet pods run on the {len(master_names)} masters.",
     )
+
+
+def _pods(count: int) -> str:
+    return f"{count} pod" if count == 1 else f"{count} pods"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ _PAGE_SIZE = 100
 _CLUSTER_ID_RE = re.compile(r"^c[0-9a-z]{16,}$")
 
 
+def is_cluster_id(text: str) -> bool:
+    """Whether `text` has the shape of an ACK cluster id (`c` and 16+ lower-case letters or digits)."""
+    return bool(_CLUSTER_ID_RE.match(text))
+
+
 class AckClient:
     """The ACK calls ackmigrate makes, each returning plain values (workers.cloud.models)."""
 
@@ -49,7 +54,7 @@ class AckClient:
 
     def resolve_cluster(self, id_or_name: str) -> ClusterDetail:
         """Accept what an operator types: a cluster id, or a name that must match exactly one cluster."""
-        if _CLUSTER_ID_RE.match(id_or_name):
+        if is_cluster_id(id_or_name):
             try:
                 return self.describe_cluster(id_or_name)
             except NotFound:
