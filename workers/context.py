@@ -1,0 +1,89 @@
+"""What a job needs, built once per worker process and shared by every job it runs.
+
+Jobs take plain ids (RQ pickles their arguments); the clients are rebuilt from the environment by
+whichever worker runs them, so any worker on any machine can run any job. Everything is lazy: a
+notify job never builds the cloud clients, a precheck never builds a Slack client it does not use.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from redis import Redis
+
+from workers.audit import AuditLog
+from workers.cloud import CloudClients, RetryPolicy
+from workers.config import Settings
+from workers.lease import Leases
+from workers.queues import Queues
+from workers.slack import SlackClient
+from workers.store import RecordStore
+from workers.timing import WorkerTiming
+
+
+@dataclass
+class Context:
+    """One process's settings and clients; `clouds(region)` caches one CloudClients per region."""
+
+    settings: Settings
+    redis: Redis
+    timing: WorkerTiming = field(default_factory=WorkerTiming)
+    retry: RetryPolicy | None = None
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _clouds: dict[str, CloudClients] = field(default_factory=dict)
+    _slack: SlackClient | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, timing: WorkerTiming | None = None, retry: RetryPolicy | None = None
+    ) -> Context:
+        redis = Redis.from_url(settings.redis_url, health_check_interval=30)
+        return cls(settings=settings, redis=redis, timing=timing or WorkerTiming(), retry=retry)
+
+    def __post_init__(self) -> None:
+        self.store = RecordStore(self.redis)
+        self.audit = AuditLog(self.redis, retention_days=self.settings.audit_retention_days)
+        self.queues = Queues(self.redis)
+        self.leases = Leases(self.redis, ttl_s=self.timing.lease_ttl_s)
+
+    def clouds(self, region: str | None = None) -> CloudClients:
+        """The cloud clients of a record's region (a request may name a cluster outside the default)."""
+        wanted = region or self.settings.region
+        with self._lock:
+            if wanted not in self._clouds:
+                self._clouds[wanted] = CloudClients.from_settings(self.settings, wanted, retry=self.retry)
+            return self._clouds[wanted]
+
+    @property
+    def slack(self) -> SlackClient:
+        with self._lock:
+            if self._slack is None:
+                self.settings.require("slack_bot_token")
+                self._slack = SlackClient(
+                    token=str(self.settings.slack_bot_token), base_url=self.settings.slack_api_url
+                )
+            return self._slack
+
+
+_current: Context | None = None
+_current_lock = threading.Lock()
+
+
+def context() -> Context:
+    """This process's context, built from the environment on first use (a fresh worker, a job)."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Context.build(Settings.from_env(), timing=WorkerTiming.from_env())
+        return _current
+
+
+def use_context(ctx: Context | None) -> None:
+    """Install the context jobs will use: the worker's (built from its settings) or a test's."""
+    global _current
+    with _current_lock:
+        _current = ctx

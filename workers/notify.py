@@ -1,0 +1,147 @@
+"""Show a record in Slack: post its pending thread replies in order, then redraw its request message.
+
+The record and its outbox are already saved when this runs (Redis is the source of truth), so Slack
+being slow, rate limited or down only delays what people see: the replies stay pending, the message is
+marked dirty, and delivery is tried again later with backoff. A migration never waits on this.
+
+One delivery per record at a time (a short Redis lock): two deliveries racing would post a reply
+twice or out of order. A delivery that finds the lock taken leaves a note, and the holder runs once
+more before it lets go, so a change made during a delivery is never left unshown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from workers import mrkdwn
+from workers.context import Context
+from workers.messages import Message, request_message
+from workers.records import Record
+from workers.slack import SlackError, SlackRefused, SlackUnavailable
+
+log = logging.getLogger(__name__)
+
+_LOCK = "ackmigrate:notify:lock:"
+_AGAIN = "ackmigrate:notify:again:"
+_FAILURES = "ackmigrate:notify:failures:"
+_LOCK_TTL_MS = 60_000
+_MAX_BACKOFF_S = 60.0
+
+
+def announce(ctx: Context, record_id: str) -> None:
+    """A record changed (and maybe queued replies): mark its message stale and deliver soon.
+
+    The dirty mark is what lets the reconciler heal the message if this delivery job is lost.
+    """
+    ctx.store.mark_message_dirty(record_id)
+    ctx.queues.deliver_notifications(record_id)
+
+
+def deliver(ctx: Context, record_id: str) -> None:
+    """Post what is pending for one record; reschedule itself (never raise) when Slack is unavailable."""
+    owner = uuid.uuid4().hex
+    if not _lock(ctx, record_id, owner):
+        ctx.redis.set(_AGAIN + record_id, "1", px=_LOCK_TTL_MS)
+        if not _lock(ctx, record_id, owner):
+            return  # the holder will see the note and run once more
+    while True:
+        try:
+            _deliver_once(ctx, record_id)
+        finally:
+            _unlock(ctx, record_id, owner)
+        if not ctx.redis.getdel(_AGAIN + record_id) or not _lock(ctx, record_id, owner):
+            return
+
+
+def _deliver_once(ctx: Context, record_id: str) -> None:
+    record = ctx.store.get(record_id)
+    try:
+        record = _ensure_parent(ctx, record)
+        _post_pending(ctx, record)
+        _redraw_parent(ctx, record_id)
+    except SlackUnavailable as error:
+        delay = _backoff(ctx, record_id, error.retry_after_s)
+        _report(ctx, record, error, outcome="retrying")
+        ctx.store.mark_message_dirty(record_id)
+        ctx.queues.deliver_notifications(record_id, delay_s=delay)
+        return
+    except SlackRefused as error:
+        # Retrying cannot help (message deleted, bot removed from the channel): say so once and stop.
+        # The replies stay pending; the next change of the record tries again.
+        _report(ctx, record, error, outcome="refused")
+        ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)
+        return
+    ctx.redis.delete(_FAILURES + record_id)
+
+
+def _ensure_parent(ctx: Context, record: Record) -> Record:
+    """Post the request message if posting it failed earlier: the thread needs a parent."""
+    if record.message_ts:
+        return record
+    message = render_request(ctx, record)
+    ts = ctx.slack.post(record.channel, message.text, message.blocks)
+    return ctx.store.update(record.id, message_ts=ts)
+
+
+def _post_pending(ctx: Context, record: Record) -> None:
+    """Replies in sequence order, each marked posted at once; the first failure stops the rest."""
+    thread_ts = str(record.message_ts)
+    for seq, reply in ctx.store.pending_replies(record.id):
+        ts = ctx.slack.post_reply(record.channel, thread_ts, reply.text, reply.blocks, broadcast=reply.broadcast)
+        ctx.store.mark_reply_posted(record.id, seq, ts)
+
+
+def _redraw_parent(ctx: Context, record_id: str) -> None:
+    """Render the record as it is now; clean only up to the version drawn (a newer change stays dirty)."""
+    record = ctx.store.get(record_id)
+    message = render_request(ctx, record)
+    ctx.slack.update(record.channel, str(record.message_ts), message.text, message.blocks)
+    ctx.store.mark_message_clean(record_id, record.version)
+
+
+def render_request(ctx: Context, record: Record) -> Message:
+    """The request message as the record says it is now; the one renderer of parents."""
+    return request_message(
+        record,
+        approvers_label=approvers_label(ctx.settings.approvers),
+        two_person_rule=ctx.settings.two_person_rule,
+        now=time.time(),
+    )
+
+
+def approvers_label(approvers: tuple[str, ...]) -> str:
+    """Slack mentions for the configured approvers (users `<@U…>`, groups `<!subteam^S…>`)."""
+    if not approvers:
+        return "anyone in the channel"
+    return ", ".join(mrkdwn.user(a) for a in approvers)
+
+
+def _backoff(ctx: Context, record_id: str, retry_after_s: float | None) -> float:
+    failures = int(ctx.redis.incr(_FAILURES + record_id))
+    ctx.redis.expire(_FAILURES + record_id, 3600)
+    delay = min(_MAX_BACKOFF_S, float(2 ** (failures - 1)))
+    return max(delay, retry_after_s or 0.0)
+
+
+def _report(ctx: Context, record: Record, error: SlackError, *, outcome: str) -> None:
+    log.warning("Slack %s for request %s: %s (%s)", error.method, record.id, error.code, outcome)
+    ctx.audit.append(
+        "slack_error",
+        record_id=record.id,
+        cluster_id=record.cluster_id,
+        outcome=outcome,
+        method=error.method,
+        error=error.code,
+    )
+
+
+def _lock(ctx: Context, record_id: str, owner: str) -> bool:
+    return bool(ctx.redis.set(_LOCK + record_id, owner, px=_LOCK_TTL_MS, nx=True))
+
+
+def _unlock(ctx: Context, record_id: str, owner: str) -> None:
+    current = ctx.redis.get(_LOCK + record_id)
+    if current is not None and current.decode() == owner:
+        ctx.redis.delete(_LOCK + record_id)

@@ -1,0 +1,215 @@
+"""Opening requests and answering people: the interactive jobs behind the slash commands.
+
+The record is written before Slack is told anything, so the request exists (and holds its cluster's
+lock) even if Slack is down; whatever cannot be said in the channel is said privately through the
+command's response_url.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from workers import cleanup
+from workers.checks.runner import run_prechecks
+from workers.cloud.models import ClusterDetail
+from workers.context import Context
+from workers.errors import CloudError, Conflict, NotFound
+from workers.messages import Message, cluster_list, precheck_message
+from workers.notify import announce, render_request
+from workers.records import Kind, Record, State, new_record_id
+from workers.slack import SlackError, SlackRefused, SlackUnavailable
+from workers.store import ClusterBusy
+
+log = logging.getLogger(__name__)
+
+INVITE_HINT = "I am not in this channel: invite me with `/invite @ackmigrate` and try again."
+
+
+def open_migration_request(
+    ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+) -> None:
+    """Resolve, lock, precheck, and post the request message (with Approve only if nothing blocks)."""
+    clouds = ctx.clouds()
+    detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
+    if detail is None:
+        return
+    record = Record(
+        id=new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
+        cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
+        bucket=bucket, cluster_version=detail.current_version, response_url=response_url,
+    )
+    if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
+        return
+    ctx.store.transition(record.id, State.PRECHECKING)
+    try:
+        report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
+    except CloudError as error:
+        ctx.store.transition(record.id, State.FAILED, reason=f"the prechecks could not run: {error}")
+        _tell(ctx, channel, requester, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        return
+    if report.blocking:
+        ctx.store.transition(record.id, State.BLOCKED, precheck=report.to_dict(),
+                             reason="a blocking prerequisite failed")
+    else:
+        ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
+                             expires_at=time.time() + ctx.settings.approval_ttl_s)
+    _post_request(ctx, record.id, user=requester, response_url=response_url)
+
+
+def open_cleanup_request(
+    ctx: Context,
+    *,
+    cluster_ref: str,
+    release_ecs: bool,
+    requester: str,
+    channel: str,
+    response_url: str | None,
+    parent_id: str | None,
+) -> None:
+    """List the masters left behind and what they cost, and post a cleanup request for approval."""
+    detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
+    if detail is None:
+        return
+    if detail.cluster_type != "ManagedKubernetes":
+        _tell(ctx, channel, requester, response_url,
+              f"{detail.name} is not ACK Pro yet: cleanup removes the old masters after a migration.")
+        return
+    parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
+    try:
+        masters = cleanup.old_masters(ctx.clouds(detail.region_id), detail.cluster_id)
+    except CloudError as error:
+        _tell(ctx, channel, requester, response_url, f"Could not list the old masters of {detail.name}: {error}")
+        return
+    if not masters:
+        _tell(ctx, channel, requester, response_url,
+              f"{detail.name} has no old master nodes left to clean up.")
+        return
+    record = Record(
+        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
+        region=detail.region_id, requester=requester, channel=channel, release_ecs=release_ecs,
+        parent_id=parent.id if parent else None, cluster_version=detail.current_version,
+        response_url=response_url, result={"masters": masters},
+    )
+    if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
+        return
+    ctx.store.transition(record.id, State.AWAITING_APPROVAL, expires_at=time.time() + ctx.settings.approval_ttl_s)
+    _post_request(ctx, record.id, user=requester, response_url=response_url)
+
+
+def precheck_for_user(
+    ctx: Context, *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
+) -> None:
+    """The checklist, privately: nothing is created, locked or posted to the channel."""
+    detail = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
+    if detail is None:
+        return
+    try:
+        report = run_prechecks(ctx.clouds(detail.region_id), ctx.settings, cluster=detail.cluster_id, bucket=bucket)
+    except CloudError as error:
+        _tell(ctx, channel, user, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        return
+    _tell(ctx, channel, user, response_url, precheck_message(report.to_dict(), detail.name))
+
+
+def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
+    """The region's clusters with one word each on whether they could be migrated."""
+    try:
+        clusters = ctx.clouds().ack.list_clusters()
+    except CloudError as error:
+        _tell(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
+        return
+    rows: list[dict[str, Any]] = [
+        {"name": c.name, "cluster_id": c.cluster_id, "version": c.current_version,
+         "readiness": _readiness(c.cluster_type, c.cluster_spec, c.state)}
+        for c in clusters
+    ]
+    _tell(ctx, channel, user, response_url, cluster_list(rows))
+
+
+# --- pieces ------------------------------------------------------------------------------------------------
+
+
+def _resolve(
+    ctx: Context, cluster_ref: str, *, channel: str, user: str, response_url: str | None
+) -> ClusterDetail | None:
+    """The cluster, or None after telling the user what exists instead."""
+    ack = ctx.clouds().ack
+    try:
+        return ack.resolve_cluster(cluster_ref)
+    except NotFound:
+        names = [c.name for c in ack.list_clusters()]
+        found = ", ".join(names) if names else "no clusters at all"
+        _tell(ctx, channel, user, response_url, f"No cluster named {cluster_ref} in {ack.region}; found: {found}.")
+    except Conflict as error:
+        _tell(ctx, channel, user, response_url, error.message)
+    return None
+
+
+def _create(ctx: Context, record: Record, *, channel: str, user: str, response_url: str | None) -> bool:
+    try:
+        ctx.store.create(record)
+    except ClusterBusy as busy:
+        existing = busy.existing
+        where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
+        what = "a migration" if existing.kind is Kind.MIGRATION else "a cleanup"
+        _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has {what} in flight: {where}")
+        return False
+    return True
+
+
+def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str | None) -> None:
+    """Post the request message; if the bot is not in the channel, withdraw the request and say why."""
+    record = ctx.store.get(record_id)
+    try:
+        message = render_request(ctx, record)
+        ts = ctx.slack.post(record.channel, message.text, message.blocks)
+    except SlackRefused as error:
+        if not record.terminal:
+            ctx.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({error.code})")
+        hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
+        _tell(ctx, record.channel, user, response_url, hint)
+        return
+    except SlackUnavailable:
+        announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
+        return
+    ctx.store.update(record_id, message_ts=ts)
+    announce(ctx, record_id)
+
+
+def _permalink(ctx: Context, record: Record) -> str | None:
+    if not record.message_ts:
+        return None
+    try:
+        return ctx.slack.permalink(record.channel, record.message_ts)
+    except SlackError as error:
+        log.warning("no permalink for %s: %s", record.id, error)
+        return None
+
+
+def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
+    return next((r for r in ctx.store.for_cluster(cluster_id)
+                 if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
+
+
+def _readiness(cluster_type: str, cluster_spec: str, state: str) -> str:
+    if cluster_type == "ManagedKubernetes":
+        return "already ACK Pro" if cluster_spec.startswith("ack.pro") else "managed (not dedicated)"
+    if cluster_type != "Kubernetes":
+        return "not a dedicated cluster"
+    return "dedicated, running" if state == "running" else f"dedicated, {state}"
+
+
+def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
+    """Privately: through the response_url when there is one, else as an ephemeral message."""
+    message = what if isinstance(what, Message) else Message(text=what, blocks=[])
+    try:
+        if response_url:
+            ctx.slack.respond(response_url, message.text, message.blocks or None)
+        else:
+            ctx.slack.post_ephemeral(channel, user, message.text, message.blocks or None)
+    except SlackError as error:
+        # A private answer is lost if Slack is down; the record (if any) is already saved and shown later.
+        log.warning("could not answer %s privately: %s", user, error)
+        ctx.audit.append("slack_error", actor=user, outcome="lost", method=error.method, error=error.code)

@@ -1,0 +1,413 @@
+"""The migration runbook: re-check, grant, call MigrateCluster exactly once, follow the task to its end.
+
+Each step is a short function over a `Context` and a record id; none holds a worker for the length of
+a migration. Every change is written to the record (with its thread reply, in the same write) before
+Slack is told, through `notify.announce`.
+
+Exactly once. MigrateCluster cannot be rolled back, so it is called at most once per approved request:
+- the job owns the record's lease (workers.lease) while it works, so a duplicate job steps aside;
+- before the call, an atomic Redis fence (SET NX, never expiring) is taken and `migrate_called_at`
+  is saved; whoever finds either set knows the call may have happened, and looks for the task
+  (DescribeClusterTasks, then the cluster's `migrating` state) instead of ever calling again;
+- a call that timed out is treated the same way: it may have reached ACK.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from workers.checks.model import PrecheckReport
+from workers.checks.policy import master_policy, master_role_name, policy_with_oss_statement
+from workers.checks.runner import run_prechecks
+from workers.cloud import CloudClients
+from workers.cloud.models import ClusterDetail, TaskInfo
+from workers.context import Context
+from workers.errors import CloudError, Forbidden, NotFound, Throttled, Unavailable
+from workers.lease import LeaseHeld
+from workers.messages import failure_reply, stage_reply, success_reply
+from workers.notify import announce
+from workers.records import Kind, Record, State
+from workers.scheduling import schedule
+from workers.store import Reply
+
+log = logging.getLogger(__name__)
+
+MIGRATE_TASK_TYPE = "cluster_migrate"
+MIGRATION_STAGES = 5
+"""ACK's dedicated → Pro migration reports five stages (PreCheck … PostCheck); shown as n/5."""
+
+_FENCE = "ackmigrate:migrate-fence:"
+_CLOCK_SKEW_S = 600.0  # ACK's clock and ours may disagree; a task this much older still counts
+_NOT_WHITELISTED = ("NotInWhitelist", "Whitelist", "whitelist")
+
+
+def run_migration(ctx: Context, record_id: str, *, owner: str) -> None:
+    """An approved migration: re-check, grant if allowed, fence, call MigrateCluster, start following."""
+    record = ctx.store.get(record_id)
+    if record.kind is not Kind.MIGRATION:
+        raise ValueError(f"request {record_id} is a {record.kind} request, not a migration")
+    if record.state not in (State.APPROVED, State.MIGRATING):
+        log.info("request %s is %s: nothing to migrate", record_id, record.state)
+        return
+    try:
+        with ctx.leases.held(record_id, owner):
+            _migrate(ctx, record_id, owner)
+    except LeaseHeld as held:
+        log.info("%s; this duplicate run leaves it alone", held)
+
+
+def follow_migration(ctx: Context, record_id: str, *, owner: str) -> None:
+    """One poll of a started migration; reschedules itself until the task ends."""
+    try:
+        with ctx.leases.held(record_id, owner):
+            record = ctx.store.get(record_id)
+            if record.terminal:
+                ctx.leases.release(record_id, owner)
+                return
+            _follow(ctx, record, owner)
+    except LeaseHeld as held:
+        log.info("%s; this duplicate poll leaves it alone", held)
+
+
+# --- starting ------------------------------------------------------------------------------------------
+
+
+def _migrate(ctx: Context, record_id: str, owner: str) -> None:
+    record = ctx.store.get(record_id)  # again, under the lease: a duplicate may have moved it on
+    if record.terminal:
+        ctx.leases.release(record_id, owner)
+        return
+    if record.state is State.MIGRATING or record.migrate_called_at is not None or _fenced(ctx, record_id):
+        _follow(ctx, record, owner)
+        return
+    clouds = ctx.clouds(record.region)
+    try:
+        report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
+        if report.blocking:
+            _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
+            return
+        grant_note = _ensure_ram_statement(ctx, clouds, record, report)
+    except (Unavailable, Throttled) as error:
+        # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.
+        if _timed_out(ctx, replace(record, started_at=record.decided_at)):
+            _fail(ctx, record, owner, f"the cloud stayed unavailable before the migration could start: {error}")
+            return
+        log.warning("request %s: %s; trying again later", record_id, error)
+        schedule_next(ctx, "run_migration", record_id, owner)
+        return
+    except CloudError as error:
+        _fail(ctx, record, owner, f"preparing the migration failed: {error}. MigrateCluster was not called")
+        return
+    if not ctx.redis.set(_FENCE + record_id, ctx.worker_id, nx=True):
+        _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
+        return
+    record = ctx.store.update(
+        record_id,
+        precheck=report.to_dict(),
+        migrate_called_at=time.time(),
+        reply=Reply(f"Prechecks re-run: all passed. {grant_note}"),
+    )
+    announce(ctx, record_id)
+    _call_migrate(ctx, clouds, record, report, owner)
+
+
+def _call_migrate(
+    ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport, owner: str
+) -> None:
+    bucket = str(record.bucket)
+    endpoint = report.bucket_endpoint or f"oss-{record.region}-internal.aliyuncs.com"
+    try:
+        started = clouds.ack.migrate_cluster(record.cluster_id, bucket=bucket, bucket_endpoint=endpoint)
+    except Unavailable as error:
+        # The request may have reached ACK: never call again; look for the task on the next poll.
+        _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="unknown", error=str(error))
+        schedule_follow(ctx, record.id, owner)
+        return
+    except CloudError as error:
+        _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="error", error=str(error))
+        reason, next_step = _refusal(record, error)
+        _fail(ctx, record, owner, reason, next_step=next_step)
+        return
+    _audit_call(ctx, record, "MigrateCluster", started.request_id, task_id=started.task_id)
+    ctx.store.transition(
+        record.id,
+        State.MIGRATING,
+        task_id=started.task_id,
+        started_at=time.time(),
+        stage_total=MIGRATION_STAGES,
+        reply=Reply(f"MigrateCluster accepted — task `{started.task_id}`."),
+    )
+    announce(ctx, record.id)
+    schedule_follow(ctx, record.id, owner)
+
+
+def _ensure_ram_statement(
+    ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport
+) -> str:
+    """Add the OSS statement to the master role policy when missing (only reached when granting is on:
+    with it off, a missing statement is a blocking precheck failure carrying the JSON to add)."""
+    check = report.check("ram-policy")
+    if check.outcome == "pass":
+        return "The master RAM policy already allows the bucket."
+    detail = clouds.ack.describe_cluster(record.cluster_id)
+    role = master_role_name(detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
+    attached = master_policy(clouds.ram.list_policies_for_role(role)) if role else None
+    if role is None or attached is None:
+        raise NotFound(service="ram", action="ListPoliciesForRole", code="MasterPolicyNotFound",
+                       message=f"no master role policy found for {record.cluster_name}")
+    current = clouds.ram.get_policy(attached.name, policy_type=attached.policy_type or "Custom")
+    document = policy_with_oss_statement(current.document, str(record.bucket))
+    try:
+        version = clouds.ram.create_policy_version(attached.name, document=document, set_as_default=True)
+    except CloudError as error:
+        _audit_call(ctx, record, "CreatePolicyVersion", error.request_id, outcome="error", error=str(error))
+        raise
+    _audit_call(ctx, record, "CreatePolicyVersion", "", policy=attached.name, version=version)
+    return f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version}, now default)."
+
+
+# --- following -------------------------------------------------------------------------------------------
+
+
+def _follow(ctx: Context, record: Record, owner: str) -> None:
+    clouds = ctx.clouds(record.region)
+    try:
+        if record.task_id is None:
+            found = _recover_task(ctx, clouds, record, owner)
+            if found is None:
+                return
+            record = found
+        if _timed_out(ctx, record):
+            _fail(ctx, record, owner, _timeout_reason(ctx, record))
+            return
+        task = clouds.ack.describe_task(str(record.task_id))
+        record = _record_stages(ctx, record, task)
+        if task.state == "running":
+            schedule_follow(ctx, record.id, owner)
+        elif task.state == "fail":
+            reason, state = _task_failure(clouds, record, task)
+            _fail(ctx, record, owner, reason, cluster_state=state)
+        else:
+            _verify_success(ctx, clouds, record, owner)
+    except (Unavailable, Throttled) as error:
+        log.warning("request %s: %s; polling again later", record.id, error)
+        schedule_follow(ctx, record.id, owner)
+    except CloudError as error:
+        _fail(ctx, record, owner, f"ackmigrate stopped following the migration: {error}", next_step=(
+            f"ACK may still be migrating the cluster: check task {record.task_id or '(unknown)'} in the "
+            "ACK console before anything else."
+        ))
+
+
+def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str) -> Record | None:
+    """The call may have happened (a crash or a timeout after the fence): find its task, never call again."""
+    called_at = record.migrate_called_at or time.time()
+    tasks = [
+        task for task in clouds.ack.list_cluster_tasks(record.cluster_id)
+        if task.task_type == MIGRATE_TASK_TYPE and _epoch(task.created) >= called_at - _CLOCK_SKEW_S
+    ]
+    if tasks:
+        newest = max(tasks, key=lambda task: _epoch(task.created))
+        changes: dict[str, Any] = {"task_id": newest.task_id, "started_at": called_at,
+                                   "stage_total": MIGRATION_STAGES}
+        reply = Reply(f"MigrateCluster accepted — task `{newest.task_id}` (found after a restart).")
+        if record.state is State.APPROVED:
+            saved = ctx.store.transition(record.id, State.MIGRATING, reply=reply, **changes)
+        else:
+            saved = ctx.store.update(record.id, reply=reply, **changes)
+        announce(ctx, record.id)
+        return saved
+    detail = clouds.ack.describe_cluster(record.cluster_id)
+    waited = time.time() - called_at
+    if detail.state == "migrating" or waited < _recovery_grace_s(ctx):
+        schedule_follow(ctx, record.id, owner)  # ACK may list the task a little later
+        return None
+    _fail(ctx, record, owner, (
+        f"MigrateCluster was probably never accepted: no migration task for {record.cluster_name} "
+        f"{waited:.0f} s after the call (ackmigrate never calls it twice)"
+    ), cluster_state=detail.state, next_step="check the cluster in the ACK console, then run /ackmigrate "
+       "migrate again.")
+    return None
+
+
+def _record_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
+    """One record update (and one thread reply) per stage newly started, in order, none repeated."""
+    reached = min(len(task.stages), MIGRATION_STAGES) if task.stages else record.stage
+    for number in range(record.stage + 1, reached + 1):
+        name = task.stages[number - 1].message or task.current_stage
+        timeline = [*record.result.get("timeline", []), {"stage": number, "name": name, "seen_at": time.time()}]
+        advanced = replace(record, stage=number, stage_name=name, stage_total=MIGRATION_STAGES)
+        record = ctx.store.update(
+            record.id,
+            stage=number,
+            stage_name=name,
+            stage_total=MIGRATION_STAGES,
+            result={**record.result, "timeline": timeline},
+            reply=Reply(stage_reply(advanced)),
+        )
+        announce(ctx, record.id)
+    return record
+
+
+def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: str) -> None:
+    """The task says success: believe it when the cluster is Pro and the old masters have gone Unknown."""
+    detail = clouds.ack.describe_cluster(record.cluster_id)
+    if not _is_pro(detail):
+        schedule_follow(ctx, record.id, owner)  # the detail may lag the task briefly
+        return
+    precheck = PrecheckReport.from_dict(record.precheck) if record.precheck else None
+    master_names = {m.node_name for m in precheck.masters} if precheck else set()
+    kube_nodes = {node.name: node for node in clouds.kube_for(record.cluster_id).list_nodes()}
+    still_ready = [name for name in master_names if name in kube_nodes and kube_nodes[name].ready == "True"]
+    if still_ready:
+        schedule_follow(ctx, record.id, owner)
+        return
+    billed = [
+        {"instance_id": n.instance_id, "node_name": n.node_name, "charge_type": n.charge_type,
+         "ready": kube_nodes[n.node_name].ready if n.node_name in kube_nodes else "gone"}
+        for n in clouds.ack.list_nodes(record.cluster_id) if n.is_master
+    ]
+    finished = time.time()
+    result = {
+        **record.result,
+        "cluster_spec": detail.cluster_spec,
+        "duration_s": round(finished - (record.started_at or finished)),
+        "masters": billed,
+        "cgpu": precheck.cgpu if precheck else "",
+        "addons": list(precheck.addons) if precheck else [],
+    }
+    done = replace(record, state=State.SUCCEEDED, finished_at=finished, result=result)
+    message = success_reply(done)
+    ctx.store.transition(
+        record.id, State.SUCCEEDED, finished_at=finished, result=result,
+        reply=Reply(message.text, message.blocks, broadcast=True),
+    )
+    ctx.leases.release(record.id, owner)
+    announce(ctx, record.id)
+
+
+# --- ending ------------------------------------------------------------------------------------------------
+
+
+def _fail(
+    ctx: Context,
+    record: Record,
+    owner: str,
+    reason: str,
+    *,
+    next_step: str | None = None,
+    cluster_state: str | None = None,
+    **changes: Any,
+) -> None:
+    """End the request `failed` with the reason in the thread (also broadcast: people must see it)."""
+    finished = time.time()
+    result = dict(record.result)
+    if next_step:
+        result["next_step"] = next_step
+    if cluster_state:
+        result["cluster_state"] = cluster_state
+    ended = replace(record, state=State.FAILED, reason=reason, finished_at=finished, result=result, **changes)
+    message = failure_reply(ended)
+    ctx.store.transition(
+        record.id, State.FAILED, reason=reason, finished_at=finished, result=result,
+        reply=Reply(message.text, message.blocks, broadcast=True), **changes,
+    )
+    ctx.leases.release(record.id, owner)
+    announce(ctx, record.id)
+
+
+def _blocked_reason(report: PrecheckReport) -> str:
+    lines = [f"{check.title}: {check.summary}" + (f" Fix: {check.fix}" if check.fix else "")
+             for check in report.blocking]
+    return "a prerequisite failed when re-checked, so MigrateCluster was not called. " + " ".join(lines)
+
+
+def _refusal(record: Record, error: CloudError) -> tuple[str, str]:
+    """Why ACK refused MigrateCluster, and what to do (the whitelist refusal in plain words)."""
+    if isinstance(error, Forbidden) and any(mark in f"{error.code} {error.message}" for mark in _NOT_WHITELISTED):
+        return (
+            f"ACK refused to migrate {record.cluster_name}: this account is not whitelisted for hot migration "
+            f"to ACK Pro ({error.code}, request id {error.request_id or 'n/a'}). The cluster was not changed.",
+            "submit a ticket asking Alibaba Cloud to add the account to the whitelist of the dedicated → "
+            "Pro migration, then run /ackmigrate migrate again.",
+        )
+    return (
+        f"ACK refused MigrateCluster: {error}. The cluster was not changed.",
+        "fix the cause above and run /ackmigrate migrate again.",
+    )
+
+
+def _task_failure(clouds: CloudClients, record: Record, task: TaskInfo) -> tuple[str, str]:
+    """ACK's own error for the failed task, and the cluster state it left behind."""
+    try:
+        state = clouds.ack.describe_cluster(record.cluster_id).state
+    except CloudError as describe_error:
+        state = f"unknown ({describe_error})"
+    ack_error = ": ".join(part for part in (task.error_code, task.error_message) if part) or "no error given"
+    stage = record.stage_name or task.current_stage
+    return f"ACK task {task.task_id} failed ({stage}): {ack_error}", state
+
+
+def _timeout_reason(ctx: Context, record: Record) -> str:
+    hours = ctx.settings.migration_timeout_s / 3600
+    return (
+        f"the migration did not finish within {hours:g} h (ACKMIGRATE_MIGRATION_TIMEOUT); last seen at "
+        f"{record.stage_name or 'no stage'}. ackmigrate stopped following it; ACK may still be working"
+    )
+
+
+def _timed_out(ctx: Context, record: Record) -> bool:
+    started = record.started_at or record.migrate_called_at
+    return started is not None and time.time() - started > ctx.settings.migration_timeout_s
+
+
+# --- scheduling ---------------------------------------------------------------------------------------------
+
+
+def schedule_follow(ctx: Context, record_id: str, owner: str) -> None:
+    """The next poll, one poll interval from now."""
+    schedule_next(ctx, "follow_migration", record_id, owner)
+
+
+def schedule_next(ctx: Context, job_name: str, record_id: str, owner: str, *, delay_s: float | None = None) -> None:
+    """Hand the lease to the next job, then schedule it: a lost job lets the lease lapse for the
+    reconciler; a stale duplicate finds the lease held by another job id and steps aside."""
+    delay = ctx.settings.poll_interval_s if delay_s is None else delay_s
+    successor = uuid.uuid4().hex
+    ttl_ms = int((delay + ctx.timing.poll_grace_s) * 1000)
+    if not ctx.leases.hand_over(record_id, owner, successor, ttl_ms=ttl_ms):
+        log.warning("request %s: lease lost before the next job was scheduled; its holder goes on", record_id)
+        return
+    schedule(ctx.redis, job_name, record_id, delay_s=delay, job_id=successor)
+
+
+def _recovery_grace_s(ctx: Context) -> float:
+    return max(60.0, 4 * ctx.settings.poll_interval_s)
+
+
+def _fenced(ctx: Context, record_id: str) -> bool:
+    return bool(ctx.redis.exists(_FENCE + record_id))
+
+
+def _is_pro(detail: ClusterDetail) -> bool:
+    return detail.cluster_type == "ManagedKubernetes" and detail.cluster_spec.startswith("ack.pro")
+
+
+def _epoch(stamp: str) -> float:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _audit_call(
+    ctx: Context, record: Record, action: str, request_id: str, *, outcome: str = "ok", **details: str
+) -> None:
+    fields: dict[str, Any] = {"action": action, "request_id": request_id, "cluster_name": record.cluster_name}
+    fields.update(details)
+    ctx.audit.append("cloud_call", record_id=record.id, cluster_id=record.cluster_id, outcome=outcome, **fields)

@@ -1,0 +1,57 @@
+"""`ackmigrate worker`: an RQ worker with the scheduler on all queues, plus the reconciler.
+
+The worker runs jobs in its own process (rq's SimpleWorker, no fork per job): every job here is short
+and does I/O, and a fork per job would cap one worker at a few dozen polls a second where it must
+follow hundreds of migrations. A crash is contained the same way: the job fails, the worker goes on,
+and a worker killed outright is covered by the leases and the reconciler.
+
+The reconciler runs in a thread of every worker, every ACKMIGRATE_RECONCILE_INTERVAL seconds; several
+workers sweeping at once is safe (workers.reconciler claims everything atomically).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+
+from workers.config import Settings
+from workers.context import Context, use_context
+from workers.queues import ALL_QUEUES
+from workers.reconciler import reconcile
+from workers.timing import WorkerTiming
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings, burst: bool = False) -> int:
+    settings.require("slack_bot_token")
+    ctx = Context.build(settings, timing=WorkerTiming.from_env())
+    use_context(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_forever, args=(ctx, stop), name="reconciler", daemon=True)
+    if not burst:
+        sweeper.start()
+    else:
+        reconcile(ctx)
+    try:
+        worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()
+    return 0
+
+
+def _sweep_forever(ctx: Context, stop: threading.Event) -> None:
+    """Sweep until the worker stops; a failed sweep is logged and the next one tries again."""
+    while not stop.wait(ctx.timing.reconcile_interval_s):
+        try:
+            reconcile(ctx)
+        except RedisError as error:
+            log.warning("reconciler: Redis unavailable (%s); next sweep in %.0f s", error,
+                        ctx.timing.reconcile_interval_s)
+        except Exception:  # noqa: BLE001 - the sweep is the safety net; it must outlive one bad record
+            log.exception("reconciler sweep failed; next sweep in %.0f s", ctx.timing.reconcile_interval_s)
