@@ -1,4 +1,4 @@
-"""`ackmigrate status` and `ackmigrate audit` as an operator runs them: the real console script, real Redis."""
+"""`ackmigrate status` and `ackmigrate audit` as an operator runs them: the real script, real Redis."""
 
 from __future__ import annotations
 
