@@ -246,3 +246,24 @@ def test_the_newer_sdk_starts_and_reads_a_migration_too(cloud: CloudSandbox) -> 
 
     assert started.body.cluster_id == cluster_id
     assert info.body.state == "running" and info.body.task_type == "cluster_migrate"
+
+
+def test_in_the_whole_sandbox_acks_kubeconfig_reaches_the_cluster_and_masters_go_unknown(sandbox: Any) -> None:
+    """The full runtime, configured from `Sandbox.env()` as a worker is: ACK hands out a kubeconfig for the
+    sandbox's Kubernetes API, and after the migration that API reports the old masters NotReady/Unknown."""
+    sandbox.control.create_bucket(BUCKET, REGION)
+    cluster_id = sandbox.control.create_cluster(name="e2e", masters=3, workers=2, oss_granted_buckets=[BUCKET],
+                                                migration={"duration_s": DURATION_S})["cluster_id"]
+    clients = CloudClients.from_settings(Settings.from_env(sandbox.env()))
+    kube = clients.kube_for(cluster_id)
+    masters = {n.instance_id for n in clients.ack.list_nodes(cluster_id) if n.is_master}
+
+    before = {n.name: n.ready for n in kube.list_nodes()}
+    task_id, _ = clients.ack.migrate_cluster(cluster_id, bucket=BUCKET, bucket_endpoint=BUCKET_ENDPOINT)
+    while clients.ack.describe_task(task_id).state == "running":
+        time.sleep(0.02)
+    after = {n.instance_id: n.ready for n in kube.list_nodes()}
+
+    assert len(before) == 5 and set(before.values()) == {"True"}
+    assert {after[i] for i in masters} == {"Unknown"}
+    assert {ready for i, ready in after.items() if i not in masters} == {"True"}
