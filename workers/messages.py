@@ -412,8 +412,14 @@ def success_reply(record: Record) -> Message:
         released = [mrkdwn.escape(str(i)) for i in record.result.get("instances_released", [])]
         lines = [f"✅ Cleaned up {name}: deleted {_plural(len(deleted), 'old master node')}"
                  + (f" ({name_list(deleted)})" if deleted else "") + "."]
-        lines.append(f"Released ECS instances: {name_list(released)}." if released else
-                     "The master ECS instances were not released and are still billed.")
+        kept = [mrkdwn.escape(str(m.get("instance_id"))) for m in record.result.get("still_billed", [])]
+        if released:
+            lines.append(f"Released ECS instances: {name_list(released)}.")
+        if kept:
+            lines.append(f"Still running and billed (not released): {name_list(kept)}. Release them in the "
+                         "ECS console, or run `/ackmigrate cleanup` again with `--release-ecs`.")
+        elif not released:
+            lines.append("No ECS instances were released.")
         text = "\n".join(lines)
         return Message(text=text, blocks=_render([_section(text)]))
     took = _took(record)

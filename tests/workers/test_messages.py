@@ -310,3 +310,17 @@ def test_huge_reports_stay_within_slack_limits() -> None:
     rows = [{"name": f"cluster-{n}", "cluster_id": f"c{n}", "version": "1.22", "readiness": "ready"}
             for n in range(2_000)]
     _assert_slack_accepts(messages.cluster_list(rows))
+
+
+def test_cleanup_success_says_which_instances_were_released_and_which_are_still_billed() -> None:
+    record = _record(State.DONE, kind=Kind.CLEANUP, result={
+        "nodes_deleted": ["cn-hangzhou.10.0.0.1", "cn-hangzhou.10.0.0.2"],
+        "instances_released": ["i-master1"], "still_billed": [{"instance_id": "i-master2"}],
+    })
+
+    reply = messages.success_reply(record)
+
+    _assert_slack_accepts(reply)
+    assert "deleted 2 old master nodes (cn-hangzhou.10.0.0.1, cn-hangzhou.10.0.0.2)" in reply.text
+    assert "Released ECS instances: i-master1." in reply.text
+    assert "Still running and billed (not released): i-master2." in reply.text
