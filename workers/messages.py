@@ -119,6 +119,8 @@ def _header(record: Record) -> str:
             State.EXPIRED: "Migration request expired",
         }.get(record.state, "Migration request")
         text = f"{icon}  {title} — {record.cluster_name} → ACK Pro"
+        if record.state is State.MIGRATING and record.stage_total:
+            text += f"  ·  stage {record.stage}/{record.stage_total}"
     else:
         title = {
             State.AWAITING_APPROVAL: "Cleanup request", State.BLOCKED: "Cleanup blocked",
