@@ -1,0 +1,231 @@
+"""The runbook against the sandbox and a real Redis, its jobs run by real RQ in this process."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from tests.workers.runbook_harness import (
+    BUCKET,
+    CHANNEL,
+    approved_migration,
+    delivered,
+    drive,
+    make_context,
+    thread_texts,
+)
+from workers import cleanup
+from workers.checks.policy import policy_allows_bucket
+from workers.cloud import CloudClients
+from workers.records import Kind, Record, State, new_record_id
+from workers.runbook import run_migration
+
+
+def _cluster(sandbox: Any, **spec: Any) -> dict[str, str]:
+    sandbox.control.create_bucket(BUCKET)
+    spec.setdefault("oss_granted_buckets", [BUCKET])
+    spec.setdefault("migration", {"duration_s": 2})
+    result: dict[str, str] = sandbox.control.create_cluster(name="prod-hz-1", **spec)
+    return result
+
+
+def _migrate_calls(sandbox: Any) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = sandbox.control.calls(service="ack", action="MigrateCluster")
+    return calls
+
+
+def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox, cgpu="basic"))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.state is State.SUCCEEDED
+    assert final.result["cluster_spec"] == "ack.pro.small"
+    assert [m["ready"] for m in final.result["masters"]] == ["Unknown"] * 3
+    texts = thread_texts(sandbox, final)
+    stages = [t for t in texts if t.startswith("Stage ")]
+    assert [s.split(":")[0] for s in stages] == [f"Stage {n}/5" for n in range(1, 6)]
+    assert texts[-1].startswith("✅ prod-hz-1 is now ACK Pro")
+    assert "cGPU" in texts[-1]
+    assert len(_migrate_calls(sandbox)) == 1
+    channel = sandbox.control.slack_messages(CHANNEL)
+    assert any(m.get("text", "").startswith("✅ prod-hz-1 is now ACK Pro") for m in channel), "result broadcast"
+
+
+def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.state is State.FAILED
+    assert "MigrateControlPlaneFailed" in str(final.reason)
+    assert final.result["cluster_state"] == "failed"
+    assert thread_texts(sandbox, final)[-1].startswith("❌ Migration of prod-hz-1 failed")
+
+
+def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox, whitelisted=False))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.state is State.FAILED
+    assert "not whitelisted" in str(final.reason)
+    assert "ticket" in thread_texts(sandbox, final)[-1]
+    assert [c["status"] for c in _migrate_calls(sandbox)] == [403]
+
+
+def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox, oss_granted_buckets=[]))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.state is State.FAILED
+    assert f'"Resource": ["acs:oss:*:*:{BUCKET}/*"]' in str(final.reason), "the exact JSON to add"
+    assert _migrate_calls(sandbox) == []
+    assert sandbox.control.calls(service="ram", action="CreatePolicyVersion") == []
+
+
+def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
+    cluster = _cluster(sandbox, oss_granted_buckets=[])
+    record = approved_migration(ctx, cluster)
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    assert ctx.store.get(record.id).state is State.SUCCEEDED
+    assert len(sandbox.control.calls(service="ram", action="CreatePolicyVersion")) == 1
+    clouds = CloudClients.from_settings(ctx.settings)
+    policy = sandbox.control.cluster_state(cluster["cluster_id"])["master_policies"][0]
+    assert policy_allows_bucket(clouds.ram.get_policy(policy).document, BUCKET)
+    granted = [e for e in ctx.audit.read() if e.event == "cloud_call" and e.details["action"] == "CreatePolicyVersion"]
+    assert len(granted) == 1
+
+
+def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox))
+
+    for _ in range(3):
+        ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+    run_migration(ctx, record.id, owner="late-duplicate")
+
+    assert ctx.store.get(record.id).state is State.SUCCEEDED
+    assert len(_migrate_calls(sandbox)) == 1
+    accepted = [t for t in thread_texts(sandbox, ctx.store.get(record.id)) if "MigrateCluster accepted" in t]
+    assert len(accepted) == 1
+
+
+def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_the_task(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster = _cluster(sandbox)
+    record = approved_migration(ctx, cluster)
+    # The crash: the fence was saved and MigrateCluster called, then the worker died before saving the task.
+    ctx.store.update(record.id, migrate_called_at=time.time())
+    clouds = CloudClients.from_settings(ctx.settings)
+    started = clouds.ack.migrate_cluster(cluster["cluster_id"], bucket=BUCKET,
+                                         bucket_endpoint="oss-cn-hangzhou-internal.aliyuncs.com")
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.task_id == started.task_id
+    assert final.state is State.SUCCEEDED
+    assert len(_migrate_calls(sandbox)) == 1
+
+
+def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox))
+    sandbox.control.fault("slack", http_status=500, count=6)
+    sandbox.control.fault("slack", action="chat.postMessage", http_status=429, count=2)
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, lambda: ctx.store.get(record.id).terminal)
+    assert ctx.store.get(record.id).state is State.SUCCEEDED
+    drive(ctx, delivered(ctx, record.id), timeout_s=60)
+
+    texts = thread_texts(sandbox, ctx.store.get(record.id))
+    stages = [t.split(":")[0] for t in texts if t.startswith("Stage ")]
+    assert stages == [f"Stage {n}/5" for n in range(1, 6)], "in order, none twice"
+    assert len(texts) == len(set(texts))
+    assert any(e.event == "slack_error" for e in ctx.audit.read())
+
+
+def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster = _cluster(sandbox)
+    migration = approved_migration(ctx, cluster)
+    ctx.queues.run_migration(migration.id)
+    drive(ctx, delivered(ctx, migration.id))
+    masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
+    cleanup_record = ctx.store.create(Record(
+        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
+        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
+        parent_id=migration.id, state=State.APPROVED, result={"masters": masters},
+    ))
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    final = ctx.store.get(cleanup_record.id)
+    assert final.state is State.DONE
+    nodes = sandbox.control.cluster_state(cluster["cluster_id"])["nodes"]
+    assert sorted(final.result["nodes_deleted"]) == sorted(n["name"] for n in nodes if n["role"] == "Master")
+    assert all(not n["in_kubernetes"] for n in nodes if n["role"] == "Master")
+    assert all(n["in_kubernetes"] for n in nodes if n["role"] == "Worker")
+    assert all(not n["released"] for n in nodes), "instances are released only when asked"
+    assert ctx.store.get(migration.id).result["cleanup_id"] == final.id
+    assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
+
+
+def test_cleanup_with_release_calls_delete_cluster_nodes_with_release(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster = _cluster(sandbox, charge_types=["PostPaid", "PrePaid", "PostPaid"])
+    migration = approved_migration(ctx, cluster)
+    ctx.queues.run_migration(migration.id)
+    drive(ctx, delivered(ctx, migration.id))
+    cleanup_record = ctx.store.create(Record(
+        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
+        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
+        parent_id=migration.id, state=State.APPROVED, release_ecs=True,
+    ))
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    calls = sandbox.control.calls(service="ack", action="DeleteClusterNodes")
+    assert len(calls) == 1
+    nodes = sandbox.control.cluster_state(cluster["cluster_id"])["nodes"]
+    assert all(n["released"] for n in nodes if n["role"] == "Master")
+    assert not any(n["released"] for n in nodes if n["role"] == "Worker")
+    assert len(ctx.store.get(cleanup_record.id).result["instances_released"]) == 3
+
+
+def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_cloud(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox, cloud_assistant=[True, False, True]))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    final = ctx.store.get(record.id)
+    assert final.state is State.FAILED
+    assert "MigrateCluster was not called" in str(final.reason)
+    assert _migrate_calls(sandbox) == []
+    assert json.dumps(final.precheck)  # the re-run's findings are kept with the record
