@@ -4,8 +4,9 @@ The kubeconfig ACK's DescribeClusterUserKubeconfig hands out points here, with t
 so the official Python client and the real `kubectl` talk to it unchanged: discovery, nodes (list, get,
 delete), pods, namespaces, DaemonSets and Deployments, with field and label selectors, `limit`/`continue`
 paging, `Table` answers for kubectl's STATUS/ROLES/AGE columns, and `Status` errors shaped as the real API
-server shapes them. It speaks HTTPS only (sandbox.kube_tls), because kubectl sends no token over HTTP. While a migration moves the control plane (the MigrateControlPlane stage) every call is
-answered 503, because the real API server is away for 5–10 minutes then.
+server shapes them. It speaks HTTPS only (sandbox.kube_tls), because kubectl sends no token over HTTP.
+While a migration moves the control plane (the MigrateControlPlane stage) every call is answered 503,
+because the real API server is away for 5–10 minutes then.
 
 Action names in the call log and for faults (service `kubernetes`) are the Kubernetes verb and resource:
 `discovery` (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`), `list nodes`,
@@ -59,9 +60,19 @@ _RESOURCE_PATH = re.compile(
     r"/(?P<resource>[^/]+)(?:/(?P<name>[^/]+))?/?"
 )
 _REASONS = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-    406: "NotAcceptable", 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
-    500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
 }
 _WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 _CONTINUE_VERSION = "meta.k8s.io/v1"
@@ -101,11 +112,14 @@ def _metadata_fields(obj: Object) -> dict[str, str]:
 
 
 def _node_fields(obj: Object) -> dict[str, str]:
-    return {**_metadata_fields(obj), "spec.unschedulable": str(bool(obj["spec"].get("unschedulable"))).lower()}
+    return {
+        **_metadata_fields(obj),
+        "spec.unschedulable": str(bool(obj["spec"].get("unschedulable"))).lower(),
+    }
 
 
 def _pod_fields(obj: Object) -> dict[str, str]:
-    """The fields the real API server lets a pod list select on (pkg/registry/core/pod PodToSelectableFields)."""
+    """The fields a real API server lets a pod list select on (registry/core/pod PodToSelectableFields)."""
     spec, status = obj["spec"], obj["status"]
     return {
         **_metadata_fields(obj),
@@ -134,17 +148,41 @@ def _kinds() -> dict[str, Kind]:
         return lambda cluster: [render(cluster, w) for w in cluster.workloads if w.kind == kind]
 
     kinds = [
-        Kind(resource("v1", "nodes"), lambda c: [objects.node_object(c, n) for n in c.kube_nodes],
-             _node_fields, objects.NODE_COLUMNS, objects.node_cells),
-        Kind(resource("v1", "pods"), lambda c: [objects.pod_object(c, p) for p in _visible_pods(c)],
-             _pod_fields, objects.POD_COLUMNS, objects.pod_cells),
-        Kind(resource("v1", "namespaces"),
-             lambda c: [objects.namespace_object(c, n) for n in objects.namespace_names(c)],
-             _namespace_fields, objects.NAMESPACE_COLUMNS, objects.namespace_cells),
-        Kind(resource("apps/v1", "daemonsets"), workloads("DaemonSet", objects.daemonset_object),
-             _metadata_fields, objects.DAEMONSET_COLUMNS, objects.daemonset_cells),
-        Kind(resource("apps/v1", "deployments"), workloads("Deployment", objects.deployment_object),
-             _metadata_fields, objects.DEPLOYMENT_COLUMNS, objects.deployment_cells),
+        Kind(
+            resource("v1", "nodes"),
+            lambda c: [objects.node_object(c, n) for n in c.kube_nodes],
+            _node_fields,
+            objects.NODE_COLUMNS,
+            objects.node_cells,
+        ),
+        Kind(
+            resource("v1", "pods"),
+            lambda c: [objects.pod_object(c, p) for p in _visible_pods(c)],
+            _pod_fields,
+            objects.POD_COLUMNS,
+            objects.pod_cells,
+        ),
+        Kind(
+            resource("v1", "namespaces"),
+            lambda c: [objects.namespace_object(c, n) for n in objects.namespace_names(c)],
+            _namespace_fields,
+            objects.NAMESPACE_COLUMNS,
+            objects.namespace_cells,
+        ),
+        Kind(
+            resource("apps/v1", "daemonsets"),
+            workloads("DaemonSet", objects.daemonset_object),
+            _metadata_fields,
+            objects.DAEMONSET_COLUMNS,
+            objects.daemonset_cells,
+        ),
+        Kind(
+            resource("apps/v1", "deployments"),
+            workloads("Deployment", objects.deployment_object),
+            _metadata_fields,
+            objects.DEPLOYMENT_COLUMNS,
+            objects.deployment_cells,
+        ),
     ]
     return {f"{k.resource.group_version}/{k.resource.name}": k for k in kinds}
 
@@ -201,7 +239,7 @@ class KubeService:
         return Route(action, handlers[verb], params)
 
     def authenticate(self, request: Request, route: Route) -> None:
-        """The API server answers nobody while it is being migrated; otherwise the token must be the cluster's."""
+        """Nobody is answered while the control plane moves; otherwise the token must be the cluster's."""
         cluster_id = route.params.get("cluster_id", "")
         token = _bearer_token(request)
         with self.world.lock:
@@ -209,7 +247,8 @@ class KubeService:
             cluster = self.world.cluster(cluster_id)
             if cluster is not None and self.world.api_server_down(cluster_id):
                 raise KubeError(
-                    503, "ServiceUnavailable",
+                    503,
+                    "ServiceUnavailable",
                     "the API server is unavailable while the control plane is migrated to ACK Pro",
                 )
             if cluster is None or not token or not hmac.compare_digest(token, cluster.kube_token):
@@ -241,7 +280,9 @@ class KubeService:
             return lambda: _json(api_versions(self._cluster(cluster_id)))
         if path == "/apis":
             return lambda: _json(api_group_list())
-        group_version = path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
+        group_version = (
+            path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
+        )
         if path.startswith("/apis/") and "/" not in group_version:
             group = api_group(group_version)
             return (lambda: _json(group)) if group is not None else None
@@ -271,7 +312,11 @@ class KubeService:
         requirements = _label_requirements(request)
         every = self._objects(cluster_id, target)
         selected = sorted(
-            (o for o in every if match_fields(terms, kind.fields(o)) and match_labels(requirements, _labels(o))),
+            (
+                o
+                for o in every
+                if match_fields(terms, kind.fields(o)) and match_labels(requirements, _labels(o))
+            ),
             key=_storage_key,
         )
         list_version = objects.resource_version(*(o["metadata"]["resourceVersion"] for o in every))
@@ -281,19 +326,34 @@ class KubeService:
             return _json(_table(kind, page, metadata, table, request))
         items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page]
         resource = kind.resource
-        return _json({"kind": f"{resource.kind}List", "apiVersion": resource.group_version,
-                      "metadata": metadata, "items": items})
+        return _json(
+            {
+                "kind": f"{resource.kind}List",
+                "apiVersion": resource.group_version,
+                "metadata": metadata,
+                "items": items,
+            }
+        )
 
     def _get(self, request: Request, cluster_id: str, target: Target) -> Response:
         obj = self._find(cluster_id, target)
         table = _negotiate(request)
         if table is not None:
-            return _json(_table(target.kind, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
-                                table, request))
+            return _json(
+                _table(
+                    target.kind,
+                    [obj],
+                    {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                    table,
+                    request,
+                )
+            )
         return _json(obj)
 
     def _find(self, cluster_id: str, target: Target) -> Object:
-        found = next((o for o in self._objects(cluster_id, target) if o["metadata"]["name"] == target.name), None)
+        found = next(
+            (o for o in self._objects(cluster_id, target) if o["metadata"]["name"] == target.name), None
+        )
         if found is None:
             raise _object_not_found(target)
         return found
@@ -311,10 +371,15 @@ class KubeService:
             if not dry_run:
                 node.in_kubernetes = False
             uid = node.uid
-        return _json({
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": target.name, "kind": "nodes", "uid": uid},
-        })
+        return _json(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": {"name": target.name, "kind": "nodes", "uid": uid},
+            }
+        )
 
 
 # --- requests ------------------------------------------------------------------------------------------
@@ -358,7 +423,9 @@ def _body_dry_run(request: Request) -> bool:
     try:
         options = json.loads(request.body)
     except ValueError as error:
-        raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+        raise KubeError(
+            400, "BadRequest", f"the body of the request was in an unknown format: {error}"
+        ) from None
     return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
 
 
@@ -372,7 +439,7 @@ def _field_terms(request: Request, kind: Kind) -> list[FieldTerm]:
         raise KubeError(400, "BadRequest", str(error)) from None
     for term in terms:
         if term.field not in supported:
-            raise KubeError(400, "BadRequest", f'field label not supported: {term.field}')
+            raise KubeError(400, "BadRequest", f"field label not supported: {term.field}")
     return terms
 
 
@@ -402,7 +469,11 @@ def _negotiate(request: Request) -> str | None:
     for entry in accept.split(","):
         media, *raw_params = (part.strip() for part in entry.split(";"))
         params = dict(p.split("=", 1) for p in raw_params if "=" in p)
-        if params.get("as") == "Table" and params.get("g") == "meta.k8s.io" and params.get("v") in ("v1", "v1beta1"):
+        if (
+            params.get("as") == "Table"
+            and params.get("g") == "meta.k8s.io"
+            and params.get("v") in ("v1", "v1beta1")
+        ):
             return f"meta.k8s.io/{params['v']}"
         if "as" not in params and media in ("application/json", "application/*", "*/*"):
             return None
@@ -412,7 +483,9 @@ def _negotiate(request: Request) -> str | None:
 # --- lists, pages and tables -----------------------------------------------------------------------------
 
 
-def _paginate(request: Request, items: list[Object], list_version: str, *, selectors: bool) -> tuple[list[Object], Object]:
+def _paginate(
+    request: Request, items: list[Object], list_version: str, *, selectors: bool
+) -> tuple[list[Object], Object]:
     """`limit` and `continue` as the real server pages: the token remembers the key to start after."""
     start = _continue_start(request.arg("continue"))
     if start is not None:
@@ -467,11 +540,19 @@ def _table(kind: Kind, items: list[Object], metadata: Object, api_version: str, 
         if include == "Object":
             row["object"] = obj
         elif include == "Metadata":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj["metadata"]}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj["metadata"],
+            }
         rows.append(row)
-    return {"kind": "Table", "apiVersion": api_version, "metadata": metadata, "columnDefinitions": columns,
-            "rows": rows}
+    return {
+        "kind": "Table",
+        "apiVersion": api_version,
+        "metadata": metadata,
+        "columnDefinitions": columns,
+        "rows": rows,
+    }
 
 
 # --- answers --------------------------------------------------------------------------------------------
@@ -479,8 +560,11 @@ def _table(kind: Kind, items: list[Object], metadata: Object, api_version: str, 
 
 def _json(body: Object, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """The real API server answers plain `application/json`, for discovery too (the legacy format)."""
-    return Response(status=status, body=json.dumps(body).encode(),
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        status=status,
+        body=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def _object_not_found(target: Target) -> KubeError:
@@ -496,4 +580,6 @@ def _not_found(request: Request) -> Response:
 
 
 def _refuse_method(request: Request) -> Response:
-    raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+    raise KubeError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )

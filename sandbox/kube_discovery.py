@@ -42,7 +42,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("nodes", "node", "Node", "", "v1", False, ("delete", "get", "list"), ("no",)),
     Resource("pods", "pod", "Pod", "", "v1", True, ("get", "list"), ("po",), ("all",)),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("get", "list"), ("ds",), ("all",)),
-    Resource("deployments", "deployment", "Deployment", "apps", "v1", True, ("get", "list"), ("deploy",), ("all",)),
+    Resource(
+        "deployments", "deployment", "Deployment", "apps", "v1", True, ("get", "list"), ("deploy",), ("all",)
+    ),
 )
 """Everything the sandbox's Kubernetes API serves."""
 

@@ -22,7 +22,13 @@ NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 """Namespaces every cluster has, whether or not anything runs in them."""
 
 MASTER_TAINT = {"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}
-_HOST_NETWORK_DAEMONSETS = {"kube-proxy-master", "kube-proxy-worker", "terway-eniip", "csi-plugin", "node-problem-detector"}
+_HOST_NETWORK_DAEMONSETS = {
+    "kube-proxy-master",
+    "kube-proxy-worker",
+    "terway-eniip",
+    "csi-plugin",
+    "node-problem-detector",
+}
 _OS_IMAGE = "Alibaba Cloud Linux (Aliyun Linux) 2.1903 LTS (Hunting Beagle)"
 _KERNEL = "4.19.91-26.al7.x86_64"
 _RUNTIME = "containerd://1.5.13"
@@ -97,8 +103,14 @@ def node_conditions(cluster: Cluster, node: Node) -> list[dict[str, Any]]:
         went_quiet = max(cluster.updated, node.created)
         message = "Kubelet stopped posting node status."
         return [
-            {"type": kind, "status": "Unknown", "lastHeartbeatTime": iso(went_quiet - 40),
-             "lastTransitionTime": iso(went_quiet), "reason": "NodeStatusUnknown", "message": message}
+            {
+                "type": kind,
+                "status": "Unknown",
+                "lastHeartbeatTime": iso(went_quiet - 40),
+                "lastTransitionTime": iso(went_quiet),
+                "reason": "NodeStatusUnknown",
+                "message": message,
+            }
             for kind in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")
         ]
     heartbeat = iso()
@@ -108,16 +120,27 @@ def node_conditions(cluster: Cluster, node: Node) -> list[dict[str, Any]]:
         ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     ]
     conditions = [
-        {"type": kind, "status": "False", "lastHeartbeatTime": heartbeat, "lastTransitionTime": created,
-         "reason": reason, "message": message}
+        {
+            "type": kind,
+            "status": "False",
+            "lastHeartbeatTime": heartbeat,
+            "lastTransitionTime": created,
+            "reason": reason,
+            "message": message,
+        }
         for kind, reason, message in pressure
     ]
     if node.ready == "True":
         ready = {"status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}
     else:
-        ready = {"status": "False", "reason": "KubeletNotReady",
-                 "message": "PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s"}
-    conditions.append({"type": "Ready", "lastHeartbeatTime": heartbeat, "lastTransitionTime": created, **ready})
+        ready = {
+            "status": "False",
+            "reason": "KubeletNotReady",
+            "message": "PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s",
+        }
+    conditions.append(
+        {"type": "Ready", "lastHeartbeatTime": heartbeat, "lastTransitionTime": created, **ready}
+    )
     return conditions
 
 
@@ -134,10 +157,20 @@ def node_taints(cluster: Cluster, node: Node) -> list[dict[str, Any]]:
 def node_object(cluster: Cluster, node: Node) -> dict[str, Any]:
     cpus = _cpus(node.instance_type)
     memory_ki = cpus * 4 * 1024 * 1024 - 380_000
-    capacity = {"cpu": str(cpus), "ephemeral-storage": "123722704Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
-                "memory": f"{memory_ki}Ki", "pods": "64"}
-    allocatable = {**capacity, "cpu": f"{cpus * 1000 - 100}m", "ephemeral-storage": "114022843818",
-                   "memory": f"{memory_ki - 1_500_000}Ki"}
+    capacity = {
+        "cpu": str(cpus),
+        "ephemeral-storage": "123722704Ki",
+        "hugepages-1Gi": "0",
+        "hugepages-2Mi": "0",
+        "memory": f"{memory_ki}Ki",
+        "pods": "64",
+    }
+    allocatable = {
+        **capacity,
+        "cpu": f"{cpus * 1000 - 100}m",
+        "ephemeral-storage": "114022843818",
+        "memory": f"{memory_ki - 1_500_000}Ki",
+    }
     version = f"v{cluster.current_version}"
     machine = _digest("machine", node.uid).hex()[:32]
     return {
@@ -159,7 +192,10 @@ def node_object(cluster: Cluster, node: Node) -> dict[str, Any]:
             "capacity": capacity,
             "allocatable": allocatable,
             "conditions": node_conditions(cluster, node),
-            "addresses": [{"type": "InternalIP", "address": node.ip}, {"type": "Hostname", "address": node.name}],
+            "addresses": [
+                {"type": "InternalIP", "address": node.ip},
+                {"type": "Hostname", "address": node.name},
+            ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 "machineID": machine,
@@ -189,13 +225,37 @@ NODE_COLUMNS = (
     ("Name", "string", "name", 0, "Name must be unique within a namespace."),
     ("Status", "string", "", 0, "The status of the node"),
     ("Roles", "string", "", 0, "The roles of the node"),
-    ("Age", "string", "", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."),
+    (
+        "Age",
+        "string",
+        "",
+        0,
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    ),
     ("Version", "string", "", 0, "Kubelet Version reported by the node."),
     ("Internal-IP", "string", "", 1, "List of addresses reachable to the node."),
     ("External-IP", "string", "", 1, "List of addresses reachable to the node."),
-    ("OS-Image", "string", "", 1, "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-    ("Kernel-Version", "string", "", 1, "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-    ("Container-Runtime", "string", "", 1, "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2)."),
+    (
+        "OS-Image",
+        "string",
+        "",
+        1,
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+    ),
+    (
+        "Kernel-Version",
+        "string",
+        "",
+        1,
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+    ),
+    (
+        "Container-Runtime",
+        "string",
+        "",
+        1,
+        "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+    ),
 )
 
 
@@ -208,10 +268,16 @@ def node_cells(node: dict[str, Any]) -> list[Any]:
     addresses = {a["type"]: a["address"] for a in node["status"]["addresses"]}
     info = node["status"]["nodeInfo"]
     return [
-        node["metadata"]["name"], status, node_roles(node["metadata"]["labels"]),
-        human_duration(time.time() - _parse_iso(node["metadata"]["creationTimestamp"])), info["kubeletVersion"],
-        addresses.get("InternalIP", "<none>"), addresses.get("ExternalIP", "<none>"), info["osImage"],
-        info["kernelVersion"], info["containerRuntimeVersion"],
+        node["metadata"]["name"],
+        status,
+        node_roles(node["metadata"]["labels"]),
+        human_duration(time.time() - _parse_iso(node["metadata"]["creationTimestamp"])),
+        info["kubeletVersion"],
+        addresses.get("InternalIP", "<none>"),
+        addresses.get("ExternalIP", "<none>"),
+        info["osImage"],
+        info["kernelVersion"],
+        info["containerRuntimeVersion"],
     ]
 
 
@@ -240,17 +306,39 @@ def _pod_ip(cluster: Cluster, pod: Pod, node: Node | None, host_network: bool) -
 def _owner_references(cluster: Cluster, pod: Pod, node: Node | None) -> list[dict[str, Any]]:
     if pod.owner_kind == "Node":
         uid = node.uid if node else _stable_uuid("node", pod.node_name)
-        return [{"apiVersion": "v1", "kind": "Node", "name": pod.owner_name or pod.node_name, "uid": uid,
-                 "controller": True}]
+        return [
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "name": pod.owner_name or pod.node_name,
+                "uid": uid,
+                "controller": True,
+            }
+        ]
     if pod.owner_kind == "DaemonSet":
         workload = find_workload(cluster, "DaemonSet", pod.namespace, pod.owner_name or "")
         uid = workload.uid if workload else _stable_uuid("ds", pod.namespace, pod.owner_name or "")
-        return [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": pod.owner_name, "uid": uid,
-                 "controller": True, "blockOwnerDeletion": True}]
+        return [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "DaemonSet",
+                "name": pod.owner_name,
+                "uid": uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
     if pod.owner_kind == "ReplicaSet":
-        return [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": pod.owner_name,
-                 "uid": _stable_uuid(cluster.cluster_id, "rs", pod.namespace, pod.owner_name or ""),
-                 "controller": True, "blockOwnerDeletion": True}]
+        return [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": pod.owner_name,
+                "uid": _stable_uuid(cluster.cluster_id, "rs", pod.namespace, pod.owner_name or ""),
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
     return []
 
 
@@ -262,25 +350,40 @@ def find_workload(cluster: Cluster, kind: str, namespace: str, name: str) -> Wor
 
 def pod_object(cluster: Cluster, pod: Pod) -> dict[str, Any]:
     node = cluster.node(pod.node_name) if pod.node_name else None
-    host_network = pod.mirror or (pod.owner_kind == "DaemonSet" and pod.owner_name in _HOST_NETWORK_DAEMONSETS)
+    host_network = pod.mirror or (
+        pod.owner_kind == "DaemonSet" and pod.owner_name in _HOST_NETWORK_DAEMONSETS
+    )
     labels = dict(pod.labels)
     annotations: dict[str, str] = {}
     if pod.mirror:
         config_hash = _digest("config", pod.uid).hex()[:32]
-        annotations = {"kubernetes.io/config.hash": config_hash, "kubernetes.io/config.mirror": config_hash,
-                       "kubernetes.io/config.seen": iso(pod.created), "kubernetes.io/config.source": "file"}
+        annotations = {
+            "kubernetes.io/config.hash": config_hash,
+            "kubernetes.io/config.mirror": config_hash,
+            "kubernetes.io/config.seen": iso(pod.created),
+            "kubernetes.io/config.source": "file",
+        }
     elif pod.owner_kind == "DaemonSet":
-        labels.update({"controller-revision-hash": _digest("rev", pod.owner_name or "").hex()[:10],
-                       "pod-template-generation": "1"})
+        labels.update(
+            {
+                "controller-revision-hash": _digest("rev", pod.owner_name or "").hex()[:10],
+                "pod-template-generation": "1",
+            }
+        )
     elif pod.owner_kind == "ReplicaSet" and pod.owner_name and "-" in pod.owner_name:
         labels["pod-template-hash"] = pod.owner_name.rsplit("-", 1)[1]
     system = pod.namespace == "kube-system" and (pod.mirror or pod.owner_kind == "DaemonSet")
     spec: dict[str, Any] = {
-        "containers": [{
-            "name": _container_name(pod), "image": pod.image, "resources": {},
-            "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
-            "imagePullPolicy": "IfNotPresent",
-        }],
+        "containers": [
+            {
+                "name": _container_name(pod),
+                "image": pod.image,
+                "resources": {},
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+                "imagePullPolicy": "IfNotPresent",
+            }
+        ],
         "restartPolicy": "Always",
         "terminationGracePeriodSeconds": 30,
         "dnsPolicy": "ClusterFirst",
@@ -324,9 +427,12 @@ def _pod_tolerations(pod: Pod) -> list[dict[str, Any]]:
         return [{"operator": "Exists"}] + [
             {"key": key, "operator": "Exists", "effect": effect}
             for key, effect in (
-                ("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
-                ("node.kubernetes.io/disk-pressure", "NoSchedule"), ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-                ("node.kubernetes.io/pid-pressure", "NoSchedule"), ("node.kubernetes.io/unschedulable", "NoSchedule"),
+                ("node.kubernetes.io/not-ready", "NoExecute"),
+                ("node.kubernetes.io/unreachable", "NoExecute"),
+                ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+                ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+                ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+                ("node.kubernetes.io/unschedulable", "NoSchedule"),
             )
         ]
     return [
@@ -340,9 +446,16 @@ def _pod_status(cluster: Cluster, pod: Pod, node: Node | None, host_network: boo
     if node is None or pod.phase == "Pending":
         return {
             "phase": "Pending",
-            "conditions": [{"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-                            "lastTransitionTime": iso(pod.created), "reason": "Unschedulable",
-                            "message": "0/0 nodes are available: no nodes available to schedule pods."}],
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": iso(pod.created),
+                    "reason": "Unschedulable",
+                    "message": "0/0 nodes are available: no nodes available to schedule pods.",
+                }
+            ],
             "qosClass": "BestEffort",
         }
     # When a node stops reporting, the node controller marks its pods not Ready (they stay Running).
@@ -362,17 +475,19 @@ def _pod_status(cluster: Cluster, pod: Pod, node: Node | None, host_network: boo
         "podIP": ip,
         "podIPs": [{"ip": ip}],
         "startTime": iso(pod.created + 1),
-        "containerStatuses": [{
-            "name": container,
-            "state": {"running": {"startedAt": started}},
-            "lastState": {},
-            "ready": ready == "True",
-            "restartCount": 0,
-            "image": pod.image,
-            "imageID": f"{pod.image.split(':', 1)[0]}@sha256:{_digest('image', pod.image).hex()}",
-            "containerID": f"containerd://{_digest('container', pod.uid).hex()}",
-            "started": True,
-        }],
+        "containerStatuses": [
+            {
+                "name": container,
+                "state": {"running": {"startedAt": started}},
+                "lastState": {},
+                "ready": ready == "True",
+                "restartCount": 0,
+                "image": pod.image,
+                "imageID": f"{pod.image.split(':', 1)[0]}@sha256:{_digest('image', pod.image).hex()}",
+                "containerID": f"containerd://{_digest('container', pod.uid).hex()}",
+                "started": True,
+            }
+        ],
         "qosClass": "BestEffort",
     }
 
@@ -381,12 +496,43 @@ POD_COLUMNS = (
     ("Name", "string", "name", 0, "Name must be unique within a namespace."),
     ("Ready", "string", "", 0, "The aggregate readiness state of this pod for accepting traffic."),
     ("Status", "string", "", 0, "The aggregate status of the containers in this pod."),
-    ("Restarts", "string", "", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
-    ("Age", "string", "", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."),
-    ("IP", "string", "", 1, "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."),
+    (
+        "Restarts",
+        "string",
+        "",
+        0,
+        "The number of times the containers in this pod have been restarted and when the last container"
+        " in this pod has restarted.",
+    ),
+    (
+        "Age",
+        "string",
+        "",
+        0,
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    ),
+    (
+        "IP",
+        "string",
+        "",
+        1,
+        "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+    ),
     ("Node", "string", "", 1, "NodeName is a request to schedule this pod onto a specific node."),
-    ("Nominated Node", "string", "", 1, "nominatedNodeName is set only when this pod preempts other pods on the node."),
-    ("Readiness Gates", "string", "", 1, "If specified, all readiness gates will be evaluated for pod readiness."),
+    (
+        "Nominated Node",
+        "string",
+        "",
+        1,
+        "nominatedNodeName is set only when this pod preempts other pods on the node.",
+    ),
+    (
+        "Readiness Gates",
+        "string",
+        "",
+        1,
+        "If specified, all readiness gates will be evaluated for pod readiness.",
+    ),
 )
 
 
@@ -396,9 +542,15 @@ def pod_cells(pod: dict[str, Any]) -> list[Any]:
     total = len(pod["spec"]["containers"])
     restarts = sum(s["restartCount"] for s in statuses)
     return [
-        pod["metadata"]["name"], f"{ready}/{total}", pod["status"].get("reason") or pod["status"]["phase"],
-        str(restarts), human_duration(time.time() - _parse_iso(pod["metadata"]["creationTimestamp"])),
-        pod["status"].get("podIP") or "<none>", pod["spec"].get("nodeName") or "<none>", "<none>", "<none>",
+        pod["metadata"]["name"],
+        f"{ready}/{total}",
+        pod["status"].get("reason") or pod["status"]["phase"],
+        str(restarts),
+        human_duration(time.time() - _parse_iso(pod["metadata"]["creationTimestamp"])),
+        pod["status"].get("podIP") or "<none>",
+        pod["spec"].get("nodeName") or "<none>",
+        "<none>",
+        "<none>",
     ]
 
 
@@ -407,11 +559,16 @@ def pod_cells(pod: dict[str, Any]) -> list[Any]:
 
 def workload_pods(cluster: Cluster, workload: Workload) -> list[Pod]:
     """The pods a DaemonSet or Deployment owns that are still on a node Kubernetes knows."""
-    pods = [p for p in cluster.kube_pods + [p for p in cluster.pods if not p.node_name] if p.namespace == workload.namespace]
+    pods = [
+        p
+        for p in cluster.kube_pods + [p for p in cluster.pods if not p.node_name]
+        if p.namespace == workload.namespace
+    ]
     if workload.kind == "DaemonSet":
         return [p for p in pods if p.owner_kind == "DaemonSet" and p.owner_name == workload.name]
     return [
-        p for p in pods
+        p
+        for p in pods
         if p.owner_kind == "ReplicaSet" and p.owner_name and p.owner_name.rsplit("-", 1)[0] == workload.name
     ]
 
@@ -426,21 +583,38 @@ def _ready_pods(cluster: Cluster, pods: list[Pod]) -> int:
 
 
 def _template(cluster: Cluster, workload: Workload) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": workload.name, "image": workload.image, "resources": {},
-                                 "terminationMessagePath": "/dev/termination-log",
-                                 "terminationMessagePolicy": "File", "imagePullPolicy": "IfNotPresent"}
-    env = getattr(workload, "env", None)
-    if env:
-        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
-    spec: dict[str, Any] = {"containers": [container], "restartPolicy": "Always", "dnsPolicy": "ClusterFirst",
-                            "schedulerName": "default-scheduler", "terminationGracePeriodSeconds": 30}
+    container: dict[str, Any] = {
+        "name": workload.name,
+        "image": workload.image,
+        "resources": {},
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+        "imagePullPolicy": "IfNotPresent",
+    }
+    spec: dict[str, Any] = {
+        "containers": [container],
+        "restartPolicy": "Always",
+        "dnsPolicy": "ClusterFirst",
+        "schedulerName": "default-scheduler",
+        "terminationGracePeriodSeconds": 30,
+    }
     if workload.kind == "DaemonSet":
         if workload.node_role == "Master":
             spec["nodeSelector"] = {"node-role.kubernetes.io/master": ""}
         elif workload.node_role == "Worker":
-            spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                "nodeSelectorTerms": [{"matchExpressions": [
-                    {"key": "node-role.kubernetes.io/master", "operator": "DoesNotExist"}]}]}}}
+            spec["affinity"] = {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "node-role.kubernetes.io/master", "operator": "DoesNotExist"}
+                                ]
+                            }
+                        ]
+                    }
+                }
+            }
         if workload.name in _HOST_NETWORK_DAEMONSETS:
             spec["hostNetwork"] = True
         spec["tolerations"] = [{"operator": "Exists"}]
@@ -478,12 +652,18 @@ def daemonset_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
     return {
         "kind": "DaemonSet",
         "apiVersion": "apps/v1",
-        "metadata": _workload_metadata(workload, {"deprecated.daemonset.template.generation": "1"},
-                                       f"{len(pods)}/{ready}/{len(eligible)}"),
+        "metadata": _workload_metadata(
+            workload,
+            {"deprecated.daemonset.template.generation": "1"},
+            f"{len(pods)}/{ready}/{len(eligible)}",
+        ),
         "spec": {
             "selector": {"matchLabels": {"app": workload.labels.get("app", workload.name)}},
             "template": _template(cluster, workload),
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
+            "updateStrategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+            },
             "revisionHistoryLimit": 10,
         },
         "status": status,
@@ -492,6 +672,7 @@ def daemonset_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
 
 def deployment_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
     pods = workload_pods(cluster, workload)
+    replica_set = pods[0].owner_name if pods else workload.name
     ready = _ready_pods(cluster, pods)
     available = ready >= workload.replicas
     since = iso(workload.created + 5)
@@ -502,14 +683,24 @@ def deployment_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
         "readyReplicas": ready,
         "availableReplicas": ready,
         "conditions": [
-            {"type": "Available", "status": "True" if available else "False", "lastUpdateTime": since,
-             "lastTransitionTime": since,
-             "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability." if available
-             else "Deployment does not have minimum availability."},
-            {"type": "Progressing", "status": "True", "lastUpdateTime": since, "lastTransitionTime": iso(workload.created),
-             "reason": "NewReplicaSetAvailable",
-             "message": f'ReplicaSet "{pods[0].owner_name if pods else workload.name}" has successfully progressed.'},
+            {
+                "type": "Available",
+                "status": "True" if available else "False",
+                "lastUpdateTime": since,
+                "lastTransitionTime": since,
+                "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
+                "message": "Deployment has minimum availability."
+                if available
+                else "Deployment does not have minimum availability.",
+            },
+            {
+                "type": "Progressing",
+                "status": "True",
+                "lastUpdateTime": since,
+                "lastTransitionTime": iso(workload.created),
+                "reason": "NewReplicaSetAvailable",
+                "message": f'ReplicaSet "{replica_set}" has successfully progressed.',
+            },
         ],
     }
     if len(pods) > ready:
@@ -517,13 +708,17 @@ def deployment_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
     return {
         "kind": "Deployment",
         "apiVersion": "apps/v1",
-        "metadata": _workload_metadata(workload, {"deployment.kubernetes.io/revision": "1"},
-                                       f"{len(pods)}/{ready}"),
+        "metadata": _workload_metadata(
+            workload, {"deployment.kubernetes.io/revision": "1"}, f"{len(pods)}/{ready}"
+        ),
         "spec": {
             "replicas": workload.replicas,
             "selector": {"matchLabels": {"app": workload.labels.get("app", workload.name)}},
             "template": _template(cluster, workload),
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+            },
             "revisionHistoryLimit": 10,
             "progressDeadlineSeconds": 600,
         },
@@ -531,7 +726,13 @@ def deployment_object(cluster: Cluster, workload: Workload) -> dict[str, Any]:
     }
 
 
-_AGE = ("Age", "string", "", 0, "CreationTimestamp is a timestamp representing the server time when this object was created.")
+_AGE = (
+    "Age",
+    "string",
+    "",
+    0,
+    "CreationTimestamp is a timestamp representing the server time when this object was created.",
+)
 _CONTAINERS = ("Containers", "string", "", 1, "Names of each container in the template.")
 _IMAGES = ("Images", "string", "", 1, "Images referenced by each container in the template.")
 _SELECTOR = ("Selector", "string", "", 1, "Label selector for pods.")
@@ -540,27 +741,69 @@ DAEMONSET_COLUMNS = (
     ("Name", "string", "name", 0, "Name must be unique within a namespace."),
     ("Desired", "integer", "", 0, "The total number of nodes that should be running the daemon pod."),
     ("Current", "integer", "", 0, "The number of nodes that are running at least 1 daemon pod."),
-    ("Ready", "integer", "", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
+    (
+        "Ready",
+        "integer",
+        "",
+        0,
+        "The number of nodes that should be running the daemon pod and have one or more of the daemon pod"
+        " running and ready.",
+    ),
     ("Up-to-date", "integer", "", 0, "The total number of nodes that are running updated daemon pod"),
-    ("Available", "integer", "", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
-    ("Node Selector", "string", "", 0, "NodeSelector is a selector which must be true for the pod to fit on a node."),
-    _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
+    (
+        "Available",
+        "integer",
+        "",
+        0,
+        "The number of nodes that should be running the daemon pod and have one or more of the daemon pod"
+        " running and available.",
+    ),
+    (
+        "Node Selector",
+        "string",
+        "",
+        0,
+        "NodeSelector is a selector which must be true for the pod to fit on a node.",
+    ),
+    _AGE,
+    _CONTAINERS,
+    _IMAGES,
+    _SELECTOR,
 )
 
 DEPLOYMENT_COLUMNS = (
     ("Name", "string", "name", 0, "Name must be unique within a namespace."),
     ("Ready", "string", "", 0, "Number of the pod with ready state"),
-    ("Up-to-date", "string", "", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-    ("Available", "string", "", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
-    _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
+    (
+        "Up-to-date",
+        "string",
+        "",
+        0,
+        "Total number of non-terminated pods targeted by this deployment that have the desired template"
+        " spec.",
+    ),
+    (
+        "Available",
+        "string",
+        "",
+        0,
+        "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+    ),
+    _AGE,
+    _CONTAINERS,
+    _IMAGES,
+    _SELECTOR,
 )
 
 
 def _template_cells(obj: dict[str, Any]) -> list[str]:
     containers = obj["spec"]["template"]["spec"]["containers"]
     selector = obj["spec"]["selector"]["matchLabels"]
-    return [",".join(c["name"] for c in containers), ",".join(c["image"] for c in containers),
-            ",".join(f"{k}={v}" for k, v in sorted(selector.items()))]
+    return [
+        ",".join(c["name"] for c in containers),
+        ",".join(c["image"] for c in containers),
+        ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
+    ]
 
 
 def _created_age(obj: dict[str, Any]) -> str:
@@ -571,9 +814,14 @@ def daemonset_cells(obj: dict[str, Any]) -> list[Any]:
     status = obj["status"]
     node_selector = obj["spec"]["template"]["spec"].get("nodeSelector") or {}
     return [
-        obj["metadata"]["name"], status["desiredNumberScheduled"], status["currentNumberScheduled"],
-        status["numberReady"], status["updatedNumberScheduled"], status["numberAvailable"],
-        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>", _created_age(obj),
+        obj["metadata"]["name"],
+        status["desiredNumberScheduled"],
+        status["currentNumberScheduled"],
+        status["numberReady"],
+        status["updatedNumberScheduled"],
+        status["numberAvailable"],
+        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>",
+        _created_age(obj),
         *_template_cells(obj),
     ]
 
@@ -581,8 +829,12 @@ def daemonset_cells(obj: dict[str, Any]) -> list[Any]:
 def deployment_cells(obj: dict[str, Any]) -> list[Any]:
     status = obj["status"]
     return [
-        obj["metadata"]["name"], f"{status['readyReplicas']}/{obj['spec']['replicas']}", status["updatedReplicas"],
-        status["availableReplicas"], _created_age(obj), *_template_cells(obj),
+        obj["metadata"]["name"],
+        f"{status['readyReplicas']}/{obj['spec']['replicas']}",
+        status["updatedReplicas"],
+        status["availableReplicas"],
+        _created_age(obj),
+        *_template_cells(obj),
     ]
 
 

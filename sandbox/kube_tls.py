@@ -38,8 +38,12 @@ class _Authority:
 def _authority() -> _Authority:
     """One CA per process: every sandbox in it (tests start many) shares it, so kubeconfigs stay valid."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ackmigrate sandbox")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ackmigrate sandbox"),
+        ]
+    )
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -50,9 +54,20 @@ def _authority() -> _Authority:
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + _VALID_FOR)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
     return _Authority(key, certificate)
@@ -77,7 +92,9 @@ def _subject_names(host: str) -> list[x509.GeneralName]:
             ips.add(host)
         except ValueError:
             dns.add(host)
-    return [x509.DNSName(d) for d in sorted(dns)] + [x509.IPAddress(ipaddress.ip_address(i)) for i in sorted(ips)]
+    return [x509.DNSName(d) for d in sorted(dns)] + [
+        x509.IPAddress(ipaddress.ip_address(i)) for i in sorted(ips)
+    ]
 
 
 @functools.cache
@@ -106,7 +123,12 @@ def server_context(host: str) -> ssl.SSLContext:
             out.write(certificate.public_bytes(serialization.Encoding.PEM))
             out.write(authority.certificate.public_bytes(serialization.Encoding.PEM))
         with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as out:
-            out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()))
+            out.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
         context.load_cert_chain(chain, key_file)
     return context

@@ -1,4 +1,4 @@
-"""The Kubernetes stand-in on its own: one World, one KubeService on a free port, kubeconfigs for its clusters.
+"""The Kubernetes stand-in on its own: a World, a KubeService on a free port, kubeconfigs for its clusters.
 
 The API and kubectl tests need nothing but this server, so they start only it; the kubeconfig is the one
 ACK's DescribeClusterUserKubeconfig hands out, so clients are configured exactly as in production.

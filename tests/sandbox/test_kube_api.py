@@ -19,7 +19,13 @@ from kubernetes.client.exceptions import ApiException
 from sandbox.world import Cluster
 from tests.sandbox.kube_harness import KubeSandbox, kube_sandbox
 
-TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+TABLE_ACCEPT = ",".join(
+    (
+        "application/json;as=Table;v=v1;g=meta.k8s.io",
+        "application/json;as=Table;v=v1beta1;g=meta.k8s.io",
+        "application/json",
+    )
+)  # what kubectl get sends
 
 
 @pytest.fixture
@@ -28,13 +34,21 @@ def kube() -> Iterator[KubeSandbox]:
         yield box
 
 
-def _raw_get(kube: KubeSandbox, cluster: Cluster, path: str, *, accept: str = "application/json",
-             token: str | None = None) -> tuple[int, dict[str, Any]]:
+def _raw_get(
+    kube: KubeSandbox,
+    cluster: Cluster,
+    path: str,
+    *,
+    accept: str = "application/json",
+    token: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     """A plain HTTP GET through the client's own connection pool and credentials, for what the typed client
     hides (Table answers, discovery documents)."""
     client = kube.api_client(cluster, token=token)
     headers = {"Accept": accept, "Authorization": client.configuration.api_key["BearerToken"]}
-    response = client.rest_client.pool_manager.request("GET", client.configuration.host + path, headers=headers)
+    response = client.rest_client.pool_manager.request(
+        "GET", client.configuration.host + path, headers=headers
+    )
     return response.status, json.loads(response.data)
 
 
@@ -46,7 +60,9 @@ def test_nodes_are_listed_with_ack_names_provider_ids_and_master_labels_and_tain
     masters = [n for n in nodes if "node-role.kubernetes.io/master" in (n.metadata.labels or {})]
     assert len(masters) == 3
     for node in masters:
-        assert [(t.key, t.effect) for t in node.spec.taints] == [("node-role.kubernetes.io/master", "NoSchedule")]
+        assert [(t.key, t.effect) for t in node.spec.taints] == [
+            ("node-role.kubernetes.io/master", "NoSchedule")
+        ]
     for node, model in zip(nodes, cluster.nodes, strict=True):
         assert node.metadata.name.startswith("cn-hangzhou.192.168.")
         assert node.spec.provider_id == f"cn-hangzhou.{model.instance_id}"
@@ -55,18 +71,33 @@ def test_nodes_are_listed_with_ack_names_provider_ids_and_master_labels_and_tain
         assert ready.status == "True"
 
 
-def test_pods_on_a_master_are_its_mirror_pods_daemonset_pods_and_what_was_left_there(kube: KubeSandbox) -> None:
+def test_pods_on_a_master_are_its_mirror_pods_daemonset_pods_and_what_was_left_there(
+    kube: KubeSandbox,
+) -> None:
     cluster = kube.cluster(masters=1, workers=2, pods_on_masters=["default/nginx-7d9f6c-abcde"])
     master = cluster.masters[0].name
 
     pods = kube.core(cluster).list_pod_for_all_namespaces(field_selector=f"spec.nodeName={master}").items
 
     assert {p.spec.node_name for p in pods} == {master}
-    mirror = sorted(p.metadata.name for p in pods if "kubernetes.io/config.mirror" in (p.metadata.annotations or {}))
-    assert mirror == [f"{c}-{master}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")]
-    daemonset_pods = {p.metadata.owner_references[0].name for p in pods
-                      if p.metadata.owner_references and p.metadata.owner_references[0].kind == "DaemonSet"}
-    assert daemonset_pods == {"kube-proxy-master", "terway-eniip", "csi-plugin", "logtail-ds", "node-problem-detector"}
+    mirror = sorted(
+        p.metadata.name for p in pods if "kubernetes.io/config.mirror" in (p.metadata.annotations or {})
+    )
+    assert mirror == [
+        f"{c}-{master}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+    ]
+    daemonset_pods = {
+        p.metadata.owner_references[0].name
+        for p in pods
+        if p.metadata.owner_references and p.metadata.owner_references[0].kind == "DaemonSet"
+    }
+    assert daemonset_pods == {
+        "kube-proxy-master",
+        "terway-eniip",
+        "csi-plugin",
+        "logtail-ds",
+        "node-problem-detector",
+    }
     leftovers = [p for p in pods if p.metadata.namespace == "default"]
     assert [(p.metadata.name, p.metadata.owner_references[0].kind) for p in leftovers] == [
         ("nginx-7d9f6c-abcde", "ReplicaSet")
@@ -80,8 +111,11 @@ def test_kube_system_deployments_run_on_workers_only(kube: KubeSandbox) -> None:
 
     assert "coredns" in {d.metadata.name for d in deployments}
     workers = {n.name for n in cluster.workers}
-    replica_pods = [p for p in core.list_namespaced_pod("kube-system").items
-                    if p.metadata.owner_references and p.metadata.owner_references[0].kind == "ReplicaSet"]
+    replica_pods = [
+        p
+        for p in core.list_namespaced_pod("kube-system").items
+        if p.metadata.owner_references and p.metadata.owner_references[0].kind == "ReplicaSet"
+    ]
     assert replica_pods and {p.spec.node_name for p in replica_pods} <= workers
 
 
@@ -147,7 +181,11 @@ def test_a_deleted_node_is_gone_and_its_pods_with_it(kube: KubeSandbox) -> None:
         core.read_node(master)
     assert missing.value.status == 404
     body = json.loads(missing.value.body)
-    assert (body["kind"], body["reason"], body["message"]) == ("Status", "NotFound", f'nodes "{master}" not found')
+    assert (body["kind"], body["reason"], body["message"]) == (
+        "Status",
+        "NotFound",
+        f'nodes "{master}" not found',
+    )
     assert master not in {n.metadata.name for n in core.list_node().items}
     assert core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={master}").items == []
     assert cluster.masters[0].in_kubernetes is False
@@ -177,8 +215,15 @@ def test_a_wrong_token_is_refused_with_an_unauthorized_status(kube: KubeSandbox)
             kube.core(cluster, token=token).list_node()
         assert refused.value.status == 401
         body = json.loads(refused.value.body)
-        assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                        "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+        assert body == {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "Unauthorized",
+            "reason": "Unauthorized",
+            "code": 401,
+        }
 
 
 def test_the_api_server_is_unavailable_while_the_control_plane_migrates(kube: KubeSandbox) -> None:
@@ -219,9 +264,18 @@ def test_nodes_are_served_as_a_table_when_kubectl_asks_for_one(kube: KubeSandbox
 
     assert status == 200
     assert (table["kind"], table["apiVersion"]) == ("Table", "meta.k8s.io/v1")
-    assert [c["name"] for c in table["columnDefinitions"]][:5] == ["Name", "Status", "Roles", "Age", "Version"]
+    assert [c["name"] for c in table["columnDefinitions"]][:5] == [
+        "Name",
+        "Status",
+        "Roles",
+        "Age",
+        "Version",
+    ]
     rows = {row["cells"][0]: row["cells"][1:3] for row in table["rows"]}
-    assert rows == {cluster.masters[0].name: ["Ready", "master"], cluster.workers[0].name: ["NotReady", "<none>"]}
+    assert rows == {
+        cluster.masters[0].name: ["Ready", "master"],
+        cluster.workers[0].name: ["NotReady", "<none>"],
+    }
     assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
 
 
@@ -234,8 +288,13 @@ def test_discovery_documents_name_the_resources_kubectl_resolves(kube: KubeSandb
     _, version = _raw_get(kube, cluster, "/version")
 
     short = {r["name"]: r.get("shortNames") for r in core["resources"] + apps["resources"]}
-    assert short == {"namespaces": ["ns"], "nodes": ["no"], "pods": ["po"], "daemonsets": ["ds"],
-                     "deployments": ["deploy"]}
+    assert short == {
+        "namespaces": ["ns"],
+        "nodes": ["no"],
+        "pods": ["po"],
+        "daemonsets": ["ds"],
+        "deployments": ["deploy"],
+    }
     assert next(r for r in core["resources"] if r["name"] == "nodes")["verbs"] == ["delete", "get", "list"]
     assert [g["name"] for g in groups["groups"]] == ["apps"]
     assert version["gitVersion"] == f"v{cluster.current_version}"

@@ -31,7 +31,10 @@ class Kubectl:
         config = self.kube.write_kubeconfig(cluster, self.home, token=token)
         return subprocess.run(
             [self.binary, "--kubeconfig", str(config), "--cache-dir", str(self.home / "cache"), *args],
-            capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(self.home)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "HOME": str(self.home)},
         )
 
     def table(self, cluster: Cluster, *args: str) -> list[dict[str, str]]:
@@ -52,8 +55,10 @@ class Kubectl:
 def kubectl(tmp_path: Path) -> Iterator[Kubectl]:
     binary = shutil.which("kubectl")
     if binary is None:
-        pytest.fail("kubectl is not installed: install Debian's kubernetes-client (apt-get install kubernetes-client)"
-                    " — CI has it, and these tests prove the sandbox against the real kubectl")
+        pytest.fail(
+            "kubectl is not installed: install Debian's kubernetes-client (apt-get install kubernetes-client)"
+            " — CI has it, and these tests prove the sandbox against the real kubectl"
+        )
     with kube_sandbox() as kube:
         yield Kubectl(binary=binary, kube=kube, home=tmp_path)
 
@@ -75,14 +80,19 @@ def test_a_node_whose_kubelet_fails_or_goes_quiet_shows_not_ready(kubectl: Kubec
 
     rows = {r["NAME"]: r["STATUS"] for r in kubectl.table(cluster, "get", "nodes")}
 
-    assert rows == {cluster.masters[0].name: "Ready", cluster.workers[0].name: "NotReady",
-                    cluster.workers[1].name: "NotReady"}
+    assert rows == {
+        cluster.masters[0].name: "Ready",
+        cluster.workers[0].name: "NotReady",
+        cluster.workers[1].name: "NotReady",
+    }
 
 
 def test_after_a_completed_migration_the_old_masters_are_not_ready(kubectl: Kubectl) -> None:
     cluster = kubectl.kube.cluster(masters=3, workers=2, migration={"duration_s": 50})
     with kubectl.kube.world.lock:
-        task = kubectl.kube.world.start_migration(cluster, bucket="b", bucket_endpoint="oss-cn-hangzhou.aliyuncs.com")
+        task = kubectl.kube.world.start_migration(
+            cluster, bucket="b", bucket_endpoint="oss-cn-hangzhou.aliyuncs.com"
+        )
         task.started_mono -= 60  # the whole migration's simulated time has passed
 
     rows = kubectl.table(cluster, "get", "nodes")
@@ -112,7 +122,10 @@ def test_short_names_resolve_daemonsets_and_deployments(kubectl: Kubectl) -> Non
     daemonsets = {r["NAME"]: r for r in kubectl.table(cluster, "get", "ds", "-n", "kube-system")}
     deployments = {r["NAME"]: r for r in kubectl.table(cluster, "get", "deploy", "-n", "kube-system")}
 
-    assert (daemonsets["kube-proxy-master"]["DESIRED"], daemonsets["kube-proxy-master"]["READY"]) == ("3", "3")
+    assert (daemonsets["kube-proxy-master"]["DESIRED"], daemonsets["kube-proxy-master"]["READY"]) == (
+        "3",
+        "3",
+    )
     assert daemonsets["terway-eniip"]["DESIRED"] == "5"
     assert deployments["coredns"]["READY"] == "2/2"
 
@@ -127,7 +140,9 @@ def test_delete_node_removes_an_old_master_as_the_runbook_says(kubectl: Kubectl)
     assert done.stdout.strip() == f'node "{master}" deleted'
     remaining = [r["NAME"] for r in kubectl.table(cluster, "get", "nodes")]
     assert master not in remaining and len(remaining) == 3
-    assert [c.status for c in kubectl.kube.world.calls.list(service="kubernetes", action="delete nodes")] == [200]
+    assert [c.status for c in kubectl.kube.world.calls.list(service="kubernetes", action="delete nodes")] == [
+        200
+    ]
 
 
 def test_a_missing_node_is_reported_as_kubectl_reports_it(kubectl: Kubectl) -> None:
@@ -151,7 +166,9 @@ def test_a_wrong_token_leaves_kubectl_logged_out(kubectl: Kubectl) -> None:
 def test_kubectl_fails_while_the_control_plane_migrates(kubectl: Kubectl) -> None:
     cluster = kubectl.kube.cluster(masters=3, workers=1, migration={"duration_s": 3000})
     with kubectl.kube.world.lock:
-        task = kubectl.kube.world.start_migration(cluster, bucket="b", bucket_endpoint="oss-cn-hangzhou.aliyuncs.com")
+        task = kubectl.kube.world.start_migration(
+            cluster, bucket="b", bucket_endpoint="oss-cn-hangzhou.aliyuncs.com"
+        )
         task.started_mono -= 1300  # in the third of five stages: MigrateControlPlane
 
     done = kubectl.run(cluster, "get", "nodes")
