@@ -216,3 +216,38 @@ def test_dirty_message_stays_dirty_until_a_current_version_is_rendered(store: Re
 
     store.mark_message_clean(record.id, moved.version)
     assert store.dirty_messages() == []
+
+
+def test_ten_racing_requests_for_one_cluster_create_exactly_one(redis_url: str) -> None:
+    created: list[str] = []
+    busy: list[str] = []
+    start = threading.Barrier(10)
+
+    def request(n: int) -> None:
+        store = RecordStore(redis.Redis.from_url(redis_url))
+        start.wait()
+        try:
+            created.append(store.create(_record()).id)
+        except ClusterBusy as refused:
+            busy.append(refused.existing.id)
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(created) == 1
+    assert busy == [created[0]] * 9
+
+
+def test_a_lock_left_by_an_ended_request_does_not_block_the_cluster(
+    store: RecordStore, redis_client: redis.Redis
+) -> None:
+    ended = store.create(_record())
+    store.transition(ended.id, State.CANCELLED)
+    redis_client.set(f"ackmigrate:lock:cluster:{ended.cluster_id}", ended.id)  # as if a release was lost
+
+    fresh = store.create(_record())
+
+    assert store.active_for_cluster(ended.cluster_id) == fresh
