@@ -62,7 +62,10 @@ class Approvals:
         now = self.clock()
         record = self.store.find(record_id)
         refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now)
-        return Outcome(record, refusal)
+        if refusal is None:
+            return Outcome(record)
+        action = "approve" if approving else "reject"
+        return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
 
     def approve(self, record_id: str, *, user: str, kind: Kind) -> Outcome:
         outcome = self._decide(record_id, user=user, kind=kind, to=State.APPROVED, reason=None)
@@ -95,7 +98,6 @@ class Approvals:
         try:
             saved = self.store.transition(
                 record.id, State.CANCELLED, decided_by=user, decided_at=now,
-                reason=f"Cancelled by <@{user}>.",
                 reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."),
             )
         except IllegalTransition:
@@ -120,7 +122,7 @@ class Approvals:
         assert record is not None  # _refusal refuses a missing record
         try:
             saved = self.store.transition(
-                record.id, to, decided_by=user, decided_at=now, reason=self._reason(user, to, reason),
+                record.id, to, decided_by=user, decided_at=now, reason=reason,
                 reply=Reply(self._thread_reply(user, to, reason)),
             )
         except IllegalTransition:
@@ -179,12 +181,6 @@ class Approvals:
 
     def _members(self) -> frozenset[str]:
         return self.approver_members() if self.policy.approvers.groups else frozenset()
-
-    @staticmethod
-    def _reason(user: str, to: State, reason: str | None) -> str | None:
-        if to is State.APPROVED:
-            return None
-        return f"Rejected by <@{user}>: {reason}" if reason else f"Rejected by <@{user}>."
 
     @staticmethod
     def _thread_reply(user: str, to: State, reason: str | None) -> str:

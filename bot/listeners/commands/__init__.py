@@ -1,1 +1,126 @@
-"""commands."""
+"""`/ackmigrate …`: parse, authorise, hand the work to RQ, and answer privately — all inside the ack.
+
+Everything here touches only Redis (and, for group membership, a cached Slack lookup), so the answer
+is the slash command's HTTP response itself: the person sees "Running prechecks for prod-hz-1…" the
+moment Slack gets it, and a usage error changes nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import replies
+from bot.authz import Refusal, RefusalCode, may_request, may_use_channel
+from bot.grammar import (
+    Cancel,
+    Cleanup,
+    Command,
+    Help,
+    ListClusters,
+    Migrate,
+    Precheck,
+    Status,
+    UsageError,
+    parse,
+    render,
+    subcommand_of,
+)
+from bot.metrics import COMMANDS, DECISIONS, REFUSALS
+from bot.services import Services
+from bot.status import status_message
+from bot.usergroups import GroupLookupFailed
+from workers.messages import Message
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/ackmigrate"
+
+
+def register(app: App, services: Services) -> None:
+    app.command(COMMAND)(SlashCommand(services).acknowledge)
+
+
+class SlashCommand:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def acknowledge(self, ack: Ack, command: dict[str, Any]) -> None:
+        """Answer within Slack's 3 seconds with what was done (or why nothing was)."""
+        answer = self.answer(command)
+        ack(response_type="ephemeral", text=answer.text, blocks=answer.blocks or None)
+
+    def answer(self, command: dict[str, Any]) -> Message:
+        user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+        try:
+            parsed = parse(str(command.get("text") or ""))
+        except UsageError as error:
+            COMMANDS.labels("usage_error").inc()
+            return _text(replies.usage_text(error))
+        COMMANDS.labels(subcommand_of(parsed)).inc()
+        if isinstance(parsed, Help):
+            return _text(replies.help_text(parsed.topic))
+        refusal = may_use_channel(self.services.policy, channel)
+        if refusal is not None:
+            return self._refused(parsed, user, refusal)
+        try:
+            return self._run(parsed, user=user, channel=channel, response_url=command.get("response_url"))
+        except GroupLookupFailed as error:
+            logger.warning("refusing %s for %s: %s", render(parsed), user, error)
+            text = f"I could not check who may do this just now ({error.detail}). Nothing was changed; try again."
+            return self._refused(parsed, user, Refusal(RefusalCode.LOOKUP_FAILED, text))
+
+    def _run(self, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
+        services = self.services
+        if isinstance(parsed, Status):
+            return status_message(services, cluster=parsed.cluster)
+        if isinstance(parsed, Cancel):
+            outcome = services.approvals.cancel(parsed.cluster, user=user)
+            if outcome.refusal is not None:
+                REFUSALS.labels(str(outcome.refusal.code)).inc()
+                return _text(outcome.refusal.text)
+            DECISIONS.labels("cancelled").inc()
+            assert outcome.record is not None  # an applied cancel always has its record
+            return _text(replies.cancelled(outcome.record))
+        if isinstance(parsed, Migrate | Cleanup):
+            refusal = may_request(services.policy, user=user, channel=channel,
+                                  requester_group_members=services.requester_group_members())
+            if refusal is not None:
+                return self._refused(parsed, user, refusal)
+        return self._enqueue(parsed, user=user, channel=channel, response_url=response_url)
+
+    def _enqueue(self, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
+        queues = self.services.queues
+        if isinstance(parsed, Precheck):
+            queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
+                                     response_url=response_url)
+            answer = replies.precheck_taken(parsed.cluster)
+        elif isinstance(parsed, Migrate):
+            queues.open_migration_request(cluster_ref=parsed.cluster, bucket=parsed.bucket, requester=user,
+                                          channel=channel, response_url=response_url)
+            answer = replies.migrate_taken(parsed.cluster, parsed.bucket)
+        elif isinstance(parsed, Cleanup):
+            queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
+                                        channel=channel, response_url=response_url)
+            answer = replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
+        elif isinstance(parsed, ListClusters):
+            queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
+            answer = replies.list_taken()
+        else:
+            raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
+        cluster = getattr(parsed, "cluster", None)
+        self.services.audit.append("command", actor=user, cluster_name=cluster, channel=channel,
+                                   command=render(parsed))
+        return _text(answer)
+
+    def _refused(self, parsed: Command, user: str, refusal: Refusal) -> Message:
+        REFUSALS.labels(str(refusal.code)).inc()
+        self.services.audit.append("refused", actor=user, outcome="refused", command=render(parsed),
+                                   cluster_name=getattr(parsed, "cluster", None), reason=str(refusal.code))
+        return _text(refusal.text)
+
+
+def _text(text: str) -> Message:
+    return Message(text=text, blocks=[])

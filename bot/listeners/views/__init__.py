@@ -1,1 +1,45 @@
-"""views."""
+"""The reject dialog's submission: the rejection is taken here, with the reason the approver typed.
+
+The dialog closes at once (the ack); the decision follows in the lazy half. Whoever decided in the
+meantime wins: a request approved while the dialog was open is not rejected, and the person is told.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks import REJECT_CALLBACK_ID, RejectContext, submitted_reason
+from bot.errors import tell_user_on_error
+from bot.metrics import DECISIONS, REFUSALS
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    dialogs = Dialogs(services)
+    app.view(REJECT_CALLBACK_ID)(ack=close_dialog, lazy=[dialogs.reject_with_reason])
+
+
+def close_dialog(ack: Ack) -> None:
+    ack()
+
+
+class Dialogs:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @tell_user_on_error
+    def reject_with_reason(self, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        context = RejectContext.from_metadata(view["private_metadata"])
+        user = str(body["user"]["id"])
+        outcome = self.services.approvals.reject(
+            context.record_id, user=user, kind=context.kind, reason=submitted_reason(view)
+        )
+        if outcome.refusal is not None:
+            REFUSALS.labels(str(outcome.refusal.code)).inc()
+            client.chat_postEphemeral(channel=context.channel, user=user, text=outcome.refusal.text)
+            return
+        DECISIONS.labels("rejected").inc()

@@ -1,0 +1,74 @@
+"""Block Kit the bot itself shows: the reject dialog. Built with slack_sdk.models, pure and small.
+
+The request message and the status views are drawn by workers.messages from the record, because the
+workers re-render them; the bot only owns what exists between a click and a decision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock
+from slack_sdk.models.views import View
+
+from workers.mrkdwn import code
+from workers.records import Kind, Record
+
+REJECT_CALLBACK_ID = "reject_reason"
+REASON_BLOCK_ID = "reason"
+REASON_ACTION_ID = "reason_input"
+REASON_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class RejectContext:
+    """What the dialog carries to its submission (Slack hands `private_metadata` back unchanged)."""
+
+    record_id: str
+    kind: Kind
+    channel: str
+
+    def to_metadata(self) -> str:
+        return json.dumps({"record_id": self.record_id, "kind": str(self.kind), "channel": self.channel})
+
+    @classmethod
+    def from_metadata(cls, text: str) -> RejectContext:
+        data: dict[str, Any] = json.loads(text)
+        return cls(record_id=str(data["record_id"]), kind=Kind(data["kind"]), channel=str(data["channel"]))
+
+
+def reject_dialog(record: Record, *, channel: str) -> dict[str, Any]:
+    """Asks for an optional reason, which goes in the thread so the requester knows what to fix."""
+    what = "migration" if record.kind is Kind.MIGRATION else "cleanup"
+    view = View(
+        type="modal",
+        callback_id=REJECT_CALLBACK_ID,
+        title=f"Reject {what}",
+        submit="Reject",
+        close="Cancel",
+        private_metadata=RejectContext(record.id, record.kind, channel).to_metadata(),
+        blocks=[
+            SectionBlock(text=f"Reject the {what} request for {code(record.cluster_name)} by <@{record.requester}>?"),
+            InputBlock(
+                block_id=REASON_BLOCK_ID,
+                label="Reason (shown in the request's thread)",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=REASON_ACTION_ID, multiline=True, max_length=REASON_MAX_LENGTH,
+                    placeholder="e.g. wait until after the release freeze",
+                ),
+            ),
+        ],
+    )
+    shown: dict[str, Any] = view.to_dict()
+    return shown
+
+
+def submitted_reason(view: dict[str, Any]) -> str | None:
+    """The reason typed in the dialog, or None when left empty."""
+    values = view.get("state", {}).get("values", {})
+    value = values.get(REASON_BLOCK_ID, {}).get(REASON_ACTION_ID, {}).get("value")
+    text = str(value).strip() if value else ""
+    return text or None

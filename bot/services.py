@@ -1,0 +1,59 @@
+"""Everything a listener needs, built once per process and handed to each `register(app, services)`.
+
+Listeners get their collaborators passed in rather than reaching for globals, so a test can build the
+same object against the sandbox and drive the same code Slack drives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from slack_sdk import WebClient
+
+from bot.approvals import Approvals
+from bot.authz import Policy
+from bot.usergroups import GroupMembers
+from workers.audit import AuditLog
+from workers.config import Settings
+from workers.queues import Queues
+from workers.store import RecordStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    redis: Redis
+    client: WebClient
+    store: RecordStore
+    audit: AuditLog
+    queues: Queues
+    policy: Policy
+    groups: GroupMembers
+    approvals: Approvals
+    team_url: str  # https://TEAM.slack.com/, from auth.test: permalinks without an API call each
+
+    @classmethod
+    def build(cls, settings: Settings, *, redis: Redis, client: WebClient, team_url: str) -> Services:
+        store, queues = RecordStore(redis), Queues(redis)
+        audit = AuditLog(redis, retention_days=settings.audit_retention_days)
+        policy = Policy.from_lists(
+            approvers=settings.approvers, requesters=settings.requesters, channels=settings.channels,
+            two_person_rule=settings.two_person_rule,
+        )
+        groups = GroupMembers(client)
+        approvals = Approvals(
+            store=store, audit=audit, queues=queues, policy=policy,
+            approver_members=lambda: groups.members(policy.approvers.groups),
+        )
+        return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
+                   policy=policy, groups=groups, approvals=approvals, team_url=team_url)
+
+    def requester_group_members(self) -> frozenset[str]:
+        return self.groups.members(self.policy.requesters.groups) if self.policy.requesters.groups else frozenset()
+
+    def permalink(self, channel: str, ts: str | None) -> str | None:
+        """Slack's permalink form for a message (what chat.getPermalink returns for a top-level one)."""
+        if not ts:
+            return None
+        return f"{self.team_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
