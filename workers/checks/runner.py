@@ -76,13 +76,13 @@ def run_prechecks(
             early = _ById.start(pool, clients, detail.cluster_id)
         run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, by_id=early, bucket=bucket)
         results = run.checks()
-        by_id: dict[str, CheckResult] = {}
+        by_check: dict[str, CheckResult] = {}
         for future in as_completed(results):
             check = future.result()
-            by_id[check.id] = check
+            by_check[check.id] = check
             if on_result is not None:
                 on_result(check)
-        return run.report(tuple(by_id[check_id] for check_id in CHECK_ORDER))
+        return run.report(tuple(by_check[check_id] for check_id in CHECK_ORDER))
 
 
 @dataclass(frozen=True)
