@@ -86,15 +86,21 @@ def _subject_names(host: str) -> list[x509.GeneralName]:
     if host in _WILDCARD_HOSTS:
         with contextlib.suppress(OSError):  # no resolvable host name: loopback and the names above still do
             ips.update(socket.gethostbyname_ex(socket.gethostname())[2])
-    else:
-        try:
-            ipaddress.ip_address(host)
-            ips.add(host)
-        except ValueError:
-            dns.add(host)
+    if host and _is_ip(host):
+        ips.add(host)  # 0.0.0.0 too: the server's own URL names it, and some clients dial it as given
+    elif host:
+        dns.add(host)
     return [x509.DNSName(d) for d in sorted(dns)] + [
         x509.IPAddress(ipaddress.ip_address(i)) for i in sorted(ips)
     ]
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.cache

@@ -331,3 +331,43 @@ def test_a_path_outside_any_cluster_is_not_found(kube: KubeSandbox) -> None:
 
     assert response.status == 404
     assert json.loads(response.data)["reason"] == "NotFound"
+
+
+def test_set_based_label_selectors_pick_workload_pods(kube: KubeSandbox) -> None:
+    cluster = kube.cluster(masters=1, workers=2)
+    core = kube.core(cluster)
+
+    chosen = core.list_pod_for_all_namespaces(label_selector="app in (coredns, metrics-server)").items
+    others = core.list_namespaced_pod(
+        "kube-system", label_selector="app notin (coredns),tier!=control-plane"
+    ).items
+
+    assert sorted({p.metadata.labels["app"] for p in chosen}) == ["coredns", "metrics-server"]
+    assert len(chosen) == 3  # two coredns replicas and one metrics-server
+    assert "coredns" not in {p.metadata.labels.get("app") for p in others}
+    assert not [p for p in others if "kubernetes.io/config.mirror" in (p.metadata.annotations or {})]
+
+
+def test_a_dry_run_delete_leaves_the_node_in_place(kube: KubeSandbox) -> None:
+    cluster = kube.cluster(masters=3, workers=1)
+    core = kube.core(cluster)
+    master = cluster.masters[0].name
+
+    status = core.delete_node(master, dry_run="All")
+
+    assert status["status"] == "Success"
+    assert core.read_node(master).metadata.name == master
+    assert cluster.masters[0].in_kubernetes is True
+
+
+def test_a_verb_the_sandbox_does_not_serve_is_refused_not_ignored(kube: KubeSandbox) -> None:
+    cluster = kube.cluster(masters=1, workers=1)
+    core = kube.core(cluster)
+
+    with pytest.raises(ApiException) as refused:
+        core.patch_node(cluster.workers[0].name, {"spec": {"unschedulable": True}})
+
+    assert refused.value.status == 405
+    assert json.loads(refused.value.body)["reason"] == "MethodNotAllowed"
+    assert [c.action for c in kube.world.calls.list(service="kubernetes")] == ["patch nodes"]
+    assert not core.read_node(cluster.workers[0].name).spec.unschedulable
