@@ -115,6 +115,19 @@ def test_a_cluster_named_rather_than_numbered_is_checked_the_same(box: Any) -> N
     assert len(box.control.calls(service="ack", action="DescribeClusterDetail")) == 1
 
 
+def test_a_caller_that_already_resolved_the_cluster_is_not_asked_for_it_again(box: Any) -> None:
+    created = box.control.create_cluster(name="prod-hz-1", oss_granted_buckets=[BUCKET])
+    configured = Settings.from_env(box.env())
+    clients = CloudClients.from_settings(configured, retry=FAST)
+    detail = clients.ack.resolve_cluster("prod-hz-1")
+
+    report = run_prechecks(clients, configured, cluster="prod-hz-1", bucket=BUCKET, detail=detail)
+
+    assert report.cluster_id == created["cluster_id"]
+    assert report.verdict is Outcome.PASS
+    assert len(box.control.calls(service="ack", action="DescribeClusterDetail")) == 1
+
+
 def test_a_name_that_looks_like_an_id_is_checked_with_the_real_clusters_facts(box: Any) -> None:
     lookalike = "cprodhangzhou0000000001"
     created = box.control.create_cluster(name=lookalike, pods_on_masters=["default/nginx-7d9f"])

@@ -64,14 +64,18 @@ def run_prechecks(
     cluster: str,
     bucket: str | None,
     on_result: Callable[[CheckResult], None] | None = None,
+    detail: ClusterDetail | None = None,
 ) -> PrecheckReport:
     """All checks for `cluster` (id or name). Resolving the cluster is the one failure that raises
-    (NotFound/Conflict list what exists): without a cluster there is nothing to report on."""
+    (NotFound/Conflict list what exists): without a cluster there is nothing to report on. A caller that
+    has just resolved the cluster passes its `detail`, so the run does not ask ACK for it again."""
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="precheck") as pool:
         # Given an id, the facts keyed by it are asked for while the detail is still on its way; they are
         # dropped if the "id" turns out to be a name that only looks like one.
-        early = _ById.start(pool, clients, cluster) if is_cluster_id(cluster) else None
-        detail = clients.ack.resolve_cluster(cluster)
+        early = None
+        if detail is None:
+            early = _ById.start(pool, clients, cluster) if is_cluster_id(cluster) else None
+            detail = clients.ack.resolve_cluster(cluster)
         if early is None or early.cluster_id != detail.cluster_id:
             early = _ById.start(pool, clients, detail.cluster_id)
         run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, by_id=early, bucket=bucket)
