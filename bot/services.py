@@ -6,18 +6,24 @@ same object against the sandbox and drive the same code Slack drives.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 from redis import Redis
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.approvals import Approvals
 from bot.authz import Policy
 from bot.usergroups import GroupMembers
 from workers.audit import AuditLog
 from workers.config import Settings
+from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,23 @@ class Services:
 
     def requester_group_members(self) -> frozenset[str]:
         return self.groups.members(self.policy.requesters.groups) if self.policy.requesters.groups else frozenset()
+
+    def refresh_message(self, record_id: str) -> None:
+        """Show a decision in the channel now, rendered from the record as it is after the write.
+
+        The notify job re-renders the same message from the record anyway; this only saves the seconds
+        until a worker picks it up. When Slack refuses, the job's render is the one that counts.
+        """
+        record = self.store.get(record_id)
+        if not record.message_ts:
+            return
+        message = request_message(record, approvers_label=self.policy.approvers.label(),
+                                  two_person_rule=self.policy.two_person_rule, now=time.time())
+        try:
+            self.client.chat_update(channel=record.channel, ts=record.message_ts, text=message.text,
+                                    blocks=message.blocks)
+        except SlackClientError as error:
+            logger.warning("chat.update of %s failed (%s); the notify job re-renders it", record.id, error)
 
     def permalink(self, channel: str, ts: str | None) -> str | None:
         """Slack's permalink form for a message (what chat.getPermalink returns for a top-level one)."""

@@ -107,7 +107,7 @@ def eventually(check: Callable[[], Any], *, timeout_s: float = 5.0) -> Any:
             if time.monotonic() > deadline:
                 raise
         else:
-            if result is not False and result is not None:
+            if result:  # an empty list or False: not yet
                 return result
             if time.monotonic() > deadline:
                 raise AssertionError(f"{check} never became true")

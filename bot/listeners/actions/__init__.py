@@ -93,6 +93,8 @@ class Buttons:
         user, channel = _clicker(body), _channel(body)
         outcome = self.services.approvals.approve(_value(body), user=user, kind=kind)
         self._tell(client, channel, user, outcome, decision="approved")
+        if outcome.allowed and outcome.record is not None:
+            self.services.refresh_message(outcome.record.id)
 
     def _open_reject_dialog(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
         """Ask for a reason first; the decision itself is taken when the dialog is submitted."""

@@ -43,3 +43,5 @@ class Dialogs:
             client.chat_postEphemeral(channel=context.channel, user=user, text=outcome.refusal.text)
             return
         DECISIONS.labels("rejected").inc()
+        if outcome.record is not None:
+            self.services.refresh_message(outcome.record.id)

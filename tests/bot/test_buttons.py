@@ -1,0 +1,180 @@
+"""Clicks on the request message, delivered signed by the Slack stand-in to the running bot: the record,
+the queued jobs, the audit log, and the private explanation a refused clicker reads."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+from tests.bot.harness import RunningBot, eventually
+from tests.bot.records import awaiting_request
+from workers.audit import AuditLog
+from workers.records import Kind, Record, State
+from workers.store import RecordStore
+
+
+def _private(bot: RunningBot, user: str) -> list[str]:
+    return [m["text"] for m in bot.control.slack_ephemeral(channel="C0PLATFORM", user=user)]
+
+
+def _opened(bot: RunningBot, kind: Kind = Kind.MIGRATION, requester: str = "U0ALICE",
+            expires_in_s: float = 3600) -> tuple[Record, str]:
+    record = awaiting_request(bot.redis, kind=kind, requester=requester, expires_in_s=expires_in_s)
+    return record, bot.post_request_message(record)
+
+
+def _runbook_jobs(bot: RunningBot) -> list[tuple[str | None, tuple[Any, ...]]]:
+    return [(name, args) for name, args, _ in bot.jobs() if name != "workers.jobs.deliver_notifications"]
+
+
+def test_approval_by_an_approver_saves_the_record_and_queues_the_migration(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    answer = bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+    assert answer["status"] == 200
+    saved = eventually(lambda: (r := bot.store.get(record.id)).state is State.APPROVED and r)
+    assert saved.decided_by == "U0BOB"
+    eventually(lambda: len(bot.jobs()) == 2)
+    assert sorted(bot.job_names(), key=str) == ["workers.jobs.deliver_notifications", "workers.jobs.run_migration"]
+    assert _runbook_jobs(bot) == [("workers.jobs.run_migration", (record.id,))]
+    assert [(e.event, e.actor) for e in AuditLog(bot.redis).read()] == [("approved", "U0BOB")]
+    (message,) = eventually(lambda: [m for m in bot.control.slack_messages("C0PLATFORM") if m.get("edits")])
+    assert "Approved by <@U0BOB>" in str(message["blocks"])
+    assert "approve_migration" not in str(message["blocks"])  # the buttons are gone
+
+
+def test_self_approval_is_refused_under_the_two_person_rule(bot: RunningBot) -> None:
+    record, ts = _opened(bot, requester="U0BOB")
+    bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+    assert eventually(lambda: _private(bot, "U0BOB")) == [
+        "You requested this migration, so someone else must approve it (two-person rule)."]
+    assert bot.store.get(record.id).state is State.AWAITING_APPROVAL
+    assert bot.jobs() == []
+    entry = AuditLog(bot.redis).read()[-1]
+    assert (entry.event, entry.actor, entry.details["reason"]) == ("refused", "U0BOB", "two_person_rule")
+    (message,) = bot.control.slack_messages("C0PLATFORM")
+    assert not message.get("edits")  # the channel message was left as it was
+
+
+def test_non_approver_is_refused_privately(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    bot.control.click("U0DAVE", "C0PLATFORM", ts, "approve_migration")
+    assert eventually(lambda: _private(bot, "U0DAVE")) == ["Only <!subteam^S0PLATFORM> can approve migrations."]
+    assert bot.store.get(record.id).state is State.AWAITING_APPROVAL
+    assert bot.jobs() == []
+
+
+def _slack_cannot_update_messages(bot: RunningBot) -> None:
+    """The message keeps its buttons (Slack down, or a client showing a stale copy): the record decides."""
+    bot.control.fault("slack", "chat.update", http_status=500, code="internal_error", count=100)
+
+
+def test_second_approval_is_refused_naming_who_approved(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    _slack_cannot_update_messages(bot)
+    bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+    eventually(lambda: bot.store.get(record.id).state is State.APPROVED)
+    bot.control.click("U0CAROL", "C0PLATFORM", ts, "approve_migration")
+    (said,) = eventually(lambda: _private(bot, "U0CAROL"))
+    assert said.startswith("This request was already approved by <@U0BOB> at <!date^")
+    eventually(lambda: len(bot.jobs()) == 2)
+    assert len(_runbook_jobs(bot)) == 1
+
+
+def test_two_approvers_clicking_at_once_queue_exactly_one_migration(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    _slack_cannot_update_messages(bot)
+    start = threading.Barrier(2)
+
+    def click(user: str) -> None:
+        start.wait()
+        bot.control.click(user, "C0PLATFORM", ts, "approve_migration")
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in ("U0BOB", "U0CAROL")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    entries = eventually(lambda: (e := AuditLog(bot.redis).read()) and len(e) == 2 and e)
+    assert sorted(e.event for e in entries) == ["approved", "refused"]
+    winner = next(e.actor for e in entries if e.event == "approved")
+    loser = next(e.actor for e in entries if e.event == "refused")
+    (said,) = eventually(lambda: _private(bot, str(loser)))
+    assert f"already approved by <@{winner}>" in said
+    assert _runbook_jobs(bot) == [("workers.jobs.run_migration", (record.id,))]
+    assert bot.store.get(record.id).decided_by == winner
+
+
+def test_click_on_a_lapsed_request_is_refused_before_the_reconciler_ran(bot: RunningBot) -> None:
+    record, ts = _opened(bot, expires_in_s=0.05)
+    time.sleep(0.1)
+    bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_migration")
+    (said,) = eventually(lambda: _private(bot, "U0BOB"))
+    assert said.startswith("This request expired at")
+    assert bot.store.get(record.id).state is State.EXPIRED
+    assert bot.jobs() == [("workers.jobs.deliver_notifications", (record.id,), {})]
+
+
+def test_reject_opens_a_reason_dialog_and_its_submission_rejects(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    bot.control.click("U0CAROL", "C0PLATFORM", ts, "reject_migration")
+    (opened,) = eventually(lambda: bot.control.slack_views())
+    assert opened["user"] == "U0CAROL" and opened["view"]["callback_id"] == "reject_reason"
+    assert bot.store.get(record.id).state is State.AWAITING_APPROVAL  # nothing decided until submitted
+    status, _ = bot.post_signed(_view_submission("U0CAROL", opened["view"], "freeze until <!here> Monday"))
+    assert status == 200
+    saved = eventually(lambda: (r := bot.store.get(record.id)).state is State.REJECTED and r)
+    assert (saved.decided_by, saved.reason) == ("U0CAROL", "freeze until <!here> Monday")
+    replies = [reply.text for _, reply in RecordStore(bot.redis).pending_replies(record.id)]
+    assert replies == [":x: <@U0CAROL> rejected: freeze until &lt;!here&gt; Monday"]
+    eventually(lambda: bot.jobs() == [("workers.jobs.deliver_notifications", (record.id,), {})])
+    assert [e.event for e in AuditLog(bot.redis).read()] == ["rejected"]
+
+
+def test_reject_by_a_non_approver_opens_no_dialog(bot: RunningBot) -> None:
+    record, ts = _opened(bot)
+    bot.control.click("U0DAVE", "C0PLATFORM", ts, "reject_migration")
+    assert eventually(lambda: _private(bot, "U0DAVE")) == ["Only <!subteam^S0PLATFORM> can reject migrations."]
+    assert bot.control.slack_views() == []
+    assert bot.store.get(record.id).state is State.AWAITING_APPROVAL
+
+
+def test_cleanup_approval_queues_run_cleanup(bot: RunningBot) -> None:
+    record, ts = _opened(bot, kind=Kind.CLEANUP)
+    bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_cleanup")
+    eventually(lambda: _runbook_jobs(bot) == [("workers.jobs.run_cleanup", (record.id,))])
+    assert bot.store.get(record.id).state is State.APPROVED
+
+
+def test_clean_up_old_masters_opens_a_cleanup_request(bot: RunningBot) -> None:
+    record, _ = _opened(bot)
+    store = bot.store
+    store.transition(record.id, State.APPROVED, decided_by="U0BOB", decided_at=time.time())
+    store.transition(record.id, State.MIGRATING)
+    store.transition(record.id, State.SUCCEEDED, result={"masters": []})
+    ts = bot.post_request_message(store.get(record.id))
+    bot.control.click("U0ALICE", "C0PLATFORM", ts, "request_cleanup")
+    ((func, _, kwargs),) = eventually(lambda: bot.jobs())
+    assert func == "workers.jobs.open_cleanup_request"
+    assert {k: kwargs[k] for k in ("cluster_ref", "release_ecs", "requester", "channel", "parent_id")} == {
+        "cluster_ref": record.cluster_id, "release_ecs": False, "requester": "U0ALICE", "channel": "C0PLATFORM",
+        "parent_id": record.id}
+    (said,) = eventually(lambda: _private(bot, "U0ALICE"))
+    assert "Opening a cleanup request for `prod-hz-1`" in said
+
+
+def _view_submission(user: str, view: dict[str, Any], reason: str) -> str:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "user": {"id": user, "team_id": "T0SANDBOX"},
+        "api_app_id": "A0ACKMIGRATE",
+        "view": {
+            **view,
+            "id": "V0TEST",
+            "state": {"values": {"reason": {"reason_input": {"type": "plain_text_input", "value": reason}}}},
+        },
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
