@@ -280,14 +280,16 @@ class KubeService:
             return lambda: _json(api_versions(self._cluster(cluster_id)))
         if path == "/apis":
             return lambda: _json(api_group_list())
-        group_version = (
-            path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
-        )
-        if path.startswith("/apis/") and "/" not in group_version:
-            group = api_group(group_version)
+        core_version = path.removeprefix("/api/") if path.startswith("/api/") else None
+        if core_version is not None and "/" not in core_version:
+            core = api_resource_list(core_version)
+            return (lambda: _json(core)) if core is not None else None
+        named = path.removeprefix("/apis/").split("/") if path.startswith("/apis/") else []
+        if len(named) == 1:
+            group = api_group(named[0])
             return (lambda: _json(group)) if group is not None else None
-        if path.startswith(("/api/", "/apis/")) and group_version.count("/") <= 1:
-            resources = api_resource_list(group_version)
+        if len(named) == 2:
+            resources = api_resource_list("/".join(named))
             return (lambda: _json(resources)) if resources is not None else None
         return None
 
