@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
@@ -38,11 +39,16 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     else:
         reconcile(ctx)
     try:
-        worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
-        worker.work(burst=burst, with_scheduler=True)
+        while True:
+            worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
+            worker.work(burst=burst, with_scheduler=True)
+            if burst or worker._stop_requested:
+                return 0
+            # rq leaves its loop on a Redis timeout; Redis coming back must not need an operator.
+            log.warning("worker loop ended without a stop request (Redis unreachable?); starting again in 1 s")
+            time.sleep(1)
     finally:
         stop.set()
-    return 0
 
 
 def _sweep_forever(ctx: Context, stop: threading.Event) -> None:
