@@ -16,7 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client import multiprocess as prometheus_multiprocess
 from redis import Redis
 from redis.exceptions import RedisError
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.request import BoltRequest
 
 from bot.app import build_app
 from workers.config import Settings
@@ -43,17 +46,34 @@ class BotWsgi:
 
     def __init__(self, settings: Settings, *, redis: Redis | None = None) -> None:
         self.redis = redis if redis is not None else connect_redis(settings)
-        self.slack = SlackRequestHandler(build_app(settings, redis=self.redis), path=EVENTS_PATH)
+        self.app: App = build_app(settings, redis=self.redis)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH:
-            return self.slack(environ, start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return self._slack(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._healthz(start_response)
         if path == "/metrics" and method == "GET":
             return _respond(start_response, "200 OK", CONTENT_TYPE_LATEST, _metrics())
         return _respond(start_response, "404 Not Found", "text/plain; charset=utf-8", b"Not Found\n")
+
+    def _slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Bolt's WSGI adapter, except that a body Bolt cannot even parse is a 400, not a 500.
+
+        Bolt parses the body before it checks the signature, and raises on bytes that are not UTF-8 or a
+        `payload` field that is not JSON; those requests are not Slack's, so they get a plain refusal.
+        """
+        http = WsgiHttpRequest(environ)
+        try:
+            request = BoltRequest(body=http.get_body(), query=http.query_string, headers=http.get_headers())
+        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
+            logger.info("refused an unreadable request to %s: %s", EVENTS_PATH, error)
+            return _respond(start_response, "400 Bad Request", "text/plain; charset=utf-8", b"Bad Request\n")
+        bolt = self.app.dispatch(request)
+        response = WsgiHttpResponse(status=bolt.status, headers=bolt.headers, body=bolt.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     def _healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         """Ready when Redis answers: without it the bot can neither record nor queue anything."""
