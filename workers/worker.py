@@ -42,7 +42,7 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
         while True:
             worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
             worker.work(burst=burst, with_scheduler=True)
-            if burst or worker._stop_requested:
+            if burst or worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT: rq's own record
                 return 0
             # rq leaves its loop on a Redis timeout; Redis coming back must not need an operator.
             log.warning("worker loop ended without a stop request (Redis unreachable?); starting again in 1 s")
