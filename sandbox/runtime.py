@@ -16,6 +16,7 @@ from sandbox.oss import OssService
 from sandbox.rpc import EcsService, RamService, SlbService
 from sandbox.scenario import load_scenario
 from sandbox.slack import SlackService, SlackWorkspace
+from sandbox.slack_socket import SocketModeHub
 from sandbox.world import World
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Sandbox:
         )
         self.scenario = scenario
         self.servers: dict[str, ServiceServer] = {}
+        self.socket_mode: SocketModeHub | None = None  # Slack's Socket Mode WebSocket, on the port after the services
         from sandbox.client import SandboxClient
 
         self._client_class = SandboxClient
@@ -83,6 +85,9 @@ class Sandbox:
                 self.world.endpoints[name] = server.url
             for server in self.servers.values():
                 server.start()
+            socket_port = self.base_port + len(SERVICE_ORDER) if self.base_port else 0
+            self.socket_mode = SocketModeHub(self.world.slack, app_token=SLACK_APP_TOKEN, host=self.host,
+                                             port=socket_port).start()
             with self.world.lock:
                 load_scenario(self.world, self.scenario)
         except BaseException:
@@ -91,6 +96,9 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
+            self.socket_mode = None
         for server in self.servers.values():
             server.stop()
         self.servers.clear()

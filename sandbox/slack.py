@@ -4,6 +4,7 @@
 form or JSON body, the token as `Authorization: Bearer` (or a `token` form field), HTTP 200 with
 `{"ok": false, "error": …}` for every API error, HTTP 429 with `Retry-After` when rate limited. The
 `response_url`s handed out with slash commands and clicks are served here too (`/response/<id>`).
+`apps.connections.open` (app-level token) opens Socket Mode, served by `sandbox.slack_socket`.
 
 The control side (delivering signed commands and clicks to the bot, reading what the channel shows)
 lives in `sandbox.slack_delivery`; the workspace model in `sandbox.slack_workspace`.
@@ -25,6 +26,7 @@ from sandbox.httpserver import ApiError, Request, Response, Route
 from sandbox.slack_blocks import BlocksError, validate_blocks, validate_view
 from sandbox.slack_delivery import handle_slack_control, respond_to_response_url
 from sandbox.slack_render import render_message_text
+from sandbox.slack_socket import hub_for
 from sandbox.slack_workspace import (
     APP_ID,
     BOT_ID,
@@ -81,6 +83,8 @@ class SlackService:
     def route(self, request: Request) -> Route | None:
         if request.path.startswith("/api/"):
             method_name = request.path[len("/api/"):]
+            if method_name == "apps.connections.open":  # answered by the Socket Mode hub, not the workspace
+                return Route(action=method_name, handler=self._connections_open)
             method = METHODS.get(method_name)
             if method is None:
                 return Route(action=method_name, handler=_unknown_method, authenticate=False)
@@ -97,8 +101,14 @@ class SlackService:
         token = _token(request)
         if not token:
             raise SlackError("not_authed")
-        if token != self.workspace.bot_token:
-            raise SlackError("invalid_auth")
+        hub = hub_for(self.workspace)
+        app_token = hub.app_token if hub is not None else None
+        wants_app_token = route.action in APP_TOKEN_METHODS
+        if token == (app_token if wants_app_token else self.workspace.bot_token):
+            return
+        if token in (app_token, self.workspace.bot_token):  # a real token, of the other kind
+            raise SlackError("not_allowed_token_type")
+        raise SlackError("invalid_auth")
 
     def error(self, request: Request, error: ApiError, request_id: str) -> Response:
         code = _slack_code(error)
@@ -116,6 +126,13 @@ class SlackService:
         return Response.json(body, status=200, headers=headers)  # Slack reports API errors with HTTP 200
 
     # --- handlers ------------------------------------------------------------------------------------
+
+    def _connections_open(self, request: Request) -> Response:
+        """apps.connections.open: a Socket Mode URL, or why this stand-in cannot give one."""
+        hub = hub_for(self.workspace)
+        if hub is None:
+            raise SlackError("internal_error", messages=["this Slack stand-in serves no Socket Mode"])
+        return Response.json({"ok": True, "url": hub.open_connection()})
 
     def _call(self, method: Method, request: Request) -> Response:
         params = _params(request)
@@ -555,3 +572,5 @@ METHODS: dict[str, Method] = {
     "views.update": views_update,
 }
 UNAUTHENTICATED = {"api.test"}
+APP_TOKEN_METHODS = {"apps.connections.open"}
+"""Methods that take the app-level token (xapp-…); every other method takes the bot token."""

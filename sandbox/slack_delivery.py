@@ -8,7 +8,8 @@ for a button that really is in the stored message: a person cannot click what is
 
 What the bot answers is handled as Slack handles it: a slash command's HTTP answer becomes a private
 (or in-channel) message, an error becomes Slackbot's "failed with the error …", and posts to a
-response_url add, replace or delete messages.
+response_url add, replace or delete messages. An app in Socket Mode (`sandbox.slack_socket`) gets the same
+form fields or payload as an envelope on its WebSocket instead, and its ack's payload is its answer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.httpserver import ApiError, Request, Response
 from sandbox.slack_blocks import BlocksError, buttons, find_button, validate_blocks
+from sandbox.slack_socket import MODES, SocketModeHub, hub_for, socket_target
 from sandbox.slack_workspace import (
     APP_ID,
     BOT_ID,
@@ -103,7 +105,7 @@ def deliver_command(world: World, body: dict[str, Any]) -> dict[str, Any]:
         user, channel = _user(ws, body), _channel(ws, body)
         if user.id not in channel.members:
             raise ControlError(403, f"@{user.name} is not in #{channel.name}, so cannot run a command there")
-        request_url = _request_url(ws)
+        target = _target(ws)
         response_url, origin = ws.new_response_url(_stand_in_url(world), kind="command", channel=channel.id, user=user.id)
         trigger = ws.new_trigger(user.id)
         form = {
@@ -121,7 +123,7 @@ def deliver_command(world: World, body: dict[str, Any]) -> dict[str, Any]:
             "response_url": response_url,
             "trigger_id": trigger.id,
         }
-    answer = _post_signed(ws.signing_secret, request_url, urllib.parse.urlencode(form))
+    answer = _send(ws, target, "slash_commands", form, urllib.parse.urlencode(form))
     with world.lock:
         _show_command_answer(ws, origin, command, answer)
         ws.deliveries.append({"kind": "command", "request": form, **answer})
@@ -139,7 +141,7 @@ def deliver_click(world: World, body: dict[str, Any]) -> dict[str, Any]:
         user, channel = _user(ws, body), _channel(ws, body)
         if user.id not in channel.members:
             raise ControlError(403, f"@{user.name} is not in #{channel.name}, so cannot see its messages")
-        request_url = _request_url(ws)
+        target = _target(ws)
         shown: Message | Ephemeral | None = ws.message(channel.id, message_ts)
         if shown is None:
             shown = ws.ephemeral(channel.id, user.id, message_ts)
@@ -162,7 +164,7 @@ def deliver_click(world: World, body: dict[str, Any]) -> dict[str, Any]:
             user=user, channel=channel, shown=shown, block_id=block_id, button=button,
             response_url=response_url, trigger_id=trigger.id,
         )
-    answer = _post_signed(ws.signing_secret, request_url, urllib.parse.urlencode({"payload": json.dumps(payload)}))
+    answer = _send(ws, target, "interactive", payload, urllib.parse.urlencode({"payload": json.dumps(payload)}))
     with world.lock:
         ws.deliveries.append({"kind": "block_actions", "payload": payload, **answer})
     return {**answer, "response_url": response_url, "trigger_id": trigger.id}
@@ -220,6 +222,16 @@ def sign(secret: str, timestamp: str, body: str) -> str:
     """Slack's v0 request signature; the bot verifies it with the same secret."""
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return f"v0={digest}"
+
+
+def _send(
+    ws: SlackWorkspace, target: str | SocketModeHub, envelope_type: str, payload: dict[str, Any], form_body: str
+) -> dict[str, Any]:
+    """Over the app's Socket Mode connection as an envelope, or to its request URL as a signed form POST."""
+    if isinstance(target, SocketModeHub):
+        return target.deliver(envelope_type, payload, accepts_response_payload=envelope_type == "slash_commands",
+                              timeout=ACK_DEADLINE_S)
+    return _post_signed(ws.signing_secret, target, form_body)
 
 
 def _post_signed(secret: str, url: str, body: str) -> dict[str, Any]:
@@ -383,7 +395,15 @@ def _config(world: World, body: dict[str, Any]) -> dict[str, Any]:
             ws.request_url = url
         if "trigger_ttl_s" in body:
             ws.trigger_ttl_s = float(body["trigger_ttl_s"])
-        return {"request_url": ws.request_url, "trigger_ttl_s": ws.trigger_ttl_s}
+        hub = hub_for(ws)
+        if "mode" in body:
+            if hub is None:
+                raise ControlError(409, "this Slack stand-in serves no Socket Mode, so its mode cannot be set")
+            if body["mode"] not in MODES:
+                raise ControlError(400, f"mode must be one of {', '.join(MODES)} (got {body['mode']!r})")
+            hub.mode = body["mode"]
+        socket = {"mode": hub.mode, "socket_connections": hub.connections} if hub is not None else {}
+        return {"request_url": ws.request_url, "trigger_ttl_s": ws.trigger_ttl_s, **socket}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -424,9 +444,16 @@ def _channel(ws: SlackWorkspace, body: dict[str, Any]) -> Channel:
     return channel
 
 
-def _request_url(ws: SlackWorkspace) -> str:
+def _target(ws: SlackWorkspace) -> str | SocketModeHub:
+    """Where the app listens: its Socket Mode connection (see slack_socket.socket_target), else its request URL."""
+    hub = socket_target(ws)
+    if hub is not None:
+        return hub
     if not ws.request_url:
-        raise ControlError(409, "no request URL configured: POST /_sandbox/slack/config {\"request_url\": …} first")
+        raise ControlError(
+            409, "no request URL configured and no Socket Mode connection open: POST /_sandbox/slack/config "
+                 "{\"request_url\": …} first, or connect an app with the app token"
+        )
     return ws.request_url
 
 
