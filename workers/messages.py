@@ -52,8 +52,8 @@ CLEANUP_EXPECTATIONS = (
     "They are already out of the cluster (Unknown) since the migration. *This cannot be undone.*"
 )
 
-_OUTCOME_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❗", "info": "ℹ️"}
-_OUTCOME_RANK = {"fail": 0, "error": 1, "warn": 2, "info": 3, "pass": 4}
+_OUTCOME_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❗", "info": "ℹ️", "skip": "➖"}
+_OUTCOME_RANK = {"fail": 0, "error": 1, "warn": 2, "info": 3, "pass": 4, "skip": 5}
 
 _STATE_ICON = {
     State.REQUESTED: "🕐", State.PRECHECKING: "🔎", State.AWAITING_APPROVAL: "⏳", State.APPROVED: "👍",
@@ -336,7 +336,7 @@ def _checklist(checks: Sequence[dict[str, Any]]) -> list[Block]:
 def _ordered_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Failures first (what must be fixed), then what could not be checked, warnings, and the rest."""
     checks: list[dict[str, Any]] = list(report.get("checks") or [])
-    return sorted(checks, key=lambda check: _OUTCOME_RANK.get(str(check.get("outcome")), 5))
+    return sorted(checks, key=lambda check: _OUTCOME_RANK.get(str(check.get("outcome")), 6))
 
 
 def _blocking_checks(report: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -351,6 +351,8 @@ def _tally(checks: Sequence[dict[str, Any]]) -> str:
              f"❌ {count('fail')} failed"]
     if count("error"):
         parts.append(f"❗ {count('error')} could not be checked")
+    if count("skip"):  # did not apply: counted apart, never as passed
+        parts.append(f"➖ {count('skip')} skipped")
     return " · ".join(parts)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from workers.checks.cluster_checks import (
+    ClusterKind,
     check_cluster_state,
     check_cluster_type,
     check_k8s_version,
+    cluster_kind,
     parse_minor_version,
 )
 from workers.checks.model import Outcome
@@ -76,3 +78,38 @@ def test_thresholds_come_from_the_caller() -> None:
 def test_unreadable_version_is_an_error_not_a_pass() -> None:
     check = check_k8s_version(current_version="", minimum="1.16", advised="1.18")
     assert check.outcome is Outcome.ERROR
+
+
+def test_cluster_kinds_follow_type_spec_and_profile() -> None:
+    def kind(cluster_type: str, cluster_spec: str = "", profile: str = "Default") -> ClusterKind:
+        return cluster_kind(cluster_type=cluster_type, cluster_spec=cluster_spec, profile=profile)
+
+    assert kind("Kubernetes") is ClusterKind.DEDICATED
+    assert kind("Kubernetes", profile="") is ClusterKind.DEDICATED
+    assert kind("ManagedKubernetes", "ack.pro.small") is ClusterKind.PRO
+    assert kind("ManagedKubernetes", "ack.standard") is ClusterKind.MANAGED
+    assert kind("ManagedKubernetes", profile="Serverless") is ClusterKind.SERVERLESS
+    assert kind("Ask") is ClusterKind.SERVERLESS
+    assert kind("ManagedKubernetes", "ack.pro.small", profile="Edge") is ClusterKind.EDGE
+    assert kind("ExternalKubernetes") is ClusterKind.REGISTERED
+    assert kind("") is ClusterKind.UNKNOWN
+    assert kind("Kubernetes", profile="Lingjun") is ClusterKind.UNKNOWN
+
+
+def test_basic_managed_cluster_fails_pointing_at_the_console_upgrade() -> None:
+    check = check_cluster_type(cluster_type="ManagedKubernetes", cluster_spec="ack.standard", profile="")
+    assert check.outcome is Outcome.FAIL
+    assert "already a managed cluster" in check.summary
+    assert check.fix == "Upgrade Basic to Pro in the console instead."
+
+
+def test_edge_cluster_fails_the_type_check_naming_what_it_is() -> None:
+    check = check_cluster_type(cluster_type="ManagedKubernetes", cluster_spec="ack.pro.small", profile="Edge")
+    assert check.outcome is Outcome.FAIL
+    assert "this one is not (it is an edge cluster)" in check.summary
+
+
+def test_unreadable_cluster_type_fails_without_claiming_what_it_is() -> None:
+    check = check_cluster_type(cluster_type="", cluster_spec="", profile="")
+    assert check.outcome is Outcome.FAIL
+    assert "this one is not (cluster_type (empty)" in check.summary

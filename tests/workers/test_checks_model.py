@@ -79,3 +79,22 @@ def test_bucket_names_follow_the_oss_rules() -> None:
     assert bucket_name_problem("Bad_Bucket") is not None
     assert bucket_name_problem("ab") is not None
     assert bucket_name_problem("-starts-with-dash") is not None
+
+
+def test_a_skip_survives_the_json_round_trip_as_skip() -> None:
+    report = _report(Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.SKIP)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["checks"][3]["outcome"] == "skip"
+    assert PrecheckReport.from_dict(data) == report
+
+
+def test_a_skip_never_blocks_and_never_hides_the_failure_beside_it() -> None:
+    report = _report(Outcome.FAIL, Outcome.PASS, Outcome.PASS, Outcome.SKIP)
+    assert report.verdict is Outcome.FAIL
+    assert [c.id for c in report.blocking] == [CHECK_ORDER[0]]
+    assert not result("master-pods", Outcome.SKIP, "Skipped: …").blocks
+
+
+def test_a_skipped_check_carries_no_fix_or_doc() -> None:
+    check = result("ram-policy", Outcome.SKIP, "Skipped: no master role.", "do something")
+    assert (check.fix, check.doc_url) == ("", "")

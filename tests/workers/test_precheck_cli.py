@@ -127,6 +127,50 @@ def test_a_check_that_could_not_run_shows_error_and_exits_1(box: Any, tmp_path: 
     assert "Verdict: FAIL — blocked by slb-spec" in done.stdout
 
 
+def test_an_already_managed_cluster_shows_the_master_checks_as_skipped(box: Any, tmp_path: Path) -> None:
+    box.control.create_cluster(
+        name="prod-hz-pro", cluster_type="ManagedKubernetes", cluster_spec="ack.pro.small"
+    )
+
+    done = _run(box, tmp_path, "prod-hz-pro", "--bucket", BUCKET)
+
+    assert done.returncode == 1
+    out = done.stdout
+    assert "0 masters, 3 workers" in out
+    assert (
+        "SKIP   master-pods      No workloads on masters\n"
+        "       Skipped: the cluster is already an ACK Pro cluster, "
+        "so it has no masters of its own for workloads to be left on.\n"
+        "PASS   oss-bucket" in out
+    )
+    assert "SKIP   cloud-assistant" in out and "SKIP   ram-policy" in out
+    assert "ERROR" not in out
+    assert out.rstrip().endswith(
+        "Verdict: FAIL — blocked by cluster-type; not applicable: cloud-assistant, master-pods, ram-policy"
+    )
+    assert "  skip  ram-policy" in done.stderr.splitlines()
+
+
+def test_json_carries_skip_as_its_own_outcome(box: Any, tmp_path: Path) -> None:
+    box.control.create_cluster(
+        name="prod-hz-pro", cluster_type="ManagedKubernetes", cluster_spec="ack.pro.small"
+    )
+
+    done = _run(box, tmp_path, "prod-hz-pro", "--bucket", BUCKET, "--json")
+
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "fail"
+    checks = {check["id"]: check for check in document["checks"]}
+    skipped = sorted(check_id for check_id, check in checks.items() if check["outcome"] == "skip")
+    assert skipped == ["cloud-assistant", "master-pods", "ram-policy"]
+    assert checks["ram-policy"]["summary"] == (
+        "Skipped: the cluster is already an ACK Pro cluster, so it has no master RAM role to grant the bucket to."
+    )
+    assert (checks["ram-policy"]["fix"], checks["ram-policy"]["doc_url"]) == ("", "")
+    assert checks["cluster-type"]["outcome"] == "fail"
+
+
 def test_an_unreadable_cluster_exits_1_with_the_reason(box: Any, tmp_path: Path) -> None:
     created = box.control.create_cluster(name="prod-hz-1")
     box.control.fault("ack", "DescribeClusterDetail", http_status=403, code="Forbidden.RAM", count=-1)

@@ -7,12 +7,15 @@ so each result below is what the real SDKs made of real HTTP answers.
 Outcomes each check can have (the others cannot happen by design):
 cluster-type pass/fail · cluster-state pass/fail · k8s-version pass/warn/fail/error · cloud-assistant,
 slb-spec, master-pods pass/fail/error (slb-spec also warn) · oss-bucket, ram-policy pass/warn/fail/error ·
-cgpu, addons pass/warn/error · whitelist, no-rollback info. The three checks on the cluster detail have no
-`error` of their own: without the detail there is no report at all, and the run raises (tested below).
+cgpu, addons pass/warn/error · whitelist, no-rollback info; cloud-assistant, master-pods and ram-policy are
+also `skip` on a cluster that cluster-type knows is not dedicated (managed, serverless, edge, registered).
+The three checks on the cluster detail have no `error` of their own: without the detail there is no report
+at all, and the run raises (tested below).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -23,6 +26,7 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients, RetryPolicy
 from workers.config import Settings
 from workers.errors import Forbidden
+from workers.messages import precheck_message
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 BUCKET = "ack-migrate-hz"
@@ -194,6 +198,99 @@ def test_cluster_type_fails_for_a_serverless_cluster(box: Any) -> None:
     )
     assert check.outcome is Outcome.FAIL
     assert "profile Serverless" in check.summary
+
+
+# --- checks that do not apply ---------------------------------------------------------------------------
+
+PRO: dict[str, Any] = {
+    "name": "prod-hz-pro", "cluster_type": "ManagedKubernetes", "cluster_spec": "ack.pro.small"
+}
+MASTER_CHECKS = ("cloud-assistant", "master-pods", "ram-policy")
+
+
+def test_an_already_managed_cluster_skips_the_master_checks_saying_why(box: Any) -> None:
+    report = _precheck(box, PRO)
+
+    outcomes = {check.id: check.outcome for check in report.checks}
+    assert {check_id: outcomes[check_id] for check_id in MASTER_CHECKS} == dict.fromkeys(
+        MASTER_CHECKS, Outcome.SKIP
+    )
+    assert Outcome.ERROR not in outcomes.values()
+    summaries = {check_id: _check(report, check_id).summary for check_id in MASTER_CHECKS}
+    assert summaries == {
+        "cloud-assistant": "Skipped: the cluster is already an ACK Pro cluster, "
+        "so it has no masters of its own for Cloud Assistant to run on.",
+        "master-pods": "Skipped: the cluster is already an ACK Pro cluster, "
+        "so it has no masters of its own for workloads to be left on.",
+        "ram-policy": "Skipped: the cluster is already an ACK Pro cluster, "
+        "so it has no master RAM role to grant the bucket to.",
+    }
+    assert report.verdict is Outcome.FAIL
+    assert [check.id for check in report.blocking] == ["cluster-type"]
+    # The checks that still mean something on a managed cluster ran and answered.
+    assert outcomes["oss-bucket"] is Outcome.PASS and outcomes["slb-spec"] is Outcome.PASS
+
+
+def test_skipped_checks_ask_nothing_of_ecs_or_ram(box: Any) -> None:
+    _precheck(box, PRO)
+
+    assert box.control.calls(service="ecs", action="DescribeCloudAssistantStatus") == []
+    assert box.control.calls(service="ram") == []
+
+
+def test_slack_shows_skipped_checks_apart_from_the_passes(box: Any) -> None:
+    report = _precheck(box, PRO)
+
+    message = precheck_message(report.to_dict(), report.cluster_name)
+
+    shown = json.dumps(message.blocks, ensure_ascii=False)
+    passed = sum(1 for check in report.checks if check.outcome is Outcome.PASS)
+    assert passed == 6
+    assert "✅ 6 passed · ⚠️ 0 warnings · ❌ 1 failed · ➖ 3 skipped" in message.text
+    assert (
+        "➖ *Cloud Assistant on every master* — Skipped: the cluster is already an ACK Pro cluster, "
+        "so it has no masters of its own for Cloud Assistant to run on." in shown
+    )
+    assert "❌ Not ready: fix the 1 failure above" in shown
+
+
+def test_a_dedicated_cluster_without_listed_masters_is_still_an_error_not_a_skip(box: Any) -> None:
+    report = _precheck(box, {"masters": 0})
+
+    assert _check(report, "cluster-type").outcome is Outcome.PASS
+    assert _check(report, "cloud-assistant").outcome is Outcome.ERROR
+    assert _check(report, "master-pods").outcome is Outcome.ERROR
+    assert Outcome.SKIP not in {check.outcome for check in report.checks}
+
+
+def test_a_cluster_of_unreadable_type_skips_nothing(box: Any) -> None:
+    report = _precheck(box, {"profile": "Lingjun"})
+
+    assert _check(report, "cluster-type").outcome is Outcome.FAIL
+    assert _check(report, "cloud-assistant").outcome is Outcome.PASS
+    assert Outcome.SKIP not in {check.outcome for check in report.checks}
+
+
+def test_errors_on_a_cluster_that_is_not_running_point_at_its_state(box: Any) -> None:
+    box.control.fault("kubernetes", None, http_status=503, code="ServiceUnavailable", count=-1)
+
+    report = _precheck(box, {"state": "failed"})
+
+    errored = [check for check in report.checks if check.outcome is Outcome.ERROR]
+    assert [check.id for check in errored] == ["master-pods", "cgpu", "addons"]
+    for check in errored:
+        assert check.summary.startswith("Could not check: kubernetes")
+        assert check.fix.startswith("The cluster is failed (see cluster-state), the likely cause")
+    assert [check.id for check in report.blocking] == ["cluster-state", "master-pods", "cgpu", "addons"]
+
+
+def test_errors_on_a_running_cluster_keep_the_access_fix(box: Any) -> None:
+    _forbid(box, "kubernetes")
+
+    check = _check(_precheck(box), "master-pods")
+
+    assert check.outcome is Outcome.ERROR
+    assert check.fix.startswith("Fix the access problem")
 
 
 # --- cluster-state ---------------------------------------------------------------------------------------

@@ -74,9 +74,10 @@ CHECK_ORDER: tuple[str, ...] = tuple(CHECKS)
 
 
 def result(check_id: str, outcome: Outcome, summary: str, fix: str = "") -> CheckResult:
-    """A result for a catalogued check; the fix and doc link are dropped when there is nothing to fix."""
+    """A result for a catalogued check; the fix and doc link are dropped when there is nothing to fix
+    (a pass, or a check that does not apply)."""
     spec = CHECKS[check_id]
-    needs_action = outcome is not Outcome.PASS
+    needs_action = outcome not in (Outcome.PASS, Outcome.SKIP)
     return CheckResult(
         id=spec.id,
         title=spec.title,

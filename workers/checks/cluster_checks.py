@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from workers.checks.catalog import result
 from workers.checks.model import CheckResult, Outcome
@@ -19,25 +20,63 @@ _BUSY_STATES = {
 }
 
 
+class ClusterKind(StrEnum):
+    """What ACK says the cluster is. Only `dedicated` has customer-run masters to migrate; `unknown` is a
+    detail we cannot read, which fails cluster-type but is not proof that the masters are gone."""
+
+    DEDICATED = "dedicated"
+    PRO = "pro"
+    MANAGED = "managed"
+    SERVERLESS = "serverless"
+    EDGE = "edge"
+    REGISTERED = "registered"
+    UNKNOWN = "unknown"
+
+
+# How each kind that is known not to be dedicated is named to the user ("The cluster is …").
+NOT_DEDICATED: dict[ClusterKind, str] = {
+    ClusterKind.PRO: "already an ACK Pro cluster",
+    ClusterKind.MANAGED: "already a managed cluster",
+    ClusterKind.SERVERLESS: "a serverless cluster",
+    ClusterKind.EDGE: "an edge cluster",
+    ClusterKind.REGISTERED: "a registered (external) cluster",
+}
+_FIXES = {
+    ClusterKind.PRO: "Nothing to migrate.",
+    ClusterKind.MANAGED: "Upgrade Basic to Pro in the console instead.",
+}
+
+
+def cluster_kind(*, cluster_type: str, cluster_spec: str, profile: str) -> ClusterKind:
+    """Classify the detail's cluster_type / cluster_spec / profile, as ACK documents them."""
+    default_profile = profile in ("", "Default")
+    if cluster_type == "Kubernetes" and default_profile:
+        return ClusterKind.DEDICATED
+    if profile == "Serverless" or cluster_type == "Ask":
+        return ClusterKind.SERVERLESS
+    if profile == "Edge":
+        return ClusterKind.EDGE
+    if cluster_type == "ExternalKubernetes":
+        return ClusterKind.REGISTERED
+    if cluster_type == "ManagedKubernetes" and default_profile:
+        return ClusterKind.PRO if cluster_spec == "ack.pro.small" else ClusterKind.MANAGED
+    return ClusterKind.UNKNOWN
+
+
 def check_cluster_type(*, cluster_type: str, cluster_spec: str, profile: str) -> CheckResult:
     """Only a dedicated cluster (`Kubernetes`, default profile) has customer-run masters to migrate."""
     described = f"cluster_type {cluster_type or '(empty)'}, spec {cluster_spec or '(none)'}, profile {profile or 'Default'}"
-    if cluster_type == "Kubernetes" and profile in ("", "Default"):
+    kind = cluster_kind(cluster_type=cluster_type, cluster_spec=cluster_spec, profile=profile)
+    if kind is ClusterKind.DEDICATED:
         return result("cluster-type", Outcome.PASS, f"Dedicated cluster ({described}).")
-    if cluster_type == "ManagedKubernetes" and profile in ("", "Default"):
-        what = (
-            "already an ACK Pro cluster" if cluster_spec == "ack.pro.small" else "already a managed cluster"
-        )
-        fix = (
-            "Nothing to migrate."
-            if cluster_spec == "ack.pro.small"
-            else "Upgrade Basic to Pro in the console instead."
-        )
-        return result("cluster-type", Outcome.FAIL, f"The cluster is {what} ({described}).", fix)
+    if kind in _FIXES:
+        summary = f"The cluster is {NOT_DEDICATED[kind]} ({described})."
+        return result("cluster-type", Outcome.FAIL, summary, _FIXES[kind])
+    what = f" (it is {NOT_DEDICATED[kind]})" if kind in NOT_DEDICATED else ""
     return result(
         "cluster-type",
         Outcome.FAIL,
-        f"Only dedicated clusters can be hot-migrated to ACK Pro; this one is not ({described}).",
+        f"Only dedicated clusters can be hot-migrated to ACK Pro; this one is not{what} ({described}).",
         "Choose a dedicated (Kubernetes) cluster.",
     )
 

@@ -19,6 +19,9 @@ class Outcome(StrEnum):
     FAIL = "fail"
     ERROR = "error"  # the check could not run (API error, permission, timeout): never read as a pass
     INFO = "info"  # not checkable, always shown (whitelist, no-rollback)
+    # Does not apply to this cluster (an already-managed cluster has no masters to check). Neither a pass
+    # nor a block: it is only ever given next to the failure that makes it moot, which blocks on its own.
+    SKIP = "skip"
 
 
 class Severity(StrEnum):
@@ -105,7 +108,8 @@ class PrecheckReport:
 
     @property
     def verdict(self) -> Outcome:
-        """`fail` if anything failed or could not be checked; `warn` if anything warns; else `pass`."""
+        """`fail` if anything failed or could not be checked; `warn` if anything warns; else `pass`.
+        A skipped check weighs nothing: the failure that made it moot decides the verdict."""
         outcomes = {check.outcome for check in self.checks}
         if outcomes & set(BLOCKING):
             return Outcome.FAIL

@@ -4,6 +4,9 @@ Each fetch is a future started once; each check waits only on the futures it rea
 the facts keyed by it (nodes, resources, kubeconfig) are fetched alongside the cluster detail; given a
 name, right after it. A failed fetch fails exactly the checks that needed it, as `error` results naming
 the reason.
+
+Checks that cannot apply are not run at all: on a cluster that cluster-type knows is not dedicated, the
+master checks are `skip` with the reason, and nothing is asked of ECS or RAM for them (applicability.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from workers.checks.applicability import (
+    MASTER_CHECKS,
+    masters_absent_because,
+    skipped_master_check,
+    trace_to_state,
+)
 from workers.checks.bucket_checks import (
     bucket_name_problem,
     check_missing_bucket,
@@ -23,7 +32,12 @@ from workers.checks.bucket_checks import (
     internal_endpoint,
 )
 from workers.checks.catalog import CHECK_ORDER, error_result, result
-from workers.checks.cluster_checks import check_cluster_state, check_cluster_type, check_k8s_version
+from workers.checks.cluster_checks import (
+    check_cluster_state,
+    check_cluster_type,
+    check_k8s_version,
+    cluster_kind,
+)
 from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
@@ -42,6 +56,7 @@ from workers.cloud.ack import is_cluster_id
 from workers.cloud.models import (
     BucketInfo,
     BucketReferer,
+    CloudAssistantStatus,
     ClusterDetail,
     ClusterNode,
     ClusterResource,
@@ -126,6 +141,13 @@ class _Run:
         self.settings = settings
         self.detail = detail
         self.bucket = bucket
+        # Decided from the detail alone, before any master fact is asked for, so a skipped check costs
+        # no call (and needs no permission).
+        kind = cluster_kind(
+            cluster_type=detail.cluster_type, cluster_spec=detail.cluster_spec, profile=detail.profile
+        )
+        self.masters_absent = masters_absent_because(kind)
+        checks_masters = self.masters_absent is None
         self.nodes = by_id.nodes
         self.resources = by_id.resources
         self.kube = by_id.kube
@@ -136,14 +158,16 @@ class _Run:
         self.workloads: Future[list[Workload]] = pool.submit(
             lambda: self.daemonsets.result() + self.deployments.result()
         )
-        self.assistant = pool.submit(
-            lambda: clients.ecs.cloud_assistant_status([m.instance_id for m in self._masters()])
+        self.assistant: Future[list[CloudAssistantStatus]] | None = (
+            pool.submit(lambda: clients.ecs.cloud_assistant_status([m.instance_id for m in self._masters()]))
+            if checks_masters
+            else None
         )
         self.api_lb = pool.submit(self._api_server_lb)
         self.bucket_ok = bucket is not None and bucket_name_problem(bucket) is None
         # The policy is judged against the bucket, so without one there is nothing to ask RAM.
         self.policy: Future[tuple[str, str, PolicyVersion]] | None = (
-            pool.submit(self._master_policy) if self.bucket_ok else None
+            pool.submit(self._master_policy) if self.bucket_ok and checks_masters else None
         )
         if bucket is not None and self.bucket_ok:
             self.bucket_info: Future[BucketInfo] | None = pool.submit(clients.oss.bucket_info, bucket)
@@ -218,9 +242,7 @@ class _Run:
                 minimum=self.settings.min_k8s_version,
                 advised=self.settings.advised_k8s_version,
             ),
-            "cloud-assistant": lambda: check_cloud_assistant(
-                masters=self._masters(), statuses=self.assistant.result()
-            ),
+            "cloud-assistant": self._check_cloud_assistant,
             "slb-spec": self._check_slb,
             "master-pods": lambda: check_master_pods(
                 master_names=[m.node_name for m in self._masters()], pods=self.pods.result()
@@ -232,7 +254,17 @@ class _Run:
             "addons": lambda: check_addons(self.addons.result()),
             "no-rollback": lambda: no_rollback_notice(master_count=_count_masters(_value(self.nodes))),
         }
-        return [self.pool.submit(_guarded, check_id, run) for check_id, run in evaluations.items()]
+        if self.masters_absent is not None:
+            for check_id in MASTER_CHECKS:
+                evaluations[check_id] = _skip(check_id, reason=self.masters_absent)
+        return [self.pool.submit(self._evaluate, check_id, run) for check_id, run in evaluations.items()]
+
+    def _evaluate(self, check_id: str, evaluate: Callable[[], CheckResult]) -> CheckResult:
+        return trace_to_state(_guarded(check_id, evaluate), state=self.detail.state)
+
+    def _check_cloud_assistant(self) -> CheckResult:
+        assert self.assistant is not None  # only evaluated on a cluster whose masters are checked
+        return check_cloud_assistant(masters=self._masters(), statuses=self.assistant.result())
 
     def _check_slb(self) -> CheckResult:
         lb, candidates = self.api_lb.result()
@@ -299,6 +331,10 @@ class _Run:
             checks=checks,
             checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+
+
+def _skip(check_id: str, *, reason: str) -> Callable[[], CheckResult]:
+    return lambda: skipped_master_check(check_id, reason=reason)
 
 
 def _count_masters(nodes: list[ClusterNode] | None) -> int | None:

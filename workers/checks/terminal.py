@@ -33,6 +33,7 @@ _LABELS = {
     Outcome.FAIL: "FAIL ",
     Outcome.ERROR: "ERROR",
     Outcome.INFO: "INFO ",
+    Outcome.SKIP: "SKIP ",
 }
 
 
@@ -116,9 +117,12 @@ def _count(value: int | None, noun: str) -> str:
 
 def _verdict_line(report: PrecheckReport) -> str:
     verdict = report.verdict
+    skipped = [check.id for check in report.checks if check.outcome is Outcome.SKIP]
     if verdict is Outcome.FAIL:
         blocking = ", ".join(check.id for check in report.blocking)
-        return f"Verdict: FAIL — blocked by {blocking}"
+        # Skipped checks are named so a reader of the last line alone does not take them for passes.
+        moot = f"; not applicable: {', '.join(skipped)}" if skipped else ""
+        return f"Verdict: FAIL — blocked by {blocking}{moot}"
     if verdict is Outcome.WARN:
         warned = ", ".join(check.id for check in report.checks if check.outcome is Outcome.WARN)
         return f"Verdict: WARN — ready to migrate; read the warnings first ({warned})"
