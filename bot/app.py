@@ -39,13 +39,15 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, *, redis: Redis) -> App:
-    settings.require("slack_bot_token", "slack_signing_secret")
+def build_app(settings: Settings, *, redis: Redis, socket_mode: bool = False) -> App:
+    """`socket_mode`: requests arrive over Slack's WebSocket, so there is no HTTP signature to check."""
+    settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
     client = build_client(settings)
     identity = client.auth_test()  # fails fast on a wrong token or URL, and names the team for permalinks
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
         process_before_response=True,
         token_verification_enabled=False,  # auth.test just ran; Bolt need not call it again
         logger=logging.getLogger("bot.bolt"),

@@ -1,0 +1,94 @@
+"""`ackmigrate socket`: the real process, connected to the Slack stand-in over Socket Mode, answers people.
+
+Nothing is set up for HTTP: the stand-in has no request URL, so a command reaches the bot only as an
+envelope on the WebSocket the bot opened with its app-level token.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from tests.bot.records import awaiting_request
+
+ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
+CONNECT_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def ackmigrate_socket(sandbox: Any, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `ackmigrate socket`; yield once the stand-in has its Socket Mode connection."""
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [str(ACKMIGRATE), "socket"], env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        _wait_connected(sandbox, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_connected(sandbox: Any, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while not sandbox.control.request("GET", "/slack/config")["socket_connections"]:
+        if process.poll() is not None:
+            raise AssertionError(f"ackmigrate socket exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"ackmigrate socket did not connect within {CONNECT_TIMEOUT_S:.0f} s:\n"
+                                 f"{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def socket_bot(sandbox: Any, sandbox_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with ackmigrate_socket(sandbox, {**sandbox_env, "ACKMIGRATE_APPROVERS": "S0PLATFORM"}, tmp_path / "bot.log") as bot:
+        yield bot
+
+
+def private_texts(sandbox: Any, user: str) -> list[str]:
+    return [m["text"] for m in sandbox.control.slack_ephemeral(channel="C0PLATFORM", user=user)]
+
+
+@pytest.mark.e2e
+def test_help_over_socket_mode_is_shown_privately_to_the_person_who_asked(
+    sandbox: Any, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "help")
+
+    assert answer["transport"] == "socket_mode"
+    assert answer["status"] == 200 and not answer["late"]
+    (shown,) = private_texts(sandbox, "U0ALICE")
+    for subcommand in ("precheck", "migrate", "status", "cancel", "cleanup", "list"):
+        assert f"/ackmigrate {subcommand}" in shown
+    assert private_texts(sandbox, "U0BOB") == []
+    assert sandbox.control.slack_messages("C0PLATFORM") == []
+
+
+@pytest.mark.e2e
+def test_status_over_socket_mode_shows_the_requests_in_flight(
+    sandbox: Any, redis_client: Redis, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    awaiting_request(redis_client, cluster_name="prod-hz-1")
+
+    answer = sandbox.control.slash("U0DAVE", "C0PLATFORM", "status")
+
+    assert answer["transport"] == "socket_mode"
+    assert answer["status"] == 200 and not answer["late"]
+    (shown,) = sandbox.control.slack_ephemeral(channel="C0PLATFORM", user="U0DAVE")
+    assert shown["text"] == "1 in flight, 0 recent"
+    assert "prod-hz-1" in str(shown["blocks"]) and "awaiting approval" in str(shown["blocks"])
