@@ -120,6 +120,22 @@ class SocketModeHub:
             session.ws.close(CLOSE_GOING_AWAY, reason)
         return len(sessions)
 
+    def request_refresh(self) -> int:
+        """Ask every app to move to a new connection (`disconnect`, `refresh_requested`), as Slack does
+        before it recycles one; a well-behaved app opens a new URL at once and closes the old link itself."""
+        with self._lock:
+            sessions = [s for s in self._sessions if not s.ws.closed.is_set()]
+        message = json.dumps({"type": "disconnect", "reason": "refresh_requested",
+                              "debug_info": {"host": "applink-sandbox"}})
+        asked = 0
+        for session in sessions:
+            try:
+                session.ws.send_text(message)
+                asked += 1
+            except OSError as error:  # it left while we were asking: nothing to refresh
+                log.debug("socket mode connection %s gone before its refresh: %s", session.id, error)
+        return asked
+
     # --- apps.connections.open ---------------------------------------------------------------------------
 
     def open_connection(self) -> str:

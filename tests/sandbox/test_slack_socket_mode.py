@@ -288,3 +288,21 @@ def test_an_app_reconnects_by_itself_when_slack_closes_its_connection(sandbox: S
     assert closed == 1
     assert len(sandbox.control.calls(service="slack", action="apps.connections.open")) == 2
     assert [m["text"] for m in sandbox.control.slack_ephemeral(user="U0ALICE")] == ["still here"]
+
+
+def test_an_app_asked_to_refresh_moves_to_a_new_connection_and_leaves_the_old_one(sandbox: Sandbox) -> None:
+    app = RecordingApp(sandbox).connect()
+    hub = sandbox.socket_mode
+    assert hub is not None
+    try:
+        asked = hub.request_refresh()
+        wait_for(lambda: app.hellos() == 2 and hub.connections == 1, "the app to move to a new connection")
+        app.ack_payload = {"text": "on the new link"}
+        sandbox.control.slash("U0ALICE", "C0PLATFORM", "status")
+    finally:
+        hub.close_connections()
+        app.close()
+
+    assert asked == 1
+    assert len(sandbox.control.calls(service="slack", action="apps.connections.open")) == 2
+    assert [m["text"] for m in sandbox.control.slack_ephemeral(user="U0ALICE")] == ["on the new link"]
