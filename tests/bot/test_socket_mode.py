@@ -92,3 +92,21 @@ def test_status_over_socket_mode_shows_the_requests_in_flight(
     (shown,) = sandbox.control.slack_ephemeral(channel="C0PLATFORM", user="U0DAVE")
     assert shown["text"] == "1 in flight, 0 recent"
     assert "prod-hz-1" in str(shown["blocks"]) and "awaiting approval" in str(shown["blocks"])
+
+
+@pytest.mark.e2e
+def test_the_bot_reconnects_by_itself_when_slack_recycles_its_connection(
+    sandbox: Any, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    sandbox.socket_mode.close_connections()
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while len(sandbox.control.calls(service="slack", action="apps.connections.open")) < 2 \
+            or not sandbox.socket_mode.connected:
+        assert time.monotonic() < deadline, "the bot did not reconnect"
+        time.sleep(0.1)
+
+    answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "help")
+
+    assert answer["status"] == 200 and answer["transport"] == "socket_mode"
+    (shown,) = private_texts(sandbox, "U0ALICE")
+    assert "/ackmigrate migrate" in shown
