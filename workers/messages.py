@@ -403,9 +403,16 @@ def stage_reply(record: Record) -> str:
     """One thread line per stage change, as ACK names the stage."""
     name = mrkdwn.escape(record.stage_name) if record.stage_name else "in progress"
     line = f"Stage {record.stage}/{record.stage_total}: {name}" if record.stage_total else name
-    if record.stage_name and "control plane" in record.stage_name.lower():
+    if _control_plane_moving(record.stage_name):
         line += " (API server unavailable now)"
     return line
+
+
+def _control_plane_moving(stage_name: str | None) -> bool:
+    """The stage that takes the API server away is the one *migrating* the control plane; the stages after
+    it also mention the control plane, and ACK's own text may already say the API server is down."""
+    lowered = (stage_name or "").lower()
+    return "migrat" in lowered and "control plane" in lowered and "unavailable" not in lowered
 
 
 def success_reply(record: Record) -> Message:

@@ -213,6 +213,14 @@ def test_stage_reply_names_the_stage_and_warns_when_the_api_server_is_down() -> 
     assert messages.stage_reply(record) == "Stage 2/5: Backing up etcd"
 
 
+def test_only_the_control_plane_move_warns_and_never_twice() -> None:
+    record = _record(State.MIGRATING, stage=4, stage_total=5,
+                     stage_name="Switching the API server endpoint to the managed control plane")
+    assert messages.stage_reply(record).endswith("managed control plane")
+    record.stage, record.stage_name = 3, "Migrating the control plane to ACK Pro; the API server is unavailable"
+    assert messages.stage_reply(record).count("unavailable") == 1
+
+
 def test_success_reply_gives_duration_next_steps_and_cleanup_button() -> None:
     record = _record(State.SUCCEEDED, started_at=AT_14_02, finished_at=AT_14_02 + 14 * 60)
 
