@@ -221,10 +221,21 @@ class Journey:
         parent = self.request_migration()
         self.approve(parent)
         self.follow_thread(parent)
-        self.show_nodes("After the migration the old masters no longer report (kubectl get nodes):")
+        nodes = self.show_nodes("After the migration the old masters no longer report (kubectl get nodes):")
+        if not any(" NotReady " in line and " master " in line for line in nodes):
+            raise DemoStepFailed("kubectl did not show the old masters NotReady after the migration")
         cleanup = self.request_cleanup(parent)
         self.approve_cleanup(cleanup)
-        self.show_nodes("The old masters are gone from the cluster (kubectl get nodes):")
+        nodes = self.show_nodes("The old masters are gone from the cluster (kubectl get nodes):")
+        if any(" master " in line for line in nodes):
+            raise DemoStepFailed("kubectl still shows master nodes after the cleanup")
+        self.check_exactly_once()
+
+    def check_exactly_once(self) -> None:
+        calls = self.control.calls(service="ack", action="MigrateCluster")
+        if len(calls) != 1:
+            raise DemoStepFailed(f"the cloud received {len(calls)} MigrateCluster calls, not exactly one")
+        self.n.say("The sandbox's call log shows exactly one MigrateCluster call for the whole journey.")
 
     # --- steps -----------------------------------------------------------------------------------------
 
@@ -246,10 +257,10 @@ class Journey:
         return parent
 
     def approve(self, parent: dict[str, Any]) -> None:
-        self.n.chapter("3. Alice cannot approve her own request; Bob approves")
+        self.n.chapter("3. Alice may not approve (she is not a platform lead); Bob approves")
         self.n.person("alice", "clicks [ Approve ]")
         self.control.click(ALICE, CHANNEL, parent["ts"], "approve_migration")
-        self._private_answer(ALICE, "the two-person-rule refusal",
+        self._private_answer(ALICE, "the refusal of Alice's approval",
                              lambda m: "approve" in render_message_text(m).lower())
         self.n.person("bob", "clicks [ Approve ] and confirms")
         self.control.click(BOB, CHANNEL, parent["ts"], "approve_migration")
@@ -298,7 +309,7 @@ class Journey:
 
         wait_for("the cleanup's result in the thread", done)
 
-    def show_nodes(self, title: str) -> None:
+    def show_nodes(self, title: str) -> list[str]:
         cluster = next(c for c in self.world.sandbox.world.clusters.values() if c.name == READY_CLUSTER)
         config = self.world.workdir / "kubeconfig"
         server = f"{self.world.sandbox.endpoints['kubernetes']}/clusters/{cluster.cluster_id}"
@@ -311,6 +322,7 @@ class Journey:
         if shown.returncode != 0:
             raise DemoStepFailed(f"kubectl get nodes failed: {shown.stderr.strip()}")
         print(textwrap.indent(shown.stdout.rstrip(), "         "), flush=True)
+        return shown.stdout.splitlines()[1:]
 
     # --- looking at Slack --------------------------------------------------------------------------------
 
