@@ -71,7 +71,9 @@ class CallLog:
 class Fault:
     """The next `count` calls matching service (and action, if given) fail or are slowed.
 
-    count < 0 means every matching call until the faults are cleared.
+    count < 0 means every matching call until the faults are cleared. With `delay_response` the call is
+    answered (and logged) at once but the answer is held back `latency_ms`: the call took effect, the
+    caller does not know yet — the window a crash between "ACK accepted it" and "we saved that" hits.
     """
 
     service: str
@@ -81,6 +83,7 @@ class Fault:
     message: str | None = None
     count: int = 1
     latency_ms: int = 0
+    delay_response: bool = False
 
     def matches(self, service: str, action: str) -> bool:
         return self.service == service and (self.action is None or self.action == action)
@@ -116,6 +119,11 @@ class Faults:
             raise FaultError(f"count must be a positive number of calls, or -1 for all (got {count!r})")
         if not isinstance(latency, int | float) or latency < 0:
             raise FaultError(f"latency_ms must be a non-negative number (got {latency!r})")
+        delay_response = spec.get("delay_response", False)
+        if not isinstance(delay_response, bool):
+            raise FaultError(f"delay_response must be true or false (got {delay_response!r})")
+        if delay_response and (status is not None or not latency):
+            raise FaultError("delay_response holds back a successful answer: it needs latency_ms and no http_status")
         fault = Fault(
             service=service,
             action=spec.get("action") or None,
@@ -124,6 +132,7 @@ class Faults:
             message=spec.get("message"),
             count=count,
             latency_ms=int(latency),
+            delay_response=delay_response,
         )
         with self._lock:
             self._faults.append(fault)

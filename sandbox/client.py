@@ -72,10 +72,21 @@ class SandboxClient(SlackControl):
         message: str | None = None,
         count: int = 1,
         latency_ms: int | None = None,
+        delay_response: bool | None = None,
     ) -> None:
+        """The next `count` matching calls fail or are slowed (count=-1: all until cleared).
+
+        `delay_response=True` with `latency_ms`: the call is applied and logged at once and only its answer
+        is held back, so a test can kill the caller after the cloud acted but before it heard so.
+        """
         spec = {"service": service, "action": action, "http_status": http_status, "code": code,
-                "message": message, "count": count, "latency_ms": latency_ms}
+                "message": message, "count": count, "latency_ms": latency_ms, "delay_response": delay_response}
         self.request("POST", "/faults", {k: v for k, v in spec.items() if v is not None})
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Faults not yet used up: a fault with count 1 leaves this list when its call arrives."""
+        result: list[dict[str, Any]] = self.request("GET", "/faults")
+        return result
 
     def clear_faults(self) -> None:
         self.request("DELETE", "/faults")

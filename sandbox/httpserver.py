@@ -169,7 +169,7 @@ class ServiceServer:
         action = route.action if route else "Unknown"
         fault = self.world.faults.take(self.service.name, action)
         is_fault = False
-        if fault is not None and fault.latency_ms:
+        if fault is not None and fault.latency_ms and not fault.delay_response:
             time.sleep(fault.latency_ms / 1000)
         try:
             if fault is not None and fault.fails:
@@ -212,6 +212,8 @@ class ServiceServer:
             error_code=error_code,
             fault=is_fault,
         )
+        if fault is not None and fault.delay_response:
+            time.sleep(fault.latency_ms / 1000)  # applied and logged; only the answer is late
         return response
 
 
