@@ -132,7 +132,7 @@ class Record:
     precheck: dict[str, Any] | None = None  # PrecheckReport.to_dict() of the last run
     migrate_called_at: float | None = None
     task_id: str | None = None
-    stage: int = 0  # stages completed as last seen, 0 before the task starts
+    stage: int = 0  # the stage the task is in as last seen (1-based, "stage 3/5"), 0 before it starts
     stage_total: int = 0
     stage_name: str | None = None
     started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
