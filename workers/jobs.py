@@ -13,6 +13,7 @@ from rq import get_current_job
 
 from workers import cleanup, notify, reconciler, requests, runbook
 from workers.context import context
+from workers.poll_lag import note_poll_start
 
 
 def open_migration_request(
@@ -56,6 +57,9 @@ def run_migration(record_id: str) -> None:
 
 
 def follow_migration(record_id: str) -> None:
+    job = get_current_job()
+    if job is not None:
+        note_poll_start(context().redis, job.meta)
     runbook.follow_migration(context(), record_id, owner=_job_id())
 
 
