@@ -6,18 +6,14 @@ operators see: the record, the thread in the Slack stand-in, the calls the cloud
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 
+from tests.e2e.processes import Workers, wait_for
 from tests.redis_server import RedisServer
 from workers.queues import Queues
 from workers.records import Kind, Record, State, new_record_id
@@ -27,40 +23,6 @@ pytestmark = pytest.mark.e2e
 
 CHANNEL = "C0PLATFORM"
 BUCKET = "ack-migrate-hz"
-ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))
-
-
-class Workers:
-    """`ackmigrate worker` processes, each in its own session so a kill takes its scheduler too."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = {**os.environ, **env, "ACKMIGRATE_POLL_INTERVAL": "0.2", "ACKMIGRATE_LEASE_TTL": "3",
-                    "ACKMIGRATE_RECONCILE_INTERVAL": "1"}
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def start(self) -> subprocess.Popen[bytes]:
-        # E2E_WORKER_LOG=path keeps the workers' logs when a journey needs explaining.
-        with open(os.environ.get("E2E_WORKER_LOG", os.devnull), "ab") as log:
-            process = subprocess.Popen([ACKMIGRATE, "worker"], env=self.env, start_new_session=True,
-                                       stdout=subprocess.DEVNULL, stderr=log)
-        self.processes.append(process)
-        return process
-
-    def kill(self, process: subprocess.Popen[bytes]) -> None:
-        """SIGKILL: no cleanup, no goodbye — the worker and its scheduler vanish mid-job."""
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -68,18 +30,6 @@ def workers(sandbox_env: dict[str, str]) -> Iterator[Workers]:
     pool = Workers(sandbox_env)
     yield pool
     pool.stop_all()
-
-
-def wait_for(condition: Callable[[], bool], *, timeout_s: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except redis.ConnectionError:
-            pass  # Redis is restarting in one of the tests
-        time.sleep(0.1)
-    raise AssertionError(f"not reached within {timeout_s} s")
 
 
 def approved(store: RecordStore, cluster: dict[str, str]) -> Record:

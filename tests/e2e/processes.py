@@ -1,0 +1,309 @@
+"""The real pieces for end-to-end tests: the sandbox, a private Redis, `ackmigrate serve`, `ackmigrate worker`.
+
+A `Stack` is what one test module shares: every test uses its own cluster (the sandbox and Redis are
+per-cluster in every way that matters), so one serve + worker pair serves the whole module. People act
+through the Slack stand-in (`slash`, `click`) exactly as in Slack; what is asserted is what they and
+operators see: the channel, the thread, private answers, the record, the calls the cloud received.
+
+Set E2E_LOG_DIR=path to keep the serve and worker logs when a journey needs explaining.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import redis
+
+from sandbox.runtime import Sandbox
+from tests.redis_server import RedisServer, free_port
+from workers.cloud import CloudClients
+from workers.config import Settings
+from workers.records import Kind, Record
+from workers.store import RecordStore
+
+ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))
+CHANNEL = "C0PLATFORM"
+ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+BUCKET = "ack-migrate-hz"
+START_TIMEOUT_S = 30.0
+
+FAST = {"ACKMIGRATE_POLL_INTERVAL": "0.2", "ACKMIGRATE_LEASE_TTL": "3", "ACKMIGRATE_RECONCILE_INTERVAL": "1"}
+"""Polls, leases and sweeps short enough that a journey (and a replaced worker) takes seconds."""
+
+T = TypeVar("T")
+
+
+def _log_file(name: str) -> Any:
+    directory = os.environ.get("E2E_LOG_DIR")
+    if not directory:
+        return open(os.devnull, "ab")  # noqa: SIM115 - closed by the caller once the process started
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    return open(Path(directory) / name, "ab")  # noqa: SIM115
+
+
+class Workers:
+    """`ackmigrate worker` processes, each in its own session so a kill takes its scheduler too."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = {**os.environ, **FAST, **env}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, **env: str) -> subprocess.Popen[bytes]:
+        with _log_file(f"worker-{len(self.processes) + 1}.log") as log:
+            process = subprocess.Popen([ACKMIGRATE, "worker"], env={**self.env, **env}, start_new_session=True,
+                                       stdout=subprocess.DEVNULL, stderr=log)
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """SIGKILL: no cleanup, no goodbye — the worker and its scheduler vanish mid-job."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        """SIGTERM, as an orchestrator stops a worker; SIGKILL if it does not go within 10 s."""
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill(process)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill(process)
+
+    @property
+    def alive(self) -> list[subprocess.Popen[bytes]]:
+        return [p for p in self.processes if p.poll() is None]
+
+
+@contextmanager
+def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
+    """`ackmigrate serve` (gunicorn and all) on a free port; yields its base URL once /healthz says ready.
+
+    Its logs go to a file, never to a pipe nobody reads (a full pipe would stall the bot mid-test).
+    """
+    port = free_port()
+    with _log_file("serve.log") as log:
+        process = subprocess.Popen(
+            [ACKMIGRATE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env={**os.environ, **env}, stdout=log, stderr=log,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ackmigrate serve exited with {process.returncode} (E2E_LOG_DIR keeps its log)")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError(f"ackmigrate serve did not become healthy at {url} within {START_TIMEOUT_S:.0f} s")
+
+
+def wait_for(condition: Callable[[], T], *, timeout_s: float = 45.0, what: str = "") -> T:
+    """Poll until `condition()` is truthy and return it; Redis restarting in a test counts as 'not yet'."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            result = condition()
+            if result:
+                return result
+        except (redis.ConnectionError, AssertionError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout_s} s: {what or condition}")
+        time.sleep(0.1)
+
+
+@dataclass
+class Stack:
+    """The running pieces of one module, and the ways a test acts and looks through them."""
+
+    sandbox: Sandbox
+    redis_url: str
+    env: dict[str, str]
+    workers: Workers
+    bot_url: str = ""
+    clusters: list[str] = field(default_factory=list)
+
+    @property
+    def control(self) -> Any:
+        return self.sandbox.control
+
+    @property
+    def store(self) -> RecordStore:
+        return RecordStore(redis.Redis.from_url(self.redis_url))
+
+    # --- the world ---------------------------------------------------------------------------------
+
+    def new_cluster(self, name: str, **spec: Any) -> dict[str, str]:
+        """A dedicated cluster ready to migrate (bucket granted), unless `spec` says otherwise."""
+        spec.setdefault("migration", {"duration_s": 3})
+        spec.setdefault("oss_granted_buckets", [BUCKET])
+        cluster: dict[str, str] = self.control.create_cluster(name=name, **spec)
+        self.clusters.append(cluster["cluster_id"])
+        return cluster
+
+    def migrate_calls(self, cluster_id: str) -> list[dict[str, Any]]:
+        return [c for c in self.control.calls(service="ack", action="MigrateCluster") if cluster_id in c["path"]]
+
+    # --- people ------------------------------------------------------------------------------------
+
+    def slash(self, user: str, text: str, channel: str = CHANNEL) -> dict[str, Any]:
+        answer: dict[str, Any] = self.control.slash(user, channel, text)
+        assert answer["status"] == 200 and not answer["late"], answer
+        return answer
+
+    def click(self, user: str, message_ts: str, action_id: str, channel: str = CHANNEL) -> dict[str, Any]:
+        answer: dict[str, Any] = self.control.click(user, channel, message_ts, action_id)
+        assert answer["status"] == 200, answer
+        return answer
+
+    def post_signed(self, payload: dict[str, Any]) -> int:
+        """An interactivity payload signed as Slack signs it, straight to the bot (e.g. a view submission,
+        or a click from a client still showing an old copy of a message)."""
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        stamp = str(int(time.time()))
+        secret = self.env["SLACK_SIGNING_SECRET"].encode()
+        signature = "v0=" + hmac.new(secret, f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            self.bot_url + "/slack/events", data=body.encode(), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+                     "X-Slack-Signature": signature},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+
+    # --- what people see ---------------------------------------------------------------------------
+
+    def channel(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.control.slack_messages(CHANNEL)
+        return messages
+
+    def thread(self, message_ts: str) -> list[dict[str, Any]]:
+        """The replies under a message, oldest first (the parent left out)."""
+        return [m for m in self.control.slack_messages(CHANNEL, thread_ts=message_ts) if m.get("ts") != message_ts]
+
+    def thread_texts(self, message_ts: str) -> list[str]:
+        return [str(m.get("text", "")) for m in self.thread(message_ts)]
+
+    def message(self, message_ts: str) -> dict[str, Any]:
+        return next(m for m in self.channel() if m.get("ts") == message_ts)
+
+    def private(self, user: str) -> list[str]:
+        return [str(m.get("text", "")) for m in self.control.slack_ephemeral(channel=CHANNEL, user=user)]
+
+    def record(self, cluster_id: str, kind: Kind = Kind.MIGRATION) -> Record | None:
+        """The newest request of that kind for the cluster, if any."""
+        return next((r for r in self.store.for_cluster(cluster_id) if r.kind is kind), None)
+
+    def posted_request(self, cluster_id: str, kind: Kind = Kind.MIGRATION, timeout_s: float = 20.0) -> Record:
+        """Wait for the request message to be in the channel; the record (with its message_ts)."""
+        def posted() -> Record | None:
+            record = self.record(cluster_id, kind)
+            if record is None or record.message_ts is None:
+                return None
+            return record if any(m.get("ts") == record.message_ts for m in self.channel()) else None
+
+        return wait_for(posted, timeout_s=timeout_s, what=f"the {kind} request message for {cluster_id}")
+
+    def settled(self, record_id: str) -> bool:
+        """Terminal, every thread reply delivered and the parent redrawn: the channel shows the record."""
+        store = self.store
+        return store.get(record_id).terminal and not store.pending_replies(record_id) \
+            and record_id not in store.dirty_messages()
+
+    # --- kubectl, as an operator runs it ----------------------------------------------------------
+
+    def kubectl(self, cluster_id: str, *args: str) -> str:
+        """Run the real kubectl with the kubeconfig ACK's DescribeClusterUserKubeconfig hands out."""
+        binary = shutil.which("kubectl")
+        if binary is None:
+            raise AssertionError("kubectl is not installed: install Debian's kubernetes-client "
+                                 "(apt-get install kubernetes-client); these tests need the real kubectl")
+        settings = Settings.from_env(self.env)
+        config = CloudClients.from_settings(settings, settings.region).ack.user_kubeconfig(cluster_id).config
+        with tempfile.TemporaryDirectory() as home:
+            path = Path(home) / "config"
+            path.write_text(config)
+            done = subprocess.run([binary, "--kubeconfig", str(path), "--cache-dir", f"{home}/cache", *args],
+                                  capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": home})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+
+@contextmanager
+def running_stack(*, worker_count: int = 1, **env: str) -> Iterator[Stack]:
+    """Sandbox, a private Redis, `ackmigrate serve` and `worker_count` workers, all stopped afterwards."""
+    redis_server = RedisServer()
+    redis_server.start()
+    sandbox = Sandbox(scenario="empty")
+    sandbox.start()
+    workers: Workers | None = None
+    try:
+        sandbox.control.create_bucket(BUCKET)
+        stack_env = {**sandbox.env(), "REDIS_URL": redis_server.url, "ACKMIGRATE_APPROVERS": "S0PLATFORM",
+                     **FAST, **env}
+        workers = Workers(stack_env)
+        stack = Stack(sandbox=sandbox, redis_url=redis_server.url, env=stack_env, workers=workers)
+        with ackmigrate_serve(stack_env) as url:
+            stack.bot_url = url
+            sandbox.control.set_request_url(url + "/slack/events")
+            for _ in range(worker_count):
+                workers.start()
+            yield stack
+    finally:
+        if workers is not None:
+            workers.stop_all()
+        sandbox.stop()
+        redis_server.close()
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The action_ids of the buttons a message shows, in order."""
+    return [str(element.get("action_id")) for block in message.get("blocks") or [] if block.get("type") == "actions"
+            for element in block.get("elements") or [] if element.get("type") == "button"]
+
+
+def header(message: dict[str, Any]) -> str:
+    return next((str(b["text"]["text"]) for b in message.get("blocks") or [] if b.get("type") == "header"), "")

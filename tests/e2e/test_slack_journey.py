@@ -1,0 +1,100 @@
+"""The whole journey through Slack, with every real piece running: the sandbox, Redis, `ackmigrate serve`
+and an `ackmigrate worker`. Alice asks, Bob approves, the cluster becomes ACK Pro, Alice asks to clean
+up, Bob approves again, and `kubectl get nodes` no longer lists the old masters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, buttons, header, running_stack, wait_for
+from workers.records import Kind, State
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    # Alice may approve too, so her own request meets the two-person rule rather than "not an approver".
+    with running_stack(ACKMIGRATE_APPROVERS="S0PLATFORM,U0ALICE") as running:
+        yield running
+
+
+def _node_table(text: str) -> list[dict[str, str]]:
+    head, *rows = text.splitlines()
+    names = head.split()
+    return [dict(zip(names, row.split(), strict=False)) for row in rows]
+
+
+def test_a_migration_requested_approved_and_cleaned_up_in_slack_leaves_no_master_in_kubectl(
+    stack: Stack,
+) -> None:
+    cluster = stack.new_cluster("prod-hz-1", masters=3, workers=2)
+    cluster_id = cluster["cluster_id"]
+
+    stack.slash(ALICE, f"migrate prod-hz-1 --bucket {BUCKET}")
+    request = stack.posted_request(cluster_id)
+    ts = str(request.message_ts)
+    opened = stack.message(ts)
+    assert header(opened).endswith("Migration request — prod-hz-1 → ACK Pro")
+    assert "Requested by <@U0ALICE>" in str(opened["blocks"]) and "cannot be rolled back" in str(opened["blocks"])
+    assert buttons(opened) == ["approve_migration", "reject_migration"]
+
+    stack.click(ALICE, ts, "approve_migration")
+    refusal = "You requested this migration, so someone else must approve it (two-person rule)."
+    wait_for(lambda: refusal in stack.private(ALICE), what="Alice told she cannot approve her own request")
+    assert stack.store.get(request.id).state is State.AWAITING_APPROVAL
+
+    stack.click(BOB, ts, "approve_migration")
+    wait_for(lambda: stack.settled(request.id), what="the migration finished and shown")
+
+    done = stack.store.get(request.id)
+    assert done.state is State.SUCCEEDED and done.decided_by == BOB
+    assert len(stack.migrate_calls(cluster_id)) == 1
+    thread = stack.thread_texts(ts)
+    assert len(thread) == len(set(thread)), f"nothing said twice: {thread}"
+    assert [t.split(":")[0] if t.startswith("Stage ") else t.split(" ")[:2] for t in thread] == [
+        [":white_check_mark:", f"<@{BOB}>"],  # "@bob approved. Queued."
+        ["Prechecks", "re-run:"],
+        ["MigrateCluster", "accepted"],
+        *(f"Stage {n}/5" for n in range(1, 6)),
+        ["✅", "prod-hz-1"],
+    ], thread
+    assert thread[-1].startswith("✅ prod-hz-1 is now ACK Pro (ack.pro.small)")
+    assert "3 old masters are Unknown" in thread[-1] and "still billed" in thread[-1]
+    broadcast = [m for m in stack.channel() if m.get("reply_broadcast")]
+    assert [m["text"] for m in broadcast] == [thread[-1]], "the result is also sent to the channel"
+
+    parent = stack.message(ts)
+    assert header(parent).endswith("Migrated — prod-hz-1 → ACK Pro")
+    assert f"Approved by <@{BOB}>" in str(parent["blocks"])
+    assert buttons(parent) == ["request_cleanup"], "no Approve/Reject any more; the cleanup offer instead"
+    masters_before = [row["NAME"] for row in _node_table(stack.kubectl(cluster_id, "get", "nodes"))
+                      if re.search("master|control-plane", row.get("ROLES", ""))]
+    assert len(masters_before) == 3, "migrated: the old masters are still listed (NotReady) until cleanup"
+
+    stack.click(ALICE, ts, "request_cleanup")
+    cleanup = stack.posted_request(cluster_id, Kind.CLEANUP)
+    cleanup_ts = str(cleanup.message_ts)
+    shown = stack.message(cleanup_ts)
+    assert header(shown).endswith("Cleanup request — old masters of prod-hz-1")
+    assert all(name in str(shown["blocks"]) for name in masters_before)
+    assert buttons(shown) == ["approve_cleanup", "reject_cleanup"]
+
+    stack.click(BOB, cleanup_ts, "approve_cleanup")
+    wait_for(lambda: stack.settled(cleanup.id), what="the cleanup finished and shown")
+
+    cleaned = stack.store.get(cleanup.id)
+    assert cleaned.state is State.DONE
+    assert sorted(cleaned.result["nodes_deleted"]) == sorted(masters_before)
+    (said,) = stack.thread_texts(cleanup_ts)[-1:]
+    assert said.startswith("✅ Cleaned up prod-hz-1: deleted 3 old master nodes")
+    assert buttons(stack.message(cleanup_ts)) == []
+    assert "request_cleanup" not in buttons(stack.message(ts)), "the migration no longer offers a cleanup"
+    nodes = _node_table(stack.kubectl(cluster_id, "get", "nodes"))
+    assert [row for row in nodes if re.search("master|control-plane", row.get("ROLES", ""))] == []
+    assert not set(masters_before) & {row["NAME"] for row in nodes}
+    assert len(nodes) == 2 and all(row["STATUS"] == "Ready" for row in nodes), "the workers are untouched"
+    assert len(stack.migrate_calls(cluster_id)) == 1
