@@ -140,7 +140,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"ackmigrate serve did not become healthy at {url} within {START_TIMEOUT_S:.0f} s")
 
 
-def wait_for(condition: Callable[[], T], *, timeout_s: float = 45.0, what: str = "") -> T:
+def wait_for(condition: Callable[[], T | None], *, timeout_s: float = 45.0, what: str = "") -> T:
     """Poll until `condition()` is truthy and return it; Redis restarting in a test counts as 'not yet'."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -186,6 +186,18 @@ class Stack:
 
     def migrate_calls(self, cluster_id: str) -> list[dict[str, Any]]:
         return [c for c in self.control.calls(service="ack", action="MigrateCluster") if cluster_id in c["path"]]
+
+    @contextmanager
+    def workers_with(self, **env: str) -> Iterator[None]:
+        """The module's workers replaced by one started with `env` (e.g. a short approval TTL), and back."""
+        for process in self.workers.alive:
+            self.workers.stop(process)
+        special = self.workers.start(**env)
+        try:
+            yield
+        finally:
+            self.workers.stop(special)
+            self.workers.start()
 
     # --- people ------------------------------------------------------------------------------------
 
