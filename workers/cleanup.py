@@ -72,6 +72,9 @@ def _clean(ctx: Context, record: Record) -> None:
     try:
         masters = old_masters(clouds, record.cluster_id)
         deleted = _delete_from_kubernetes(ctx, clouds, record, [m["node_name"] for m in masters])
+        earlier = _deleted_by_an_earlier_run(clouds, record, masters)
+        deleted += [m["node_name"] for m in earlier]
+        masters += earlier  # their instances are still billed (or to be released) all the same
         released = _release_instances(ctx, clouds, record, masters) if record.release_ecs else []
     except CloudError as error:
         failed = replace(record, state=State.FAILED, reason=str(error))
@@ -98,6 +101,17 @@ def _delete_from_kubernetes(ctx: Context, clouds: CloudClients, record: Record, 
                          request_id="", node=name, cluster_name=record.cluster_name)
         deleted.append(name)
     return deleted
+
+
+def _deleted_by_an_earlier_run(
+    clouds: CloudClients, record: Record, found: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Approved masters Kubernetes no longer lists at all: a run of this cleanup killed after deleting them
+    never recorded it, and the result must still name them (and release or list their instances)."""
+    seen = {m["node_name"] for m in found}
+    listed = {node.name for node in clouds.kube_for(record.cluster_id).list_nodes()}
+    return [dict(m) for m in record.result.get("masters") or []
+            if m.get("node_name") and m["node_name"] not in seen and m["node_name"] not in listed]
 
 
 def _release_instances(
