@@ -1,0 +1,58 @@
+"""The Procfiles, the Dockerfile and the Kubernetes manifests start processes the CLI actually has."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _procfile(path: Path) -> dict[str, str]:
+    entries = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def _ackmigrate_args(command: str) -> list[str]:
+    """The arguments after `ackmigrate` in a shell line, with ${PORT:-3000}-style defaults filled in."""
+    filled = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", command)
+    words = shlex.split(filled.split("&&")[-1])
+    assert words[0] == "ackmigrate", command
+    return words[1:]
+
+
+@pytest.mark.parametrize("procfile", ["Procfile", "deploy/Procfile.sandbox"])
+def test_every_procfile_process_is_a_valid_ackmigrate_command(procfile: str) -> None:
+    entries = _procfile(ROOT / procfile)
+    assert {"web", "worker"} <= set(entries)
+    for command in entries.values():
+        build_parser().parse_args(_ackmigrate_args(command))  # exits (SystemExit) on an unknown option
+
+
+def test_manifests_run_valid_ackmigrate_commands() -> None:
+    for path in sorted((ROOT / "deploy" / "kubernetes").rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            containers = ((doc or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []))
+            for container in containers:
+                if "ackmigrate" in str(container.get("image")):
+                    build_parser().parse_args(container["args"])
+
+
+def test_image_runs_as_non_root_from_the_hashed_lock() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements.lock" in dockerfile
+    assert re.search(r"^USER \d+$", dockerfile, re.MULTILINE), "the image must not run as root"
+    lock = (ROOT / "requirements.lock").read_text()
+    for package in ("slack-bolt", "kubernetes", "aliyun-python-sdk-core", "oss2", "redis", "rq", "gunicorn"):
+        assert re.search(rf"^{package}==\S+ \\$", lock, re.MULTILINE), f"{package} is not pinned in the lock"
+    assert "--hash=sha256:" in lock
