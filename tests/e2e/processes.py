@@ -160,7 +160,7 @@ class Stack:
     """The running pieces of one module, and the ways a test acts and looks through them."""
 
     sandbox: Sandbox
-    redis_url: str
+    redis_server: RedisServer
     env: dict[str, str]
     workers: Workers
     bot_url: str = ""
@@ -169,6 +169,10 @@ class Stack:
     @property
     def control(self) -> Any:
         return self.sandbox.control
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis_server.url
 
     @property
     def store(self) -> RecordStore:
@@ -285,9 +289,12 @@ class Stack:
 
 
 @contextmanager
-def running_stack(*, worker_count: int = 1, **env: str) -> Iterator[Stack]:
-    """Sandbox, a private Redis, `ackmigrate serve` and `worker_count` workers, all stopped afterwards."""
-    redis_server = RedisServer()
+def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **env: str) -> Iterator[Stack]:
+    """Sandbox, a private Redis, `ackmigrate serve` and `worker_count` workers, all stopped afterwards.
+
+    `redis_persistence` (append-only file, fsync always) lets a test restart Redis and keep every record.
+    """
+    redis_server = RedisServer(persistence=redis_persistence)
     redis_server.start()
     sandbox = Sandbox(scenario="empty")
     sandbox.start()
@@ -297,7 +304,7 @@ def running_stack(*, worker_count: int = 1, **env: str) -> Iterator[Stack]:
         stack_env = {**sandbox.env(), "REDIS_URL": redis_server.url, "ACKMIGRATE_APPROVERS": "S0PLATFORM",
                      **FAST, **env}
         workers = Workers(stack_env)
-        stack = Stack(sandbox=sandbox, redis_url=redis_server.url, env=stack_env, workers=workers)
+        stack = Stack(sandbox=sandbox, redis_server=redis_server, env=stack_env, workers=workers)
         with ackmigrate_serve(stack_env) as url:
             stack.bot_url = url
             sandbox.control.set_request_url(url + "/slack/events")
