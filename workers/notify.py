@@ -94,11 +94,19 @@ def _post_pending(ctx: Context, record: Record) -> None:
 
 
 def _redraw_parent(ctx: Context, record_id: str) -> None:
-    """Render the record as it is now; clean only up to the version drawn (a newer change stays dirty)."""
+    """Render the record as it is now; clean only up to the version drawn (a newer change stays dirty).
+
+    A version Slack already shows is not sent again: a second delivery of one change (the reconciler's
+    sweep finding it dirty while the first delivery was queued) would cost a chat.update per record,
+    and with hundreds of migrations in one channel those count against Slack's rate limit.
+    """
     record = ctx.store.get(record_id)
+    if ctx.store.drawn_version(record_id) >= record.version:
+        ctx.store.mark_message_clean(record_id, record.version)
+        return
     message = render_request(ctx, record)
     ctx.slack.update(record.channel, str(record.message_ts), message.text, message.blocks)
-    ctx.store.mark_message_clean(record_id, record.version)
+    ctx.store.mark_message_drawn(record_id, record.version)
 
 
 def render_request(ctx: Context, record: Record) -> Message:

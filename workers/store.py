@@ -22,6 +22,8 @@ Keys (all under `ackmigrate:`; nothing here expires, records are small and are t
 - `ackmigrate:record:{id}:replies:posted` — hash: sequence number → Slack ts of the posted reply.
 - `ackmigrate:messages:dirty` — sorted set: ids whose parent message Slack missed an update of,
   scored by the record version at the time, so a render of an older version cannot clear it.
+- `ackmigrate:messages:drawn` — hash: id → the newest record version Slack accepted a render of, so a
+  second delivery of an unchanged record (a reconciler sweep racing the first) makes no Slack call.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ IN_FLIGHT_KEY = f"{PREFIX}records:in-flight"
 FINISHED_KEY = f"{PREFIX}records:finished"
 AWAITING_KEY = f"{PREFIX}records:awaiting-approval"
 DIRTY_KEY = f"{PREFIX}messages:dirty"
+DRAWN_KEY = f"{PREFIX}messages:drawn"
 
 ATTENTION_STATES = frozenset({State.APPROVED, State.MIGRATING, State.RUNNING})
 """Work was approved and may be under way: the reconciler must make sure a job is following it."""
@@ -172,6 +175,15 @@ if marked and tonumber(marked) <= tonumber(ARGV[2]) then return redis.call('ZREM
 return 0
 """
 
+# KEYS: dirty, drawn. ARGV: id, version Slack accepted. Remember the newest version drawn, then clean.
+_DRAWN = """
+local drawn = redis.call('HGET', KEYS[2], ARGV[1])
+if (not drawn) or tonumber(drawn) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+local marked = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if marked and tonumber(marked) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+"""
+
 
 class RecordStore:
     """Records, locks and outboxes for one Redis; safe to share between threads and processes."""
@@ -184,6 +196,7 @@ class RecordStore:
         self._add_reply = redis.register_script(_ADD_REPLY)
         self._release_stale = redis.register_script(_RELEASE_STALE)
         self._clean = redis.register_script(_CLEAN)
+        self._drawn = redis.register_script(_DRAWN)
 
     # -- one record ---------------------------------------------------------------------------------
 
@@ -355,6 +368,15 @@ class RecordStore:
     def mark_message_clean(self, record_id: str, version: int) -> None:
         """The message now shows `version`; it stays dirty if it was marked after a newer version."""
         self._clean(keys=[DIRTY_KEY], args=[record_id, version])
+
+    def mark_message_drawn(self, record_id: str, version: int) -> None:
+        """Slack accepted a render of `version`: clean as above, and remember it was drawn."""
+        self._drawn(keys=[DIRTY_KEY, DRAWN_KEY], args=[record_id, version])
+
+    def drawn_version(self, record_id: str) -> int:
+        """The newest version of the record its parent message shows (0: none drawn yet)."""
+        drawn = self.redis.hget(DRAWN_KEY, record_id)
+        return 0 if drawn is None else int(drawn)
 
     def _load(self, ids: Iterable[bytes | str]) -> list[Record]:
         keys = [_text(raw) for raw in ids]

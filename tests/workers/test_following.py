@@ -1,0 +1,80 @@
+"""Following many migrations cheaply: a quiet poll touches only ACK and Redis, and says how late it ran."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from rq.job import Job
+
+from tests.workers.runbook_harness import BUCKET, CHANNEL, approved_migration, drive, make_context
+from workers import notify
+from workers.poll_lag import POLL_LAG_KEY, SCHEDULED_FOR, note_poll_start, recent_poll_lags
+from workers.records import State
+from workers.scheduling import schedule
+from workers.store import Reply
+
+
+def _long_migration(sandbox: Any) -> dict[str, str]:
+    sandbox.control.create_bucket(BUCKET)
+    cluster: dict[str, str] = sandbox.control.create_cluster(
+        name="prod-hz-1", oss_granted_buckets=[BUCKET], migration={"duration_s": 600}
+    )
+    return cluster
+
+
+def test_polls_that_see_no_stage_change_make_no_slack_call(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _long_migration(sandbox))
+    ctx.queues.run_migration(record.id)
+    drive(ctx, lambda: ctx.store.get(record.id).stage == 1 and not ctx.store.pending_replies(record.id)
+          and record.id not in ctx.store.dirty_messages())
+    sandbox.control.clear_calls()
+    polls_before = len(recent_poll_lags(ctx.redis))
+
+    drive(ctx, lambda: len(recent_poll_lags(ctx.redis)) >= polls_before + 3)
+
+    assert ctx.store.get(record.id).state is State.MIGRATING
+    assert len(sandbox.control.calls(service="ack", action="DescribeTaskInfo")) >= 3
+    assert sandbox.control.calls(service="slack") == []
+
+
+def test_a_scheduled_poll_carries_the_moment_it_is_due(redis_client):
+    before = time.time()
+    job_id = uuid.uuid4().hex
+    schedule(redis_client, "follow_migration", "mig-anything", delay_s=30, job_id=job_id)
+
+    due = Job.fetch(job_id, connection=redis_client).meta[SCHEDULED_FOR]
+
+    assert before + 30 <= due <= time.time() + 30
+
+
+def test_each_poll_start_is_recorded_against_its_due_moment_newest_first(redis_client):
+    note_poll_start(redis_client, {SCHEDULED_FOR: 100.0}, now=101.5)
+    note_poll_start(redis_client, {SCHEDULED_FOR: 200.0}, now=199.75)
+    unscheduled = note_poll_start(redis_client, {}, now=300.0)
+
+    assert unscheduled is None
+    assert recent_poll_lags(redis_client) == [-0.25, 1.5]
+    assert redis_client.llen(POLL_LAG_KEY) == 2
+
+
+def test_a_second_delivery_of_an_unchanged_record_makes_no_slack_call(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _long_migration(sandbox))
+    ctx.store.update(record.id, message_ts=ctx.slack.post(CHANNEL, "request"))
+    notify.announce(ctx, record.id)
+    notify.deliver(ctx, record.id)
+    sandbox.control.clear_calls()
+
+    notify.announce(ctx, record.id)  # e.g. the reconciler found it dirty while the first delivery was queued
+    notify.deliver(ctx, record.id)
+
+    assert sandbox.control.calls(service="slack") == []
+    assert record.id not in ctx.store.dirty_messages()
+
+    ctx.store.update(record.id, stage=2, reply=Reply("Stage 2/5"))
+    notify.deliver(ctx, record.id)  # the bot enqueues deliveries without marking the message dirty
+
+    assert [c["action"] for c in sandbox.control.calls(service="slack")] == ["chat.postMessage", "chat.update"]
