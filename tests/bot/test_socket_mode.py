@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +18,8 @@ import pytest
 from redis import Redis
 
 from tests.bot.records import awaiting_request
+from tests.e2e.processes import ACKMIGRATE, stop_process
 
-ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
 CONNECT_TIMEOUT_S = 30.0
 
 
@@ -35,12 +34,7 @@ def ackmigrate_socket(sandbox: Any, env: dict[str, str], log: Path) -> Iterator[
         _wait_connected(sandbox, process, log)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_connected(sandbox: Any, process: subprocess.Popen[bytes], log: Path) -> None:
