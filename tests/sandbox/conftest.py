@@ -23,6 +23,7 @@ from sandbox.control import ControlApi
 from sandbox.httpserver import ServiceServer
 from sandbox.rpc import EcsService, RamService, SlbService
 from sandbox.world import World
+from tests.sandbox.slack_fixtures import SlackStandIn
 
 ACCESS_KEY_ID = "LTAI5tSandboxTestKey0001"
 ACCESS_KEY_SECRET = "sandbox-test-secret-0123456789"
@@ -116,3 +117,11 @@ def cloud() -> Iterator[CloudSandbox]:
     yield box
     for server in box.servers.values():
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def slack_server() -> Iterator[SlackStandIn]:
+    """One Slack stand-in per test module (`reset()` between tests keeps them independent and fast)."""
+    stand_in = SlackStandIn().start()
+    yield stand_in
+    stand_in.stop()

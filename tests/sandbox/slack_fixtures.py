@@ -27,6 +27,23 @@ BOT_TOKEN = "xoxb-test-0000000000-slack-stand-in"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
 
+APPROVAL_BLOCKS: list[dict[str, Any]] = [
+    {"type": "header", "text": {"type": "plain_text", "text": "Migrate prod-hz-1 to ACK Pro"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "Requested by <@U0ALICE>. All checks passed."}},
+    {
+        "type": "actions",
+        "block_id": "decision",
+        "elements": [
+            {"type": "button", "action_id": "approve_migration", "value": "req-1", "style": "primary",
+             "text": {"type": "plain_text", "text": "Approve"}},
+            {"type": "button", "action_id": "reject_migration", "value": "req-1", "style": "danger",
+             "text": {"type": "plain_text", "text": "Reject"}},
+        ],
+    },
+]
+"""A request message as the bot posts it: what the Slack tests post, update and click on."""
+
+
 class SlackStandIn:
     """The Slack Web API stand-in and `/_sandbox/…` on one port, over a fresh World."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,29 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from tests.sandbox.slack_fixtures import SlackStandIn
-
-APPROVAL_BLOCKS: list[dict[str, Any]] = [
-    {"type": "header", "text": {"type": "plain_text", "text": "Migrate prod-hz-1 to ACK Pro"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": "Requested by <@U0ALICE>. All checks passed."}},
-    {
-        "type": "actions",
-        "block_id": "decision",
-        "elements": [
-            {"type": "button", "action_id": "approve_migration", "value": "req-1", "style": "primary",
-             "text": {"type": "plain_text", "text": "Approve"}},
-            {"type": "button", "action_id": "reject_migration", "value": "req-1", "style": "danger",
-             "text": {"type": "plain_text", "text": "Reject"}},
-        ],
-    },
-]
-
-
-@pytest.fixture(scope="module")
-def slack_server() -> Iterator[SlackStandIn]:
-    stand_in = SlackStandIn().start()
-    yield stand_in
-    stand_in.stop()
+from tests.sandbox.slack_fixtures import APPROVAL_BLOCKS, SlackStandIn
 
 
 @pytest.fixture

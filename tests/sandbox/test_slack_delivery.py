@@ -18,28 +18,14 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from sandbox.client import SandboxControlError
-from tests.sandbox.slack_fixtures import SIGNING_SECRET, BotAnswer, Delivery, RecordingBot, SlackStandIn
-
-APPROVAL_BLOCKS: list[dict[str, Any]] = [
-    {"type": "section", "text": {"type": "mrkdwn", "text": "<@U0ALICE> asks to migrate *prod-hz-1*."}},
-    {
-        "type": "actions",
-        "block_id": "decision",
-        "elements": [
-            {"type": "button", "action_id": "approve_migration", "value": "req-1", "style": "primary",
-             "text": {"type": "plain_text", "text": "Approve"}},
-            {"type": "button", "action_id": "reject_migration", "value": "req-1", "style": "danger",
-             "text": {"type": "plain_text", "text": "Reject"}},
-        ],
-    },
-]
-
-
-@pytest.fixture(scope="module")
-def slack_server() -> Iterator[SlackStandIn]:
-    stand_in = SlackStandIn().start()
-    yield stand_in
-    stand_in.stop()
+from tests.sandbox.slack_fixtures import (
+    APPROVAL_BLOCKS,
+    SIGNING_SECRET,
+    BotAnswer,
+    Delivery,
+    RecordingBot,
+    SlackStandIn,
+)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +211,8 @@ def test_a_click_arrives_as_a_signed_block_actions_payload(slack: SlackStandIn, 
                                     "is_ephemeral": False}
     assert payload["channel"]["id"] == "C0PLATFORM"
     assert payload["message"]["ts"] == ts
-    assert payload["message"]["blocks"][1]["elements"][0]["action_id"] == "approve_migration"
+    (actions,) = [block for block in payload["message"]["blocks"] if block["type"] == "actions"]
+    assert actions["elements"][0]["action_id"] == "approve_migration"
     assert payload["response_url"] == result["response_url"]
     assert payload["trigger_id"] == result["trigger_id"]
 
