@@ -15,6 +15,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from workers.oss_names import is_bucket_name
+
 CLUSTER_ID_RE = re.compile(r"^c[0-9a-f]{32}$")
 """An ACK cluster id as the console and the API show it: `c` and 32 lowercase hex digits."""
 
@@ -22,10 +24,6 @@ _CJK = "\u4e00-\u9fff"
 CLUSTER_NAME_RE = re.compile(rf"^[A-Za-z0-9{_CJK}][A-Za-z0-9_\-{_CJK}]{{0,62}}$")
 """ACK's rule for a cluster name: 1–63 letters, digits, Chinese characters, `_` and `-`, not starting with a
 symbol."""
-
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-"""OSS's rule for a bucket name: 3–63 lowercase letters, digits and hyphens, starting and ending with a
-letter or digit."""
 
 SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list")
 
@@ -229,7 +227,7 @@ def _cluster(name: str, ref: str) -> str:
 
 
 def _bucket(name: str, bucket: str) -> str:
-    if BUCKET_RE.match(bucket):
+    if is_bucket_name(bucket):
         return bucket
     raise UsageError(
         f"`{bucket}` is not a valid bucket name: use 3–63 lowercase letters, digits and hyphens, "

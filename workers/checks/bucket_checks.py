@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from workers.checks.catalog import result
 from workers.checks.model import CheckResult, Outcome
 from workers.cloud.models import BucketInfo, BucketReferer
-
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+from workers.oss_names import is_bucket_name
 
 
 def bucket_name_problem(name: str) -> str | None:
     """Why `name` cannot be an OSS bucket name, or None when it can (checked before any call)."""
-    if _BUCKET_RE.match(name):
+    if is_bucket_name(name):
         return None
     return (
         f"{name!r} is not a valid OSS bucket name: 3-63 characters, lowercase letters, digits and '-', "
