@@ -44,6 +44,7 @@ class Settings:
     access_key_id: str | None = None
     access_key_secret: str | None = field(default=None, repr=False)
     security_token: str | None = field(default=None, repr=False)
+    ecs_ram_role: str | None = None  # the RAM role of the ECS instance we run on (ALIBABA_CLOUD_ECS_METADATA)
     endpoints: Endpoints = Endpoints()
 
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -77,6 +78,7 @@ class Settings:
             access_key_id=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_ID"),
             access_key_secret=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
             security_token=_opt(env, "ALIBABA_CLOUD_SECURITY_TOKEN"),
+            ecs_ram_role=_opt(env, "ALIBABA_CLOUD_ECS_METADATA"),
             endpoints=Endpoints(
                 ack=_url(env, "ACKMIGRATE_ACK_ENDPOINT"),
                 ecs=_url(env, "ACKMIGRATE_ECS_ENDPOINT"),

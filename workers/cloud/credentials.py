@@ -1,9 +1,9 @@
 """The Alibaba Cloud credential forms a deployment uses, turned into what each SDK expects.
 
 Supported: an AccessKey pair, an STS token with its temporary pair, and the RAM role of the ECS instance
-the worker runs on (aliyunsdkcore's EcsRamRoleCredential reads 100.100.100.200; oss2 has the matching
-EcsRamRoleCredentialsProvider). Settings does not name a role yet, so the role form is reachable only by
-building CloudCredentials directly.
+the worker runs on (ALIBABA_CLOUD_ECS_METADATA, the standard variable naming it: aliyunsdkcore's
+EcsRamRoleCredential and oss2's EcsRamRoleCredentialsProvider fetch and refresh its STS credentials from
+the instance metadata service at 100.100.100.200, so no key is stored anywhere).
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ class CloudCredentials:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CloudCredentials:
-        """The pair (and token) from the standard ALIBABA_CLOUD_* variables; refuse half a pair."""
+        """The pair (and token) from the standard ALIBABA_CLOUD_* variables; refuse half a pair.
+
+        An AccessKey pair wins over the instance's role: an operator who sets one means it."""
+        if settings.ecs_ram_role and not (settings.access_key_id or settings.access_key_secret):
+            return cls(ecs_ram_role=settings.ecs_ram_role)
         settings.require("access_key_id", "access_key_secret")
         return cls(
             access_key_id=settings.access_key_id,
