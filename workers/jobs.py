@@ -7,22 +7,27 @@ runbook scheduled is recognised as the rightful next owner and a stale duplicate
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rq import get_current_job
 
 from workers import cleanup, notify, reconciler, requests, runbook
 from workers.context import context
 from workers.poll_lag import note_poll_start
+from workers.records import TERMINAL
 
 
 def open_migration_request(
     *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
 ) -> None:
-    requests.open_migration_request(
-        context(), cluster_ref=cluster_ref, bucket=bucket, requester=requester, channel=channel,
-        response_url=response_url,
-    )
+    with _audited("open_migration_request", actor=requester, cluster_name=cluster_ref):
+        requests.open_migration_request(
+            context(), cluster_ref=cluster_ref, bucket=bucket, requester=requester, channel=channel,
+            response_url=response_url,
+        )
 
 
 def open_cleanup_request(
@@ -34,18 +39,21 @@ def open_cleanup_request(
     response_url: str | None,
     parent_id: str | None = None,
 ) -> None:
-    requests.open_cleanup_request(
-        context(), cluster_ref=cluster_ref, release_ecs=release_ecs, requester=requester, channel=channel,
-        response_url=response_url, parent_id=parent_id,
-    )
+    with _audited("open_cleanup_request", actor=requester, cluster_name=cluster_ref, record_id=parent_id):
+        requests.open_cleanup_request(
+            context(), cluster_ref=cluster_ref, release_ecs=release_ecs, requester=requester, channel=channel,
+            response_url=response_url, parent_id=parent_id,
+        )
 
 
 def precheck_for_user(
     *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
 ) -> None:
-    requests.precheck_for_user(
-        context(), cluster_ref=cluster_ref, bucket=bucket, user=user, channel=channel, response_url=response_url
-    )
+    with _audited("precheck_for_user", actor=user, cluster_name=cluster_ref):
+        requests.precheck_for_user(
+            context(), cluster_ref=cluster_ref, bucket=bucket, user=user, channel=channel,
+            response_url=response_url,
+        )
 
 
 def list_clusters_for_user(*, user: str, channel: str, response_url: str | None) -> None:
@@ -53,18 +61,28 @@ def list_clusters_for_user(*, user: str, channel: str, response_url: str | None)
 
 
 def run_migration(record_id: str) -> None:
-    runbook.run_migration(context(), record_id, owner=_job_id())
+    with _audited("run_migration", record_id=record_id):
+        runbook.run_migration(context(), record_id, owner=_job_id())
 
 
 def follow_migration(record_id: str) -> None:
     job = get_current_job()
     if job is not None:
         note_poll_start(context().redis, job.meta)
-    runbook.follow_migration(context(), record_id, owner=_job_id())
+    ctx = context()
+    before = ctx.store.find(record_id)
+    runbook.follow_migration(ctx, record_id, owner=_job_id())
+    record = ctx.store.find(record_id)
+    if before is not None and not before.terminal and record is not None and record.state in TERMINAL:
+        # Polls are too many to audit one by one (one per migration per interval); the one that ends the
+        # migration is the job end an auditor looks for.
+        ctx.audit.append("job_finished", record_id=record_id, cluster_id=record.cluster_id,
+                         outcome=str(record.state), job="follow_migration", task_id=record.task_id)
 
 
 def run_cleanup(record_id: str) -> None:
-    cleanup.run_cleanup(context(), record_id, owner=_job_id())
+    with _audited("run_cleanup", record_id=record_id):
+        cleanup.run_cleanup(context(), record_id, owner=_job_id())
 
 
 def deliver_notifications(record_id: str) -> None:
@@ -74,6 +92,30 @@ def deliver_notifications(record_id: str) -> None:
 def reconcile() -> None:
     """One sweep: expire lapsed approvals, restart lost runbook jobs, redraw messages Slack missed."""
     reconciler.reconcile(context())
+
+
+@contextmanager
+def _audited(job: str, *, record_id: str | None = None, actor: str | None = None,
+             cluster_name: str | None = None) -> Iterator[None]:
+    """`job_started` and `job_finished` (with how it ended and how long it took) in the audit log.
+
+    A job that raises is audited as `error` with the exception's type and re-raised for RQ to record.
+    """
+    ctx = context()
+    started = time.monotonic()
+    ctx.audit.append("job_started", actor=actor, record_id=record_id, job=job, cluster_name=cluster_name,
+                     rq_job=_job_id())
+    try:
+        yield
+    except BaseException as error:
+        ctx.audit.append("job_finished", actor=actor, record_id=record_id, outcome="error", job=job,
+                         cluster_name=cluster_name, error=type(error).__name__,
+                         seconds=round(time.monotonic() - started, 3))
+        raise
+    record = ctx.store.find(record_id) if record_id else None
+    ctx.audit.append("job_finished", actor=actor, record_id=record_id, job=job, cluster_name=cluster_name,
+                     cluster_id=record.cluster_id if record else None, state=str(record.state) if record else None,
+                     seconds=round(time.monotonic() - started, 3))
 
 
 def _job_id() -> str:

@@ -229,3 +229,21 @@ def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_clou
     assert "MigrateCluster was not called" in str(final.reason)
     assert _migrate_calls(sandbox) == []
     assert json.dumps(final.precheck)  # the re-run's findings are kept with the record
+
+
+def test_the_audit_log_tells_the_jobs_and_the_cloud_call_of_a_migration(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _cluster(sandbox))
+
+    ctx.queues.run_migration(record.id)
+    drive(ctx, delivered(ctx, record.id))
+
+    entries = [e for e in ctx.audit.read() if e.record_id == record.id]
+    story = [(e.event, e.details.get("job") or e.details.get("action"), e.outcome) for e in entries]
+    assert ("job_started", "run_migration", "ok") in story
+    assert ("job_finished", "run_migration", "ok") in story
+    assert ("job_finished", "follow_migration", "succeeded") in story
+    (migrate,) = [e for e in entries if e.event == "cloud_call" and e.details.get("action") == "MigrateCluster"]
+    assert migrate.details["request_id"], "the mutating call carries ACK's request id"
+    assert story.index(("job_started", "run_migration", "ok")) < story.index(("cloud_call", "MigrateCluster",
+                                                                              migrate.outcome))
