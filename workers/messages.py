@@ -562,17 +562,23 @@ def status_detail(record: Record, *, now: float, permalink: str | None) -> Messa
     return Message(text=mrkdwn.escape(text), blocks=_render(blocks))
 
 
-def cluster_list(rows: Sequence[dict[str, Any]]) -> Message:
-    """`/ackmigrate list`: the clusters the bot can see, with whether each could be migrated."""
+def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
+    """`/ackmigrate list`: the dedicated clusters, with one word each on whether a migration could start.
+
+    `others`: how many clusters of the region were left out because they are not dedicated."""
     lines = [
         f"• *{mrkdwn.escape(str(row.get('name', '')))}*  {mrkdwn.code(str(row.get('cluster_id', '')))}"
         f"  Kubernetes {mrkdwn.escape(str(row.get('version') or '?'))}  ·  "
         f"{mrkdwn.escape(str(row.get('readiness') or 'unknown'))}"
         for row in rows
     ]
-    blocks: list[Block] = [_section(f"*Clusters* ({len(rows)})")]
-    blocks.extend(_section(text) for text in _chunks(lines or ["No clusters found in this region."]))
-    return Message(text=f"{len(rows)} clusters", blocks=_render(blocks))
+    blocks: list[Block] = [_section(f"*Dedicated clusters* ({len(rows)})")]
+    blocks.extend(_section(text) for text in _chunks(lines or ["No dedicated clusters in this region."]))
+    footer = "`ready`: type, state and version allow a migration; `/ackmigrate precheck CLUSTER` checks everything."
+    if others:
+        footer += f" {others} managed or other clusters are not listed."
+    blocks.append(_context(footer))
+    return Message(text=f"{len(rows)} dedicated clusters", blocks=_render(blocks))
 
 
 # -- small pieces -----------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ import time
 from typing import Any
 
 from workers import cleanup
+from workers.checks.cluster_checks import parse_minor_version
 from workers.checks.runner import run_prechecks
-from workers.cloud.models import ClusterDetail
+from workers.cloud.models import ClusterDetail, ClusterSummary
+from workers.config import Settings
 from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
 from workers.messages import Message, cluster_list, precheck_message
@@ -114,18 +116,36 @@ def precheck_for_user(
 
 
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
-    """The region's clusters with one word each on whether they could be migrated."""
+    """The region's dedicated clusters, one word each on whether a migration could start.
+
+    Cheap on purpose (one DescribeClustersV1 and Redis): the word comes from the cluster's type, state and
+    version and from the requests in flight; `precheck CLUSTER` gives the full verdict for one.
+    """
     try:
         clusters = ctx.clouds().ack.list_clusters()
     except CloudError as error:
         _tell(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
         return
-    rows: list[dict[str, Any]] = [
-        {"name": c.name, "cluster_id": c.cluster_id, "version": c.current_version,
-         "readiness": _readiness(c.cluster_type, c.cluster_spec, c.state)}
-        for c in clusters
-    ]
-    _tell(ctx, channel, user, response_url, cluster_list(rows))
+    dedicated = [c for c in clusters if c.cluster_type == "Kubernetes"]
+    rows: list[dict[str, Any]] = []
+    for summary in dedicated:
+        active = ctx.store.active_for_cluster(summary.cluster_id)
+        rows.append({"name": summary.name, "cluster_id": summary.cluster_id, "version": summary.current_version,
+                     "readiness": readiness(summary, settings=ctx.settings, active=active)})
+    _tell(ctx, channel, user, response_url, cluster_list(rows, others=len(clusters) - len(dedicated)))
+
+
+def readiness(summary: ClusterSummary, *, settings: Settings, active: Record | None) -> str:
+    """One word: `ready`, `upgrade` (Kubernetes too old), the cluster's state when it is not running,
+    or the state of the request already in flight for it."""
+    if active is not None:
+        return str(active.state).replace("_", "-")
+    if summary.state != "running":
+        return summary.state or "unknown"
+    version, minimum = parse_minor_version(summary.current_version), parse_minor_version(settings.min_k8s_version)
+    if version is not None and minimum is not None and version < minimum:
+        return "upgrade"
+    return "ready"
 
 
 # --- pieces ------------------------------------------------------------------------------------------------
@@ -191,14 +211,6 @@ def _permalink(ctx: Context, record: Record) -> str | None:
 def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     return next((r for r in ctx.store.for_cluster(cluster_id)
                  if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
-
-
-def _readiness(cluster_type: str, cluster_spec: str, state: str) -> str:
-    if cluster_type == "ManagedKubernetes":
-        return "already ACK Pro" if cluster_spec.startswith("ack.pro") else "managed (not dedicated)"
-    if cluster_type != "Kubernetes":
-        return "not a dedicated cluster"
-    return "dedicated, running" if state == "running" else f"dedicated, {state}"
 
 
 def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
