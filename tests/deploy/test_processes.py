@@ -40,12 +40,14 @@ def test_every_procfile_process_is_a_valid_ackmigrate_command(procfile: str) -> 
 
 
 def test_manifests_run_valid_ackmigrate_commands() -> None:
+    commands = set()
     for path in sorted((ROOT / "deploy" / "kubernetes").rglob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             containers = ((doc or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []))
             for container in containers:
                 if "ackmigrate" in str(container.get("image")):
-                    build_parser().parse_args(container["args"])
+                    commands.add(build_parser().parse_args(container["args"]).command)
+    assert commands == {"serve", "worker", "socket"}
 
 
 def test_image_runs_as_non_root_from_the_hashed_lock() -> None:

@@ -101,7 +101,8 @@ def test_a_worker_killed_while_following_the_task_is_replaced_and_tells_each_sta
 
     _replace(stack, victim)
 
-    _assert_migrated_once(stack, cluster_id, record)
+    thread = _assert_migrated_once(stack, cluster_id, record)
+    assert sum(t.startswith("MigrateCluster accepted") for t in thread) == 1
 
 
 def test_a_worker_killed_mid_cleanup_is_replaced_and_the_old_masters_are_all_deleted(stack: Stack) -> None:
