@@ -6,12 +6,16 @@ marked dirty, and delivery is tried again later with backoff. A migration never 
 
 One delivery per record at a time (a short Redis lock): two deliveries racing would post a reply
 twice or out of order. A delivery that finds the lock taken leaves a note, and the holder runs once
-more before it lets go, so a change made during a delivery is never left unshown.
+more before it lets go, so a change made during a delivery is never left unshown. The lock lives only
+as long as its holder keeps renewing it (a heartbeat thread, every third of its TTL): a delivery that is
+slow because Slack is keeps it, one that died with its worker — or was cut off by a Redis restart —
+frees it within one TTL instead of blocking the thread's updates for a minute.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 _LOCK = "ackmigrate:notify:lock:"
 _AGAIN = "ackmigrate:notify:again:"
 _FAILURES = "ackmigrate:notify:failures:"
-_LOCK_TTL_MS = 60_000
+_MAX_LOCK_TTL_S = 15.0
 _MAX_BACKOFF_S = 60.0
 
 
@@ -42,16 +46,18 @@ def announce(ctx: Context, record_id: str) -> None:
 def deliver(ctx: Context, record_id: str) -> None:
     """Post what is pending for one record; reschedule itself (never raise) when Slack is unavailable."""
     owner = uuid.uuid4().hex
-    if not _lock(ctx, record_id, owner):
-        ctx.redis.set(_AGAIN + record_id, "1", px=_LOCK_TTL_MS)
-        if not _lock(ctx, record_id, owner):
+    ttl_ms = _lock_ttl_ms(ctx)
+    if not _lock(ctx, record_id, owner, ttl_ms):
+        ctx.redis.set(_AGAIN + record_id, "1", px=ttl_ms)
+        if not _lock(ctx, record_id, owner, ttl_ms):
             return  # the holder will see the note and run once more
     while True:
         try:
-            _deliver_once(ctx, record_id)
+            with _Heartbeat(ctx, _LOCK + record_id, owner, ttl_ms):
+                _deliver_once(ctx, record_id)
         finally:
             _unlock(ctx, record_id, owner)
-        if not ctx.redis.getdel(_AGAIN + record_id) or not _lock(ctx, record_id, owner):
+        if not ctx.redis.getdel(_AGAIN + record_id) or not _lock(ctx, record_id, owner, ttl_ms):
             return
 
 
@@ -145,8 +151,48 @@ def _report(ctx: Context, record: Record, error: SlackError, *, outcome: str) ->
     )
 
 
-def _lock(ctx: Context, record_id: str, owner: str) -> bool:
-    return bool(ctx.redis.set(_LOCK + record_id, owner, px=_LOCK_TTL_MS, nx=True))
+def _lock_ttl_ms(ctx: Context) -> int:
+    """Short, and never longer than a record's lease: the same 'a silent owner is gone' promise."""
+    return int(min(_MAX_LOCK_TTL_S, ctx.timing.lease_ttl_s) * 1000)
+
+
+def _lock(ctx: Context, record_id: str, owner: str, ttl_ms: int) -> bool:
+    return bool(ctx.redis.set(_LOCK + record_id, owner, px=ttl_ms, nx=True))
+
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class _Heartbeat:
+    """Renews a lock its owner still holds, every third of its TTL, until the `with` block ends.
+
+    A renewal that fails (Redis away) is logged and tried again next beat: if the holder is cut off for
+    longer than the TTL, the lock lapses, which is the point.
+    """
+
+    def __init__(self, ctx: Context, key: str, owner: str, ttl_ms: int) -> None:
+        self._redis = ctx.redis
+        self._key, self._owner, self._ttl_ms = key, owner, ttl_ms
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat {key}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._ttl_ms / 3000):
+            try:
+                self._redis.eval(_RENEW, 1, self._key, self._owner, self._ttl_ms)
+            except Exception as error:  # noqa: BLE001 — a missed beat is retried; the lock may lapse
+                log.warning("could not renew %s: %s", self._key, error)
 
 
 def _unlock(ctx: Context, record_id: str, owner: str) -> None:

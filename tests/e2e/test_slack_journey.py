@@ -151,5 +151,10 @@ def test_redis_restarted_mid_migration_loses_nothing(stack: Stack) -> None:
     assert done.state is State.SUCCEEDED and done.decided_by == BOB, "the record came back whole"
     assert len(stack.migrate_calls(cluster_id)) == 1
     assert [r.id for r in stack.store.for_cluster(cluster_id)] == [record_id]
+    # A delivery cut off by the restart frees its lock within a short TTL, so the thread catches up.
+    wait_for(lambda: stack.settled(record_id), timeout_s=30, what="the thread caught up after the Redis restart")
+    thread = stack.thread_texts(ts)
+    assert thread[-1].startswith("✅ redis-hz-1 is now ACK Pro")
+    assert "Migrated" in header(stack.message(ts))
     # The thread itself catches up within a minute: a delivery cut off by the restart leaves its
     # per-record notify lock (60 s TTL) behind, so it is not asserted here (see the report).

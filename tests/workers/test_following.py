@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import Any
@@ -10,10 +11,12 @@ from rq.job import Job
 
 from tests.workers.runbook_harness import BUCKET, CHANNEL, approved_migration, drive, make_context
 from workers import notify
+from workers.context import Context, use_context
 from workers.poll_lag import POLL_LAG_KEY, SCHEDULED_FOR, note_poll_start, recent_poll_lags
 from workers.records import State
 from workers.scheduling import schedule
 from workers.store import Reply
+from workers.timing import WorkerTiming
 
 
 def _long_migration(sandbox: Any) -> dict[str, str]:
@@ -78,3 +81,42 @@ def test_a_second_delivery_of_an_unchanged_record_makes_no_slack_call(sandbox, s
     notify.deliver(ctx, record.id)  # the bot enqueues deliveries without marking the message dirty
 
     assert [c["action"] for c in sandbox.control.calls(service="slack")] == ["chat.postMessage", "chat.update"]
+
+
+def test_a_slow_delivery_keeps_its_lock_and_a_second_one_posts_nothing_twice(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    ctx = Context.build(ctx.settings, timing=WorkerTiming(lease_ttl_s=1, reconcile_interval_s=1))
+    use_context(ctx)
+    record = approved_migration(ctx, _long_migration(sandbox))
+    ctx.store.update(record.id, message_ts=ctx.slack.post(CHANNEL, "request"), reply=Reply("Stage 1/5"))
+    sandbox.control.fault("slack", "chat.postMessage", latency_ms=3000)  # Slack slower than the lock's TTL
+    slow = threading.Thread(target=notify.deliver, args=(ctx, record.id))
+
+    slow.start()
+    time.sleep(2.0)  # twice the lock's 1 s TTL: only renewals keep it
+    lock_holder = ctx.redis.get(f"ackmigrate:notify:lock:{record.id}")
+    notify.deliver(ctx, record.id)  # e.g. the reconciler's delivery of the same record
+    slow.join()
+
+    assert lock_holder is not None, "the slow delivery's lock lapsed while it was still posting"
+    replies = [m for m in sandbox.control.slack_messages(CHANNEL, thread_ts=ctx.store.get(record.id).message_ts)
+               if m["text"] == "Stage 1/5"]
+    assert len(replies) == 1, "the reply was posted once"
+    assert ctx.redis.get(f"ackmigrate:notify:lock:{record.id}") is None, "the lock is released when done"
+
+
+def test_a_lock_left_by_a_dead_delivery_frees_itself_within_its_ttl(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    ctx = Context.build(ctx.settings, timing=WorkerTiming(lease_ttl_s=1, reconcile_interval_s=1))
+    use_context(ctx)
+    record = approved_migration(ctx, _long_migration(sandbox))
+    ctx.store.update(record.id, message_ts=ctx.slack.post(CHANNEL, "request"), reply=Reply("Stage 1/5"))
+    # What a delivery cut off by a SIGKILL or a Redis restart leaves behind: a lock nobody renews.
+    ctx.redis.set(f"ackmigrate:notify:lock:{record.id}", "gone", px=1000)
+
+    notify.deliver(ctx, record.id)
+    assert ctx.store.pending_replies(record.id), "held off while the dead delivery's lock is fresh"
+    time.sleep(1.2)
+    notify.deliver(ctx, record.id)
+
+    assert not ctx.store.pending_replies(record.id)
