@@ -95,15 +95,15 @@ class Settings:
             requesters=_principals(env, "ACKMIGRATE_REQUESTERS"),
             channels=_channels(env, "ACKMIGRATE_CHANNELS"),
             two_person_rule=_bool(env, "ACKMIGRATE_TWO_PERSON_RULE", True),
-            approval_ttl_s=int(_number(env, "ACKMIGRATE_APPROVAL_TTL", 3600, minimum=1)),
-            poll_interval_s=_number(env, "ACKMIGRATE_POLL_INTERVAL", 15.0, minimum=0.05),
-            migration_timeout_s=int(_number(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
+            approval_ttl_s=int(number_setting(env, "ACKMIGRATE_APPROVAL_TTL", 3600, minimum=1)),
+            poll_interval_s=number_setting(env, "ACKMIGRATE_POLL_INTERVAL", 15.0, minimum=0.05),
+            migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
             kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
             min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.16"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
-            audit_retention_days=int(_number(env, "ACKMIGRATE_AUDIT_RETENTION_DAYS", 366, minimum=1)),
+            audit_retention_days=int(number_setting(env, "ACKMIGRATE_AUDIT_RETENTION_DAYS", 366, minimum=1)),
         )
 
     def require(self, *names: str) -> None:
@@ -181,7 +181,8 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false (got {value!r})")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+def number_setting(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    """A number of seconds (or days) from the environment; ConfigError names the variable when it is bad."""
     value = _opt(env, name)
     if value is None:
         return default

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from workers.config import ConfigError
+from workers.config import number_setting
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,7 @@ class WorkerTiming:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerTiming:
         env = os.environ if environ is None else environ
         return cls(
-            lease_ttl_s=_seconds(env, "ACKMIGRATE_LEASE_TTL", 60.0, minimum=1.0),
-            reconcile_interval_s=_seconds(env, "ACKMIGRATE_RECONCILE_INTERVAL", 30.0, minimum=0.1),
+            lease_ttl_s=number_setting(env, "ACKMIGRATE_LEASE_TTL", 60.0, minimum=1.0),
+            reconcile_interval_s=number_setting(env, "ACKMIGRATE_RECONCILE_INTERVAL", 30.0, minimum=0.1),
         )
 
-
-def _seconds(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds (got {raw!r})") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum:g} (got {raw!r})")
-    return value
