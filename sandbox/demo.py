@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 import redis
 
 from sandbox.ack import kubeconfig
+from sandbox.processes import stop_group
 from sandbox.redis_local import RedisServer, free_port
 from sandbox.runtime import Sandbox
 from sandbox.slack_render import render_message_text
@@ -161,13 +161,7 @@ def _start_process(stack: ExitStack, narrator: Narrator, name: str, args: list[s
                                start_new_session=True)
 
     def stop() -> None:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process)
         log.close()
 
     stack.callback(stop)

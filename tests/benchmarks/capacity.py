@@ -24,7 +24,6 @@ about a millisecond; a real ACK endpoint does not), to size workers for a real n
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import redis
 from rq import Worker
 
 from sandbox.client import SandboxClient
+from sandbox.processes import stop_group
 from tests.benchmarks import Figure
 from tests.redis_server import RedisServer
 from workers.cloud import CloudClients
@@ -157,13 +157,7 @@ def _worker(env: dict[str, str], client: redis.Redis, log_path: Path) -> Iterato
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_group(process, timeout_s=30)
 
 
 def _migrations_in_flight(settings: Settings, control: SandboxClient, store: RecordStore,
