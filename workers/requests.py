@@ -19,7 +19,7 @@ from workers.config import Settings
 from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
 from workers.messages import Message, cluster_list, precheck_message
-from workers.notify import announce, render_request
+from workers.notify import announce, delivery_turn, post_parent
 from workers.records import Kind, Record, State, new_record_id
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
@@ -180,21 +180,27 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
 
 
 def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str | None) -> None:
-    """Post the request message; if the bot is not in the channel, withdraw the request and say why."""
+    """Post the request message; if the bot is not in the channel, withdraw the request and say why.
+
+    The message is marked dirty first: if this job dies mid-post, the reconciler's sweep delivers it
+    (and finds the post if Slack had taken it), so a request never sits unseen or shows twice.
+    """
+    ctx.store.mark_message_dirty(record_id)
     record = ctx.store.get(record_id)
     try:
-        message = render_request(ctx, record)
-        ts = ctx.slack.post(record.channel, message.text, message.blocks)
+        with delivery_turn(ctx, record_id) as mine:
+            if mine:
+                post_parent(ctx, ctx.store.get(record_id))
     except SlackRefused as error:
         if not record.terminal:
             ctx.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({error.code})")
+        ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
         _tell(ctx, record.channel, user, response_url, hint)
         return
     except SlackUnavailable:
         announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
         return
-    ctx.store.update(record_id, message_ts=ts)
     announce(ctx, record_id)
 
 

@@ -20,6 +20,9 @@ Keys (all under `ackmigrate:`; nothing here expires, records are small and are t
 - `ackmigrate:record:{id}:replies` — hash: sequence number → reply JSON (the thread's outbox).
 - `ackmigrate:record:{id}:replies:seq` — string counter: the last sequence number handed out.
 - `ackmigrate:record:{id}:replies:posted` — hash: sequence number → Slack ts of the posted reply.
+- `ackmigrate:record:{id}:replies:attempted` — hash: sequence number → when a post of it was sent and
+  its outcome not yet saved. A reply found here after a crash may already be in the thread: the next
+  delivery looks for it there (by its message metadata) before posting it again.
 - `ackmigrate:messages:dirty` — sorted set: ids whose parent message Slack missed an update of,
   scored by the record version at the time, so a render of an older version cannot clear it.
 - `ackmigrate:messages:drawn` — hash: id → the newest record version Slack accepted a render of, so a
@@ -74,6 +77,10 @@ def _reply_seq_key(record_id: str) -> str:
 
 def _posted_key(record_id: str) -> str:
     return f"{replies_key(record_id)}:posted"
+
+
+def _attempted_key(record_id: str) -> str:
+    return f"{replies_key(record_id)}:attempted"
 
 
 class RecordNotFound(KeyError):
@@ -286,10 +293,25 @@ class RecordStore:
         posted = {int(seq) for seq in self.redis.hkeys(_posted_key(record_id))}
         return [(seq, reply) for seq, reply in self._replies(record_id) if seq not in posted]
 
+    def mark_reply_attempted(self, record_id: str, seq: int) -> None:
+        """Say a post of this reply is being sent: until it is marked posted, its outcome is unknown."""
+        self.redis.hset(_attempted_key(record_id), str(seq), str(time.time()))
+
+    def reply_attempted(self, record_id: str, seq: int) -> bool:
+        """A post of this reply was sent and its outcome never saved (its sender died or lost Redis)."""
+        return bool(self.redis.hexists(_attempted_key(record_id), str(seq)))
+
+    def clear_reply_attempt(self, record_id: str, seq: int) -> None:
+        """Slack said for certain the post did not happen (refused, rate limited): nothing to look for."""
+        self.redis.hdel(_attempted_key(record_id), str(seq))
+
     def mark_reply_posted(self, record_id: str, seq: int, ts: str) -> None:
         if not self.redis.hexists(replies_key(record_id), str(seq)):
             raise KeyError(f"request {record_id} has no reply {seq}")
-        self.redis.hset(_posted_key(record_id), str(seq), ts)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(_posted_key(record_id), str(seq), ts)
+        pipe.hdel(_attempted_key(record_id), str(seq))
+        pipe.execute()
 
     def posted_replies(self, record_id: str) -> list[tuple[int, Reply, str]]:
         posted = {int(seq): _text(ts) for seq, ts in self.redis.hgetall(_posted_key(record_id)).items()}
