@@ -28,7 +28,7 @@ RESPONSE_URL_TTL_S = 30 * 60
 TRIGGER_TTL_S = 3.0
 """Slack's own limits: a response_url works five times in 30 minutes; a trigger_id for 3 seconds, once."""
 
-SCOPES = "chat:write,channels:history,groups:history,commands,users:read,users:read.email,usergroups:read,channels:read,groups:read,im:write"
+SCOPES = "app_mentions:read,chat:write,channels:history,groups:history,commands,usergroups:read"
 
 
 @dataclass

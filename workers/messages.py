@@ -36,6 +36,7 @@ from slack_sdk.models.blocks import (
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
 from workers.records import IN_CLOUD, Kind, Record, State
+from workers.store import Reply
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -215,6 +216,53 @@ def _progress(record: Record, *, now: float) -> str:
     return f"{_STATE_ICON[record.state]} Stage {record.stage}/{record.stage_total}{name} · {elapsed}{task}"
 
 
+def approval_tally(record: Record) -> str:
+    """"Approvals: 1 of 2 — @bob": how far a request that needs several approvers has come."""
+    given = ", ".join(mrkdwn.user(user) for user in record.approvers) or "none yet"
+    return f"*Approvals: {len(record.approvals)} of {record.approvals_required}* — {given}"
+
+
+def approval_reply(record: Record) -> Reply:
+    """The thread reply for an approval as counted: "1 of 2" until the last one, which queues the job."""
+    latest = mrkdwn.user(record.approvals[-1].user)
+    if record.approvals_required == 1:
+        return Reply(f":white_check_mark: {latest} approved. Queued.")
+    count = f"{len(record.approvals)} of {record.approvals_required}"
+    if record.state is State.APPROVED:
+        return Reply(f":white_check_mark: {latest} approved ({count}). Queued.")
+    return Reply(f":white_check_mark: {latest} approved ({count}); waiting for "
+                 f"{_plural(record.approvals_required - len(record.approvals), 'more approver')}.")
+
+
+def approval_not_counted(record: Record, user: str) -> str:
+    """Why a click on Approve did not count, once the worker looked (a race the bot could not see)."""
+    if user in record.approvers:
+        return (f"Your approval of {mrkdwn.escape(record.cluster_name)} is already counted "
+                f"({len(record.approvals)} of {record.approvals_required}).")
+    if record.state is State.APPROVED and record.decided_by:
+        return f"This request was already approved by {mrkdwn.user(record.decided_by)}; your click changed nothing."
+    return f"This request is {str(record.state).replace('_', ' ')}; your approval was not counted."
+
+
+def precheck_changed_reply(changes: Sequence[str], *, blocked: bool) -> Reply:
+    """Told in the thread when an approval found the cluster no longer as the request shows it."""
+    listed = "\n".join(f"• {mrkdwn.escape(change)}" for change in changes)
+    if blocked:
+        return Reply(f"⛔ The prechecks re-run at approval now block this migration:\n{listed}\n"
+                     "The request is closed. Fix the failures and run /ackmigrate migrate again.")
+    return Reply(f"🔄 The cluster changed since this request was posted:\n{listed}\n"
+                 "The checklist above is refreshed; approvals given so far no longer count. "
+                 "Review it and approve again.")
+
+
+def precheck_changed_private(record: Record, changes: Sequence[str]) -> str:
+    """Told privately to the approver whose click found the change."""
+    first = mrkdwn.escape(changes[0]) if changes else "the checks changed"
+    return (f"Your approval of {mrkdwn.escape(record.cluster_name)} was not counted: the prechecks re-run "
+            f"just now differ from the ones in the request ({first}). The message is refreshed; "
+            "review it before approving.")
+
+
 def _approval_actions(record: Record) -> ActionsBlock:
     """Approve (with a confirm dialog: nothing here can be undone) and Reject; value = the record id."""
     if record.kind is Kind.MIGRATION:
@@ -239,6 +287,8 @@ def _approval_actions(record: Record) -> ActionsBlock:
 
 def _approvers_line(record: Record, approvers_label: str, two_person_rule: bool) -> str:
     line = f"Approvers: {approvers_label}"
+    if record.approvals_required > 1:
+        line = f"{approval_tally(record)} · {line}"
     if two_person_rule:
         line += f" · two-person rule on ({mrkdwn.user(record.requester)} cannot approve their own request)"
     return line

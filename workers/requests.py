@@ -30,17 +30,21 @@ INVITE_HINT = "I am not in this channel: invite me with `/invite @ackmigrate` an
 
 
 def open_migration_request(
-    ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+    ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
+    record_id: str | None = None,
 ) -> None:
     """Resolve, lock, precheck, and post the request message (with Approve only if nothing blocks)."""
+    if _already_opened(ctx, record_id):
+        return
     clouds = ctx.clouds()
     detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
     if detail is None:
         return
     record = Record(
-        id=new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
+        id=record_id or new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
         cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
         bucket=bucket, cluster_version=detail.current_version, response_url=response_url,
+        approvals_required=ctx.settings.approvals_required,
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -54,6 +58,8 @@ def open_migration_request(
     if report.blocking:
         ctx.store.transition(record.id, State.BLOCKED, precheck=report.to_dict(),
                              reason="a blocking prerequisite failed")
+        ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
+                         cluster_name=record.cluster_name, checks=",".join(c.id for c in report.blocking))
     else:
         ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
                              expires_at=time.time() + ctx.settings.approval_ttl_s)
@@ -69,8 +75,11 @@ def open_cleanup_request(
     channel: str,
     response_url: str | None,
     parent_id: str | None,
+    record_id: str | None = None,
 ) -> None:
     """List the masters left behind and what they cost, and post a cleanup request for approval."""
+    if _already_opened(ctx, record_id):
+        return
     detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
     if detail is None:
         return
@@ -89,10 +98,11 @@ def open_cleanup_request(
               f"{detail.name} has no old master nodes left to clean up.")
         return
     record = Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
+        id=record_id or new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
         region=detail.region_id, requester=requester, channel=channel, release_ecs=release_ecs,
         parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url, result={"masters": masters},
+        approvals_required=ctx.settings.cleanup_approvals_required,
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -167,6 +177,14 @@ def _resolve(
     return None
 
 
+def _already_opened(ctx: Context, record_id: str | None) -> bool:
+    """A retried job whose first run got as far as saving the request: that run's request stands."""
+    existing = ctx.store.find(record_id) if record_id else None
+    if existing is not None:
+        log.warning("request %s was already opened (%s); not opening it again", existing.id, existing.state)
+    return existing is not None
+
+
 def _create(ctx: Context, record: Record, *, channel: str, user: str, response_url: str | None) -> bool:
     try:
         ctx.store.create(record)
@@ -175,7 +193,13 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
         where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
         what = "a migration" if existing.kind is Kind.MIGRATION else "a cleanup"
         _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has {what} in flight: {where}")
+        ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id,
+                         cluster_id=record.cluster_id, cluster_name=record.cluster_name, action="request",
+                         reason="cluster_busy", busy_with=existing.id)
         return False
+    ctx.audit.append("requested", actor=user, record_id=record.id, cluster_id=record.cluster_id,
+                     cluster_name=record.cluster_name, kind=str(record.kind), bucket=record.bucket,
+                     approvals_required=record.approvals_required)
     return True
 
 
@@ -194,6 +218,8 @@ def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str 
     except SlackRefused as error:
         if not record.terminal:
             ctx.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({error.code})")
+            ctx.audit.append("cancelled", record_id=record_id, cluster_id=record.cluster_id,
+                             cluster_name=record.cluster_name, reason=f"not posted: {error.code}")
         ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
         _tell(ctx, record.channel, user, response_url, hint)

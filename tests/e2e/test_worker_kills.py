@@ -59,13 +59,15 @@ def _assert_migrated_once(stack: Stack, cluster_id: str, record: Record) -> list
 def test_a_worker_killed_right_after_approval_is_replaced_and_migrates_once(stack: Stack) -> None:
     cluster_id, record = _requested(stack, "kill-approved")
     victim = _the_worker(stack)
-    stack.control.fault("ack", latency_ms=4000)  # the next ACK call is run_migration's first
+    stack.control.fault("ack", latency_ms=400, count=-1)  # every ACK call slow: run_migration's prechecks last
     stack.click(BOB, str(record.message_ts), "approve_migration")
-    wait_for(lambda: not stack.control.faults(), what="run_migration's first call in flight")
+    wait_for(lambda: stack.store.get(record.id).state is State.APPROVED, what="the approval counted")
+    wait_for(lambda: stack.leases.holder(record.id), what="run_migration started (it holds the lease)")
 
     before = stack.store.get(record.id)
     assert (before.state, before.migrate_called_at) == (State.APPROVED, None)
     _replace(stack, victim)
+    stack.control.clear_faults()
 
     thread = _assert_migrated_once(stack, cluster_id, record)
     assert sum(t.startswith("Prechecks re-run") for t in thread) == 1
