@@ -212,6 +212,8 @@ class RamService(RpcService):
             "ListPoliciesForRole": self._list_policies_for_role,
             "GetPolicy": self._get_policy,
             "CreatePolicyVersion": self._create_policy_version,
+            "ListPolicyVersions": self._list_policy_versions,
+            "DeletePolicyVersion": self._delete_policy_version,
         }
 
     def _policy(self, name: str, policy_type: str = "Custom") -> RamPolicy:
@@ -266,11 +268,7 @@ class RamService(RpcService):
         set_default = params.get("SetAsDefault", "false").lower() == "true"
         if len(policy.versions) >= RamPolicy.MAX_VERSIONS:
             if strategy == "None":
-                raise ApiError(
-                    409,
-                    "LimitExceeded.Policy.Version",
-                    f"Exceeded the maximum number of versions ({RamPolicy.MAX_VERSIONS}) of policy {policy.name}.",
-                )
+                raise ApiError(409, "LimitExceeded.Policy.Version", "The maximum number of policy versions is exceeded.")
             oldest = min((v for v in policy.versions if not v.is_default), key=lambda v: v.created)
             policy.versions.remove(oldest)
         version = PolicyVersion(f"v{policy.next_version}", document, False)
@@ -283,6 +281,22 @@ class RamService(RpcService):
         return {"PolicyVersion": _version(version)}
 
 
+    def _list_policy_versions(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"), _required(params, "PolicyType"))
+        return {"PolicyVersions": {"PolicyVersion": [_version(v) for v in policy.versions]}}
+
+    def _delete_policy_version(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"))
+        version_id = _required(params, "VersionId")
+        version = next((v for v in policy.versions if v.version_id == version_id), None)
+        if version is None:
+            raise ApiError(404, "EntityNotExist.Policy.Version", "The policy version does not exist.")
+        if version.is_default:
+            raise ApiError(409, "DeleteConflict.Policy.Version.Default", "You cannot delete the default policy version.")
+        policy.versions.remove(version)
+        return {}
+
+
 def _version(version: PolicyVersion) -> dict[str, Any]:
     return {
         "VersionId": version.version_id,
@@ -293,12 +307,14 @@ def _version(version: PolicyVersion) -> dict[str, Any]:
 
 
 def _check_document(document: str) -> None:
-    """RAM refuses documents that are too long or not a policy (it parses them; so do we)."""
+    """RAM refuses documents that are too long or not a policy (it parses them; so do we). The limit and the
+    code are CreatePolicyVersion's (https://www.alibabacloud.com/help/en/ram/developer-reference/api-ram-2015-05-01-createpolicyversion:
+    "at most 6,144 bytes" in the Chinese doc https://help.aliyun.com/document_detail/28720.html)."""
     if len(document.encode()) > _MAX_DOCUMENT_BYTES:
         raise ApiError(
             400,
-            "LimitExceeded.Policy.Document",
-            f"The policy document exceeds the maximum length of {_MAX_DOCUMENT_BYTES} bytes.",
+            "InvalidParameter.PolicyDocument.Length",
+            f"The maximum length of the policy document is exceeded. It must not exceed {_MAX_DOCUMENT_BYTES} characters.",
         )
     try:
         parsed = json.loads(document)

@@ -16,7 +16,7 @@ from tests.workers.runbook_harness import (
     thread_texts,
 )
 from workers import cleanup
-from workers.checks.policy import policy_allows_bucket
+from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
 from workers.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
@@ -110,7 +110,8 @@ def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(san
     assert len(sandbox.control.calls(service="ram", action="CreatePolicyVersion")) == 1
     clouds = CloudClients.from_settings(ctx.settings)
     policy = sandbox.control.cluster_state(cluster["cluster_id"])["master_policies"][0]
-    assert policy_allows_bucket(clouds.ram.get_policy(policy).document, BUCKET)
+    objects = BucketObjects(BUCKET, region="cn-hangzhou", account=clouds.oss.bucket_info(BUCKET).owner_id)
+    assert evaluate(clouds.ram.get_policy(policy).document, objects).allows_bucket
     granted = [e for e in ctx.audit.read() if e.event == "cloud_call" and e.details["action"] == "CreatePolicyVersion"]
     assert len(granted) == 1
 

@@ -160,12 +160,15 @@ class AttachedPolicy:
 
 @dataclass(frozen=True)
 class PolicyVersion:
-    """The default version of a policy: its document is a JSON string, kept verbatim."""
+    """One version of a policy (GetPolicy's default one, or a row of ListPolicyVersions): its document is a
+    JSON string, kept verbatim."""
 
     policy_name: str
     policy_type: str
     version_id: str
     document: str
+    is_default: bool = True
+    create_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class BucketInfo:
     extranet_endpoint: str
     intranet_endpoint: str
     creation_date: str
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)
