@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
 from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, rpc_params, verify_rpc
-from sandbox.world import PolicyVersion, RamPolicy, World, iso
+from sandbox.world import Cluster, Node, PolicyVersion, RamPolicy, World, iso
 
 Action = Callable[[dict[str, str]], dict[str, Any]]
 
@@ -99,7 +99,61 @@ class EcsService(RpcService):
     product = "Ecs"
 
     def actions(self) -> dict[str, Action]:
-        return {"DescribeCloudAssistantStatus": self._describe_cloud_assistant_status}
+        return {
+            "DescribeCloudAssistantStatus": self._describe_cloud_assistant_status,
+            "DescribeInstances": self._describe_instances,
+            "DeleteInstances": self._delete_instances,
+        }
+
+    def _describe_instances(self, params: dict[str, str]) -> dict[str, Any]:
+        """The instances asked for by `InstanceIds` (a JSON array of at most 100), as ECS lists them."""
+        region = _required(params, "RegionId")
+        try:
+            ids = json.loads(params.get("InstanceIds") or "[]")
+        except ValueError:
+            raise ApiError(400, "InvalidInstanceIds.Malformed", "The specified InstanceIds is not a JSON array.") from None
+        if not isinstance(ids, list) or len(ids) > 100:
+            raise ApiError(400, "InvalidInstanceIds.Malformed", "InstanceIds is a JSON array of at most 100 ids.")
+        rows = []
+        for instance_id in ids:
+            found = self.world.instance(str(instance_id))
+            if found is not None and found[0].region_id == region:
+                rows.append(_instance_row(*found))
+        return {"TotalCount": len(rows), "PageNumber": 1, "PageSize": int(params.get("PageSize") or 10),
+                "NextToken": "", "Instances": {"Instance": rows}}
+
+    def _delete_instances(self, params: dict[str, str]) -> dict[str, Any]:
+        """Release pay-as-you-go instances; a subscription instance still in its term is refused as ECS
+        refuses it (ChargeTypeViolation, 403), a running one needs Force, a dry run changes nothing."""
+        region = _required(params, "RegionId")
+        ids = [v for k, v in sorted(params.items(), key=lambda kv: _index(kv[0])) if k.startswith("InstanceId.")]
+        if not 1 <= len(ids) <= 100:
+            raise ApiError(400, "MissingParameter", "InstanceId.N takes 1 to 100 instance ids.")
+        token = params.get("ClientToken", "")
+        if token and token in self.world.ecs_client_tokens:
+            if self.world.ecs_client_tokens[token] != ids:
+                raise ApiError(400, "IdempotentParameterMismatch",
+                               "The request uses the same client token as a previous, but non-identical request.")
+            return {}  # the same request again: ECS answers as before and does nothing more
+        nodes = []
+        for instance_id in ids:
+            found = self.world.instance(instance_id)
+            if found is None or found[0].region_id != region:
+                raise ApiError(404, "InvalidInstanceId.NotFound", f"The specified InstanceId does not exist: {instance_id}.")
+            node = found[1]
+            if node.charge_type == "PrePaid":
+                raise ApiError(403, "ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.")
+            if params.get("Force", "false").lower() != "true":
+                raise ApiError(403, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
+            nodes.append(node)
+        if params.get("DryRun", "false").lower() == "true":
+            raise ApiError(400, "DRYRUN.SUCCESS", "This request is a dryrun request with successful result.")
+        for node in nodes:
+            node.released = True
+            node.in_cluster = False
+        if token:
+            self.world.ecs_client_tokens[token] = ids
+        return {}
 
     def _describe_cloud_assistant_status(self, params: dict[str, str]) -> dict[str, Any]:
         region = _required(params, "RegionId")
@@ -132,6 +186,31 @@ class EcsService(RpcService):
             "NextToken": "",
             "InstanceCloudAssistantStatusSet": {"InstanceCloudAssistantStatus": rows},
         }
+
+
+def _instance_row(cluster: Cluster, node: Node) -> dict[str, Any]:
+    prepaid = node.charge_type == "PrePaid"
+    return {
+        "InstanceId": node.instance_id,
+        "InstanceName": f"{'master' if node.is_master else 'worker'}-{node.ip}",
+        "HostName": node.name,
+        "RegionId": cluster.region_id,
+        "ZoneId": f"{cluster.region_id}-h",
+        "InstanceType": node.instance_type,
+        "Status": "Running",
+        "InstanceChargeType": node.charge_type,
+        "ExpiredTime": iso(node.created + 365 * 86400) if prepaid else "2099-12-31T15:59Z",
+        "CreationTime": iso(node.created),
+        "InstanceNetworkType": "vpc",
+        "VpcAttributes": {"VpcId": cluster.vpc_id, "VSwitchId": cluster.vswitch_id,
+                          "PrivateIpAddress": {"IpAddress": [node.ip]}},
+        "SecurityGroupIds": {"SecurityGroupId": [cluster.security_group_id]},
+        "OSType": "linux",
+        "InternetChargeType": "PayByTraffic",
+        "SpotStrategy": "NoSpot",
+        "StoppedMode": "Not-applicable",
+        "DeletionProtection": False,
+    }
 
 
 def _index(key: str) -> int:

@@ -302,6 +302,7 @@ class World:
         self.policies: dict[str, RamPolicy] = {}
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, Task] = {}
+        self.ecs_client_tokens: dict[str, list[str]] = {}  # DeleteInstances ClientToken → the ids it released
         self.endpoints: dict[str, str] = {}  # service → base URL, filled in when the servers listen
         self.slack: Any = None  # sandbox.slack's workspace, attached by the runtime
         self._subnets = itertools.count(1)

@@ -43,6 +43,48 @@ def test_cloud_assistant_status_omits_instances_ecs_does_not_know_in_that_region
     assert _assistant(cloud, [master], region="cn-beijing") == []
 
 
+def _delete_instances(cloud: CloudSandbox, ids: list[str], **extra: str) -> dict:
+    params = {"RegionId": REGION, **{f"InstanceId.{n}": i for n, i in enumerate(ids, 1)}, **extra}
+    return cloud.call(cloud.rpc("ecs", "DeleteInstances", params))
+
+
+def test_describe_instances_reports_how_each_master_is_billed(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(masters=2, charge_types=["PrePaid", "PostPaid"])
+    masters = _masters(cloud, cluster_id)
+
+    body = cloud.call(cloud.rpc("ecs", "DescribeInstances", {
+        "RegionId": REGION, "InstanceIds": json.dumps([m["instance_id"] for m in masters] + ["i-bp1gone"])}))
+
+    rows = body["Instances"]["Instance"]
+    assert [(r["InstanceId"], r["InstanceChargeType"], r["Status"]) for r in rows] == [
+        (masters[0]["instance_id"], "PrePaid", "Running"), (masters[1]["instance_id"], "PostPaid", "Running")]
+
+
+def test_delete_instances_dry_runs_refuses_subscription_instances_and_releases_pay_as_you_go_ones(
+    cloud: CloudSandbox,
+) -> None:
+    cluster_id = cloud.cluster(masters=2, charge_types=["PrePaid", "PostPaid"])
+    prepaid, payg = (m["instance_id"] for m in _masters(cloud, cluster_id))
+
+    with pytest.raises(ServerException) as subscription:
+        _delete_instances(cloud, [prepaid, payg], Force="true", DryRun="true")
+    with pytest.raises(ServerException) as running:
+        _delete_instances(cloud, [payg])
+    with pytest.raises(ServerException) as dry_run:
+        _delete_instances(cloud, [payg], Force="true", DryRun="true")
+    assert not any(n["released"] for n in _masters(cloud, cluster_id)), "refusals and a dry run change nothing"
+    _delete_instances(cloud, [payg], Force="true", ClientToken="t-1")
+    _delete_instances(cloud, [payg], Force="true", ClientToken="t-1")  # the same request again: no error
+    with pytest.raises(ServerException) as gone:
+        _delete_instances(cloud, [payg], Force="true")
+
+    assert (subscription.value.get_http_status(), subscription.value.get_error_code()) == (403, "ChargeTypeViolation")
+    assert (running.value.get_http_status(), running.value.get_error_code()) == (403, "IncorrectInstanceStatus")
+    assert (dry_run.value.get_http_status(), dry_run.value.get_error_code()) == (400, "DRYRUN.SUCCESS")
+    assert (gone.value.get_http_status(), gone.value.get_error_code()) == (404, "InvalidInstanceId.NotFound")
+    assert [n["released"] for n in _masters(cloud, cluster_id)] == [False, True]
+
+
 def _load_balancer(cloud: CloudSandbox, lb_id: str) -> dict:
     return cloud.call(cloud.rpc("slb", "DescribeLoadBalancerAttribute", {"RegionId": REGION, "LoadBalancerId": lb_id}))
 

@@ -237,3 +237,13 @@ class Workload:
     images: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EcsInstance:
+    """An instance as ECS DescribeInstances reports it: how it is billed decides how it can be released."""
+
+    instance_id: str
+    charge_type: str  # PostPaid (pay-as-you-go) | PrePaid (subscription); other values are kept as given
+    status: str  # Running, Stopped, …
+    expired_time: str = ""
