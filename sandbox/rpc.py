@@ -1,4 +1,7 @@
-"""Simulated ECS, SLB and RAM: the RPC-style POP APIs (`/?Action=…&Version=…`, HMAC-SHA1 `Signature`).
+"""Simulated ECS, SLB and RAM: the RPC-style POP APIs, in both request styles their official clients use:
+aliyunsdkcore's (`/?Action=…&Version=…`, HMAC-SHA1 `Signature` parameter) and the typed SDKs'
+(alibabacloud_ecs20140526 & co. through alibabacloud_tea_openapi: `x-acs-action`/`x-acs-version` headers,
+`Authorization: ACS3-HMAC-SHA256`, parameters in the query or a form body).
 
 All three share the POP conventions: the action and every parameter arrive as query (or form) parameters,
 the answer is JSON or, with `Format=XML`, XML rooted at `<ActionResponse>`, and errors carry
@@ -16,7 +19,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
-from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, rpc_params, verify_rpc
+from sandbox.signing import (
+    AuthFailure,
+    pop_auth_error,
+    pop_error_body,
+    rpc_action_and_version,
+    rpc_params,
+    verify_rpc,
+)
 from sandbox.world import Cluster, Node, PolicyVersion, RamPolicy, World, iso
 
 Action = Callable[[dict[str, str]], dict[str, Any]]
@@ -42,8 +52,7 @@ class RpcService(abc.ABC):
     def route(self, request: Request) -> Route | None:
         if request.path not in ("/", ""):
             return None
-        params = rpc_params(request)
-        action = params.get("Action", "")
+        action, _version = rpc_action_and_version(request)
         handler = self.actions().get(action)
         if handler is None:
             return None  # the server answers 404; error() words it as POP does
@@ -71,14 +80,14 @@ class RpcService(abc.ABC):
 
     def _answer(self, request: Request, *, handler: Action) -> Response:
         params = rpc_params(request)
-        version = params.get("Version", "")
+        action, version = rpc_action_and_version(request)
         if version != self.version:
             raise ApiError(400, "InvalidVersion", f"Specified parameter Version is not valid: {version or '(none)'}.")
         with self.world.lock:
             body = handler(params)
         body = {"RequestId": new_request_id(), **body}
         if _wants_xml(request):
-            return _xml_response(params["Action"] + "Response", body, 200)
+            return _xml_response(action + "Response", body, 200)
         return Response.json(body)
 
 
