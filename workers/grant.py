@@ -15,6 +15,7 @@ from collections.abc import Callable
 from workers.checks.model import PrecheckReport
 from workers.checks.policy import master_policy, master_role_name, plan_grant
 from workers.cloud import CloudClients
+from workers.cloud.models import PolicyChange
 from workers.context import Context
 from workers.errors import CloudError, NotFound
 from workers.records import Record
@@ -37,28 +38,30 @@ def grant_bucket_to_master_role(ctx: Context, clouds: CloudClients, record: Reco
     removed = ""
     if plan.remove_version is not None:
         old = plan.remove_version
-        _audited(ctx, record, "DeletePolicyVersion", attached.name, old.version_id,
+        _audited(ctx, record, "DeletePolicyVersion", attached.name,
                  lambda: clouds.ram.delete_policy_version(attached.name, old.version_id))
         created = f" (created {old.create_date})" if old.create_date else ""
         removed = (f" RAM keeps at most 5 versions, so the oldest non-default one, {old.version_id}{created}, "
                    "was removed first.")
-    version = _audited(ctx, record, "CreatePolicyVersion", attached.name, "",
+    version = _audited(ctx, record, "CreatePolicyVersion", attached.name,
                        lambda: clouds.ram.create_policy_version(attached.name, document=plan.document,
                                                                 set_as_default=True))
-    return (f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version}, now default)."
-            + removed)
+    return (f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version.version_id}, "
+            "now default)." + removed)
 
 
-def _audited(ctx: Context, record: Record, action: str, policy: str, version: str, call: Callable[[], str]) -> str:
+def _audited(
+    ctx: Context, record: Record, action: str, policy: str, call: Callable[[], PolicyChange]
+) -> PolicyChange:
     """Make one mutating RAM call and append it to the audit log, failed or not."""
     try:
-        answer = call()
+        change = call()
     except CloudError as error:
         ctx.audit.append("cloud_call", record_id=record.id, cluster_id=record.cluster_id, outcome="error",
                          action=action, request_id=error.request_id, cluster_name=record.cluster_name,
-                         policy=policy, version=version, error=str(error))
+                         policy=policy, error=str(error))
         raise
     ctx.audit.append("cloud_call", record_id=record.id, cluster_id=record.cluster_id, outcome="ok", action=action,
-                     request_id=answer if action == "DeletePolicyVersion" else "",
-                     cluster_name=record.cluster_name, policy=policy, version=version or answer)
-    return answer
+                     request_id=change.request_id, cluster_name=record.cluster_name, policy=policy,
+                     version=change.version_id)
+    return change

@@ -263,7 +263,7 @@ def _cleanup_targets_text(record: Record) -> str:
         payg = [mrkdwn.escape(str(m.get("instance_id"))) for m in targets
                 if m.get("instance_id") and m.get("charge_type") == "PostPaid"]
         other = [f"{mrkdwn.escape(str(m.get('instance_id')))} ({_charge_words(str(m.get('charge_type', '')))})"
-                 for m in targets if m.get("instance_id") and m.get("charge_type") != "PostPaid"]
+                 for m in targets if m.get("instance_id") and m.get("charge_type") not in ("PostPaid", "")]
         if payg:
             lines.append(f"*ECS instances:* will be *RELEASED* (pay-as-you-go, ECS DeleteInstances) — "
                          f"{name_list(payg)}")

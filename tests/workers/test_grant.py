@@ -72,8 +72,11 @@ def test_with_five_versions_the_oldest_non_default_one_is_removed_and_named_in_t
     note = next(t for t in thread_texts(sandbox, final) if "Added the OSS statement" in t)
     assert "(version v6, now default)" in note
     assert "the oldest non-default one, v1" in note and "was removed first" in note
-    audited = [e.details["action"] for e in ctx.audit.read() if e.event == "cloud_call"]
-    assert audited.index("DeletePolicyVersion") < audited.index("CreatePolicyVersion")
+    audited = [e for e in ctx.audit.read() if e.event == "cloud_call"
+               and e.details["action"] in ("DeletePolicyVersion", "CreatePolicyVersion")]
+    assert [(e.details["action"], e.details["version"]) for e in audited] == [
+        ("DeletePolicyVersion", "v1"), ("CreatePolicyVersion", "v6")]
+    assert all(e.details["request_id"] for e in audited), "each change carries RAM's request id"
 
 
 def _filler(size: int) -> dict[str, Any]:

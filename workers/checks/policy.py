@@ -168,7 +168,7 @@ def _blocking_statements(verdict: PolicyVerdict, where: str, bucket: str) -> Che
         return result(
             "ram-policy",
             Outcome.FAIL,
-            f"{where} denies the master role objects of {bucket}: {lines}. A Deny wins over any Allow.",
+            f"{where} denies the master role access to objects of {bucket}: {lines}. A Deny wins over any Allow.",
             f"Remove or narrow that Deny so it does not match acs:oss:*:*:{bucket}/*; adding an Allow cannot help.",
         )
     if verdict.unreadable:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from workers.checks.model import shorten
 from workers.checks.ram_patterns import ResourcePattern
 
 NEEDED_ACTIONS = ("oss:PutObject", "oss:GetObject")
@@ -61,7 +62,8 @@ class StatementFinding:
     why: str
 
     def describe(self) -> str:
-        return f"statement {self.number} ({json.dumps(self.statement, separators=(',', ':'))})"
+        """`statement 2 ({"Effect":"Deny",…})`: the number to find it by, and enough of it to recognise."""
+        return f"statement {self.number} ({shorten(json.dumps(self.statement, separators=(',', ':')), 160)})"
 
 
 @dataclass(frozen=True)

@@ -240,6 +240,14 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class PolicyChange:
+    """A version RAM created or deleted, and the request id to quote to support."""
+
+    version_id: str
+    request_id: str
+
+
+@dataclass(frozen=True)
 class EcsInstance:
     """An instance as ECS DescribeInstances reports it: how it is billed decides how it can be released."""
 

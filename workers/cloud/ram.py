@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.cloud.acs import AcsTransport
-from workers.cloud.models import AttachedPolicy, PolicyVersion
+from workers.cloud.models import AttachedPolicy, PolicyChange, PolicyVersion
 from workers.cloud.rpc import rpc_request
 
 SERVICE = "ram"
@@ -58,16 +58,16 @@ class RamClient:
             for row in rows
         ]
 
-    def delete_policy_version(self, policy_name: str, version_id: str) -> str:
+    def delete_policy_version(self, policy_name: str, version_id: str) -> PolicyChange:
         """Remove one non-default version (RAM refuses to delete the default one); returns the request id.
         Deleting is preferred to CreatePolicyVersion's RotateStrategy because then we name the version
-        removed, rather than guess which one RAM chose."""
+        removed, rather than guess which one RAM chose. Returns the request id with the version."""
         body = self._call(
             "DeletePolicyVersion", {"PolicyName": policy_name, "VersionId": version_id}, idempotent=False
         )
-        return str(body.get("RequestId") or "")
+        return PolicyChange(version_id=version_id, request_id=str(body.get("RequestId") or ""))
 
-    def create_policy_version(self, policy_name: str, *, document: str, set_as_default: bool) -> str:
+    def create_policy_version(self, policy_name: str, *, document: str, set_as_default: bool) -> PolicyChange:
         """Add a version and return its id. RotateStrategy stays None: a sixth version is refused
         (LimitExceeded.Policy.Version) rather than silently making room; the caller deletes one first."""
         params = {
@@ -77,7 +77,10 @@ class RamClient:
             "RotateStrategy": "None",
         }
         body = self._call("CreatePolicyVersion", params, idempotent=False)
-        return str((body.get("PolicyVersion") or {}).get("VersionId") or "")
+        return PolicyChange(
+            version_id=str((body.get("PolicyVersion") or {}).get("VersionId") or ""),
+            request_id=str(body.get("RequestId") or ""),
+        )
 
     def _call(self, action: str, params: dict[str, str], *, idempotent: bool = True) -> dict[str, Any]:
         body = self._transport.call(
