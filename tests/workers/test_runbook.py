@@ -168,18 +168,24 @@ def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_
     assert any(e.event == "slack_error" for e in ctx.audit.read())
 
 
-def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
-    ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
+def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec: Any) -> tuple[dict[str, str], Record]:
+    """A cluster migrated for real, and an approved cleanup request for its old masters (not yet run)."""
+    cluster = _cluster(sandbox, **spec)
     migration = approved_migration(ctx, cluster)
     ctx.queues.run_migration(migration.id)
     drive(ctx, delivered(ctx, migration.id))
     masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
-    cleanup_record = ctx.store.create(Record(
+    record = ctx.store.create(Record(
         id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
         cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, result={"masters": masters},
+        parent_id=migration.id, state=State.APPROVED, release_ecs=release_ecs, result={"masters": masters},
     ))
+    return cluster, record
+
+
+def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=False)
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
@@ -191,7 +197,7 @@ def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
     assert all(not n["in_kubernetes"] for n in nodes if n["role"] == "Master")
     assert all(n["in_kubernetes"] for n in nodes if n["role"] == "Worker")
     assert all(not n["released"] for n in nodes), "instances are released only when asked"
-    assert ctx.store.get(migration.id).result["cleanup_id"] == final.id
+    assert ctx.store.get(str(cleanup_record.parent_id)).result["cleanup_id"] == final.id
     assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
 
 
@@ -199,16 +205,8 @@ def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_nam
     sandbox, sandbox_env
 ):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox, charge_types=["PostPaid", "PrePaid", "PostPaid"])
-    migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
-    drive(ctx, delivered(ctx, migration.id))
-    masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
-    cleanup_record = ctx.store.create(Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
-        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=True, result={"masters": masters},
-    ))
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True,
+                                                     charge_types=["PostPaid", "PrePaid", "PostPaid"])
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
@@ -238,18 +236,10 @@ def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_nam
 
 def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox, charge_types=["PostPaid", "PostPaid", "PostPaid"])
-    migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
-    drive(ctx, delivered(ctx, migration.id))
-    masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
+    _, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
+    masters = cleanup_record.result["masters"]
     # An earlier run released one instance and was cut off before it recorded anything.
     ctx.clouds().ecs.release([masters[0]["instance_id"]], client_token="earlier-run")
-    cleanup_record = ctx.store.create(Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
-        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=True, result={"masters": masters},
-    ))
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
@@ -263,18 +253,9 @@ def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_en
 
 def test_a_refused_dry_run_releases_nothing_and_says_why(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
-    migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
-    drive(ctx, delivered(ctx, migration.id))
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
     sandbox.control.fault("ecs", action="DeleteInstances", http_status=403, code="Forbidden.RAM",
                           message="User not authorized to operate on the specified resource.", count=1)
-    cleanup_record = ctx.store.create(Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
-        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=True,
-        result={"masters": cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])},
-    ))
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))

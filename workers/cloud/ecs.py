@@ -18,7 +18,7 @@ from typing import Any
 
 from workers.cloud.acs import AcsTransport
 from workers.cloud.models import CloudAssistantStatus, EcsInstance
-from workers.cloud.rpc import rpc_request
+from workers.cloud.rpc import rpc_call
 from workers.errors import CloudError
 
 SERVICE = "ecs"
@@ -98,12 +98,8 @@ class EcsClient:
         return params
 
     def _call(self, action: str, params: dict[str, str], *, idempotent: bool = True) -> dict[str, Any]:
-        body = self._transport.call(
-            lambda: rpc_request(product="Ecs", version=API_VERSION, action=action, params=params),
-            action=action,
-            idempotent=idempotent,
-        )
-        return dict(body)
+        return rpc_call(self._transport, product="Ecs", version=API_VERSION, action=action, params=params,
+                        idempotent=idempotent)
 
 
 def _status(row: dict[str, Any]) -> CloudAssistantStatus:

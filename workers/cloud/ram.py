@@ -6,7 +6,7 @@ from typing import Any
 
 from workers.cloud.acs import AcsTransport
 from workers.cloud.models import AttachedPolicy, PolicyChange, PolicyVersion
-from workers.cloud.rpc import rpc_request
+from workers.cloud.rpc import rpc_call
 
 SERVICE = "ram"
 API_VERSION = "2015-05-01"
@@ -83,9 +83,5 @@ class RamClient:
         )
 
     def _call(self, action: str, params: dict[str, str], *, idempotent: bool = True) -> dict[str, Any]:
-        body = self._transport.call(
-            lambda: rpc_request(product="Ram", version=API_VERSION, action=action, params=params),
-            action=action,
-            idempotent=idempotent,
-        )
-        return dict(body)
+        return rpc_call(self._transport, product="Ram", version=API_VERSION, action=action, params=params,
+                        idempotent=idempotent)
