@@ -32,6 +32,17 @@ MIGRATION_STAGES: tuple[tuple[str, str], ...] = (
 )
 """What DescribeTaskInfo reports while a migration runs, in order."""
 
+ACK_CHECK_ITEMS: tuple[str, ...] = (
+    "ApiServerSLB",
+    "ApiServerSLBListener",
+    "ApiServerSLBBackend",
+    "VPC",
+    "VSwitchFreeIP",
+    "Components",
+)
+"""The items the simulated ClusterMigrate check reports (ACK names the areas: API server SLB, VPC,
+vSwitch free IPs, components; the item names are the sandbox's own)."""
+
 SLB_SPECS = (
     "slb.s1.small",
     "slb.s2.small",
@@ -209,6 +220,28 @@ class Task:
     updated: float = field(default_factory=time.time)
     parameters: dict[str, Any] = field(default_factory=dict)
     failure: dict[str, str] | None = None  # the error to report at fail_at_stage instead of the generic one
+    # "started": DescribeTaskInfo lists a stage once it began; "all": every stage from the start, pending
+    # ones without times (ACK's documented stage fields allow both, so the bot must read either).
+    stage_listing: str = "started"
+
+
+@dataclass
+class ClusterCheck:
+    """A RunClusterCheck run: it takes `duration_s` of simulated time, then reports its items."""
+
+    check_id: str
+    cluster_id: str
+    check_type: str  # ClusterMigrate | ClusterUpgrade | MasterUpgrade | NodePoolUpgrade
+    created: float = field(default_factory=time.time)
+    started_mono: float = field(default_factory=time.monotonic)
+    duration_s: float = 4.0
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # decided when the check is run
+
+    def finished(self, speed: float) -> bool:
+        return (time.monotonic() - self.started_mono) * speed >= self.duration_s
+
+    def failed_items(self) -> list[str]:
+        return [item["name"] for rows in self.items.values() for item in rows if item["status"] == "Failed"]
 
 
 @dataclass
@@ -240,6 +273,13 @@ class Cluster:
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     tags: list[dict[str, str]] = field(default_factory=list)
+    timezone: str = "Asia/Shanghai"  # "" = never set (the migration doc asks for it to be set first)
+    api_server_public: bool = False  # the API server is (also) behind an internet-facing SLB
+    vswitch_free_ips: int = 200  # free IPs left in the control plane's vSwitch
+    terway_pod_networking: bool = False  # terway with custom pod configuration (terway-controlplane)
+    ack_check_fail_items: list[str] = field(default_factory=list)  # ClusterMigrate check items made to fail
+    stage_listing: str = "started"
+    api_public_slb_id: str = ""
 
     @property
     def masters(self) -> list[Node]:
@@ -302,6 +342,7 @@ class World:
         self.policies: dict[str, RamPolicy] = {}
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, Task] = {}
+        self.checks: dict[str, ClusterCheck] = {}
         self.endpoints: dict[str, str] = {}  # service → base URL, filled in when the servers listen
         self.slack: Any = None  # sandbox.slack's workspace, attached by the runtime
         self._subnets = itertools.count(1)
@@ -367,7 +408,8 @@ class World:
         known = {
             "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
-            "addons", "oss_granted_buckets", "charge_types", "profile",
+            "addons", "oss_granted_buckets", "charge_types", "profile", "timezone", "api_server_public",
+            "vswitch_free_ips", "terway_pod_networking", "ack_check",
         }
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -399,9 +441,13 @@ class World:
             fail_at = names.index(fail_at) + 1
         if fail_at is not None and not (isinstance(fail_at, int) and 1 <= fail_at <= len(MIGRATION_STAGES)):
             raise SpecError(f"fail_at_stage must be 1-{len(MIGRATION_STAGES)}")
+        stage_listing = migration.get("stage_listing", "started")
+        if stage_listing not in ("started", "all"):
+            raise SpecError('migration.stage_listing must be "started" or "all"')
         duration = migration.get("duration_s", 60)
         if not isinstance(duration, int | float) or duration <= 0:
             raise SpecError("migration.duration_s must be a positive number of seconds")
+        extras = _current_prerequisites(spec)
         region = str(spec.get("region_id") or DEFAULT_REGION)
         name = str(spec.get("name") or f"cluster-{_alnum(6)}")
         subnet = next(self._subnets) % 250
@@ -429,8 +475,14 @@ class World:
             addons=[str(a) for a in spec.get("addons", [])],
             kube_token=secrets.token_urlsafe(24),
             subnet=subnet,
+            stage_listing=stage_listing,
+            **extras,
         )
+        if cluster.terway_pod_networking and "terway-controlplane" not in cluster.addons:
+            cluster.addons.append("terway-controlplane")
         self._add_load_balancers(cluster, slb_spec)
+        if cluster.api_server_public:
+            self._add_public_api_slb(cluster)
         self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [])
         self._add_nodes(cluster, masters, workers, spec.get("cloud_assistant", True), spec.get("charge_types"))
         self._add_workloads(cluster)
@@ -462,6 +514,20 @@ class World:
             self.load_balancers[lb.load_balancer_id] = lb
         cluster.api_slb_id = api.load_balancer_id
         cluster.ingress_slb_id = ingress.load_balancer_id
+
+    def _add_public_api_slb(self, cluster: Cluster) -> None:
+        """An internet-facing SLB in front of the API server, next to the internal one (older clusters)."""
+        public = LoadBalancer(
+            load_balancer_id="lb-" + _alnum(22),
+            name=f"k8s-api-public-{cluster.cluster_id[:8]}",
+            spec="slb.s2.small",
+            address_type="internet",
+            address=f"47.97.{cluster.subnet}.{secrets.randbelow(250) + 1}",
+            vpc_id=cluster.vpc_id,
+            region_id=cluster.region_id,
+        )
+        self.load_balancers[public.load_balancer_id] = public
+        cluster.api_public_slb_id = public.load_balancer_id
 
     def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str]) -> None:
         if cluster.cluster_type != "Kubernetes":
@@ -627,6 +693,7 @@ class World:
             duration_s=cluster.migration_duration_s,
             fail_at_stage=cluster.migration_fail_at_stage,
             parameters={"oss_bucket_name": bucket, "oss_bucket_endpoint": bucket_endpoint},
+            stage_listing=cluster.stage_listing,
         )
         task.stage_started.append(task.created)
         task.events.append(_event("MigrateStarted", "Normal", f"Stage 1/{len(task.stages)}: {task.stages[0][1]}"))
@@ -634,6 +701,41 @@ class World:
         cluster.state = "migrating"
         cluster.updated = time.time()
         return task
+
+    def run_cluster_check(self, cluster: Cluster, *, check_type: str) -> ClusterCheck:
+        """RunClusterCheck: the ClusterMigrate items are derived from the cluster as it is now."""
+        check = ClusterCheck(
+            check_id=f"{int(time.time() * 1e9)}-{cluster.cluster_id}-clustercheck-{_alnum(5)}",
+            cluster_id=cluster.cluster_id,
+            check_type=check_type,
+        )
+        if check_type == "ClusterMigrate":
+            check.items = self._migrate_check_items(cluster)
+        self.checks[check.check_id] = check
+        return check
+
+    def _migrate_check_items(self, cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
+        api = self.load_balancers.get(cluster.api_slb_id)
+        findings = {
+            "ApiServerSLB": (api is not None and api.status == "active",
+                             f"API server SLB {cluster.api_slb_id or '(none)'} exists and is active"),
+            "ApiServerSLBListener": (api is not None, "the API server SLB listens on 6443"),
+            "ApiServerSLBBackend": (bool(cluster.masters), "the API server SLB has the masters as backends"),
+            "VPC": (bool(cluster.vpc_id), f"VPC {cluster.vpc_id} is available"),
+            "VSwitchFreeIP": (cluster.vswitch_free_ips >= 2,
+                              f"vSwitch {cluster.vswitch_id} has {cluster.vswitch_free_ips} free IPs (at least 2 needed)"),
+            "Components": (True, "the cluster's components can run on the managed control plane"),
+        }
+
+        def item(name: str) -> dict[str, Any]:
+            passed, message = findings[name]
+            if name in cluster.ack_check_fail_items:
+                passed = False
+            return {"name": name, "status": "Succeeded" if passed else "Failed",
+                    "message": message if passed else f"check failed: {message} is not true"}
+
+        resources = [item(n) for n in ACK_CHECK_ITEMS if n != "Components"]
+        return {"Resources": resources, "Components": [item("Components")]}
 
     def start_node_removal(self, cluster: Cluster, *, nodes: list[Node], release: bool, drain: bool) -> Task:
         """DeleteClusterNodes: the nodes leave Kubernetes at once; ECS instances are released if asked."""
@@ -716,6 +818,30 @@ class World:
         cluster.updated = task.updated
         for node in cluster.masters:
             node.ready = "Unknown"
+
+
+def _current_prerequisites(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec fields for what today's migration doc and ACK's ClusterMigrate check look at."""
+    timezone = spec.get("timezone", "Asia/Shanghai")
+    if not isinstance(timezone, str):
+        raise SpecError('timezone must be a time zone name such as "Asia/Shanghai", or "" for not set')
+    free_ips = spec.get("vswitch_free_ips", 200)
+    if not isinstance(free_ips, int) or isinstance(free_ips, bool) or free_ips < 0:
+        raise SpecError("vswitch_free_ips must be a non-negative count")
+    ack_check = spec.get("ack_check") or {}
+    fail_items = ack_check.get("fail_items", []) if isinstance(ack_check, dict) else None
+    if not isinstance(fail_items, list) or not all(isinstance(i, str) for i in fail_items):
+        raise SpecError('ack_check must be {"fail_items": [item names]}')
+    unknown = sorted(set(fail_items) - set(ACK_CHECK_ITEMS))
+    if unknown:
+        raise SpecError(f"ack_check.fail_items: unknown item(s) {', '.join(unknown)}; known: {', '.join(ACK_CHECK_ITEMS)}")
+    return {
+        "timezone": timezone,
+        "api_server_public": bool(spec.get("api_server_public", False)),
+        "vswitch_free_ips": free_ips,
+        "terway_pod_networking": bool(spec.get("terway_pod_networking", False)),
+        "ack_check_fail_items": list(fail_items),
+    }
 
 
 def _event(action: str, level: str, message: str, ts: float | None = None) -> dict[str, Any]:
