@@ -234,7 +234,7 @@ class ClusterCheck:
     check_type: str  # ClusterMigrate | ClusterUpgrade | MasterUpgrade | NodePoolUpgrade
     created: float = field(default_factory=time.time)
     started_mono: float = field(default_factory=time.monotonic)
-    duration_s: float = 4.0
+    duration_s: float = 0.5
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # decided when the check is run
 
     def finished(self, speed: float) -> bool:
@@ -278,6 +278,7 @@ class Cluster:
     vswitch_free_ips: int = 200  # free IPs left in the control plane's vSwitch
     terway_pod_networking: bool = False  # terway with custom pod configuration (terway-controlplane)
     ack_check_fail_items: list[str] = field(default_factory=list)  # ClusterMigrate check items made to fail
+    ack_check_duration_s: float = 0.5  # simulated seconds a ClusterMigrate check runs
     stage_listing: str = "started"
     api_public_slb_id: str = ""
 
@@ -708,6 +709,7 @@ class World:
             check_id=f"{int(time.time() * 1e9)}-{cluster.cluster_id}-clustercheck-{_alnum(5)}",
             cluster_id=cluster.cluster_id,
             check_type=check_type,
+            duration_s=cluster.ack_check_duration_s,
         )
         if check_type == "ClusterMigrate":
             check.items = self._migrate_check_items(cluster)
@@ -831,7 +833,10 @@ def _current_prerequisites(spec: dict[str, Any]) -> dict[str, Any]:
     ack_check = spec.get("ack_check") or {}
     fail_items = ack_check.get("fail_items", []) if isinstance(ack_check, dict) else None
     if not isinstance(fail_items, list) or not all(isinstance(i, str) for i in fail_items):
-        raise SpecError('ack_check must be {"fail_items": [item names]}')
+        raise SpecError('ack_check must be {"fail_items": [item names], "duration_s": N}')
+    check_duration = ack_check.get("duration_s", 0.5) if isinstance(ack_check, dict) else 0.5
+    if not isinstance(check_duration, int | float) or check_duration < 0:
+        raise SpecError("ack_check.duration_s must be a non-negative number of seconds")
     unknown = sorted(set(fail_items) - set(ACK_CHECK_ITEMS))
     if unknown:
         raise SpecError(f"ack_check.fail_items: unknown item(s) {', '.join(unknown)}; known: {', '.join(ACK_CHECK_ITEMS)}")
@@ -841,6 +846,7 @@ def _current_prerequisites(spec: dict[str, Any]) -> dict[str, Any]:
         "vswitch_free_ips": free_ips,
         "terway_pod_networking": bool(spec.get("terway_pod_networking", False)),
         "ack_check_fail_items": list(fail_items),
+        "ack_check_duration_s": float(check_duration),
     }
 
 

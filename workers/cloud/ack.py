@@ -27,8 +27,8 @@ from aliyunsdkcs.request.v20151215.DescribeClusterUserKubeconfigRequest import (
 
 from workers.cloud.acs import AcsTransport
 from workers.cloud.models import (
-    ClusterCheckRun,
     ClusterCheckItem,
+    ClusterCheckRun,
     ClusterDetail,
     ClusterNode,
     ClusterResource,
