@@ -557,7 +557,7 @@ def _refuse_migration(world: World, cluster: Cluster, bucket_name: str, bucket_e
             "only dedicated (Kubernetes) clusters can be migrated",
         )
     running = world.running_migration(cluster.cluster_id)
-    if running is not None or cluster.state == "migrating":
+    if running is not None or cluster.state == cluster.migrating_state:
         raise ApiError(
             400,
             "ErrorClusterState",

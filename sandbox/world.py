@@ -22,6 +22,7 @@ from sandbox.calls import CallLog, Faults
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_VERSION = "1.22.15-aliyun.1"
+MIGRATE_TASK_TYPE = "cluster_migrate"
 
 MIGRATION_STAGES: tuple[tuple[str, str], ...] = (
     ("PreCheck", "Checking the cluster and the OSS bucket"),
@@ -223,6 +224,7 @@ class Task:
     # "started": DescribeTaskInfo lists a stage once it began; "all": every stage from the start, pending
     # ones without times (ACK's documented stage fields allow both, so the bot must read either).
     stage_listing: str = "started"
+    is_migration: bool = False  # what the sandbox knows; ACK's callers see only task_type
 
 
 @dataclass
@@ -281,6 +283,10 @@ class Cluster:
     ack_check_duration_s: float = 0.5  # simulated seconds a ClusterMigrate check runs
     stage_listing: str = "started"
     api_public_slb_id: str = ""
+    # What the migration's task and the cluster are called while it runs: neither is documented by ACK,
+    # so tests vary them to prove the bot does not depend on them.
+    migration_task_type: str = MIGRATE_TASK_TYPE
+    migrating_state: str = "migrating"
 
     @property
     def masters(self) -> list[Node]:
@@ -375,7 +381,7 @@ class World:
 
     def running_migration(self, cluster_id: str) -> Task | None:
         return next(
-            (t for t in self.cluster_tasks(cluster_id) if t.task_type == "cluster_migrate" and t.state == "running"),
+            (t for t in self.cluster_tasks(cluster_id) if t.is_migration and t.state == "running"),
             None,
         )
 
@@ -477,6 +483,8 @@ class World:
             kube_token=secrets.token_urlsafe(24),
             subnet=subnet,
             stage_listing=stage_listing,
+            migration_task_type=str(migration.get("task_type") or MIGRATE_TASK_TYPE),
+            migrating_state=str(migration.get("cluster_state") or "migrating"),
             **extras,
         )
         if cluster.terway_pod_networking and "terway-controlplane" not in cluster.addons:
@@ -689,17 +697,18 @@ class World:
         task = Task(
             task_id="T-" + _hex(24),
             cluster_id=cluster.cluster_id,
-            task_type="cluster_migrate",
+            task_type=cluster.migration_task_type,
             stages=MIGRATION_STAGES,
             duration_s=cluster.migration_duration_s,
             fail_at_stage=cluster.migration_fail_at_stage,
             parameters={"oss_bucket_name": bucket, "oss_bucket_endpoint": bucket_endpoint},
             stage_listing=cluster.stage_listing,
+            is_migration=True,
         )
         task.stage_started.append(task.created)
         task.events.append(_event("MigrateStarted", "Normal", f"Stage 1/{len(task.stages)}: {task.stages[0][1]}"))
         self.tasks[task.task_id] = task
-        cluster.state = "migrating"
+        cluster.state = cluster.migrating_state
         cluster.updated = time.time()
         return task
 
@@ -805,14 +814,14 @@ class World:
         }
         task.events.append(_event("TaskFailed", "Warning", task.error["message"], task.updated))
         cluster = self.clusters.get(task.cluster_id)
-        if cluster is not None and task.task_type == "cluster_migrate":
+        if cluster is not None and task.is_migration:
             # Before the control plane moved nothing changed; after, the cluster is left half-migrated.
             cluster.state = "running" if task.stage_index < 2 else "failed"
             cluster.updated = task.updated
 
     def _apply_success(self, task: Task) -> None:
         cluster = self.clusters.get(task.cluster_id)
-        if cluster is None or task.task_type != "cluster_migrate":
+        if cluster is None or not task.is_migration:
             return
         cluster.cluster_type = "ManagedKubernetes"
         cluster.cluster_spec = "ack.pro.small"
