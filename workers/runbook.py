@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from workers.ack_times import ack_time
+from workers.checks.bucket_checks import migrate_bucket_endpoint
 from workers.checks.cluster_checks import is_pro_spec
 from workers.checks.model import PrecheckReport
 from workers.checks.policy import master_policy, master_role_name, policy_with_oss_statement
@@ -131,7 +132,7 @@ def _call_migrate(
     ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport, owner: str
 ) -> None:
     bucket = str(record.bucket)
-    endpoint = report.bucket_endpoint or f"oss-{record.region}-internal.aliyuncs.com"
+    endpoint = report.bucket_endpoint or migrate_bucket_endpoint(bucket=bucket, region=record.region)
     try:
         started = clouds.ack.migrate_cluster(record.cluster_id, bucket=bucket, bucket_endpoint=endpoint)
     except Unavailable as error:

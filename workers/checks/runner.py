@@ -30,7 +30,7 @@ from workers.checks.bucket_checks import (
     check_missing_bucket,
     check_no_bucket,
     check_oss_bucket,
-    internal_endpoint,
+    migrate_bucket_endpoint,
 )
 from workers.checks.catalog import CHECK_ORDER, error_result, result
 from workers.checks.cluster_checks import (
@@ -357,7 +357,9 @@ class _Run:
             addons.append(TERWAY_CONTROLPLANE)
         endpoint = None
         if self.bucket is not None:
-            endpoint = (info.intranet_endpoint if info else "") or internal_endpoint(d.region_id)
+            endpoint = migrate_bucket_endpoint(
+                bucket=self.bucket, region=d.region_id, extranet_endpoint=info.extranet_endpoint if info else ""
+            )
         return PrecheckReport(
             cluster_id=d.cluster_id,
             cluster_name=d.name,
