@@ -111,7 +111,9 @@ class AckClient:
         while True:
 
             def build(page: int = page) -> CommonRequest:
-                request = self._roa(LIST_ACTION, "GET", "/regions/[RegionId]/clusters", RegionId=self.region)
+                request = self._roa(
+                    "DescribeClustersForRegion", "GET", "/regions/[RegionId]/clusters", RegionId=self.region
+                )
                 if name:
                     request.add_query_param("name", name)
                 if cluster_type:
@@ -120,7 +122,7 @@ class AckClient:
                 request.add_query_param("page_size", str(_PAGE_SIZE))
                 return request
 
-            body = self._transport.call(build, action=LIST_ACTION)
+            body = self._transport.call(build, action="DescribeClustersForRegion")
             rows = body.get("clusters") or []
             clusters.extend(_cluster_summary(row) for row in rows)
             total = int((body.get("page_info") or {}).get("total_count") or 0)
