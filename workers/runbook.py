@@ -379,7 +379,7 @@ def _refusal(record: Record, error: CloudError) -> tuple[str, str]:
     """Why ACK refused MigrateCluster, and what to do (the whitelist refusal in plain words); every
     refusal names ACK's code, message and request id."""
     said = (
-        f"ACK's code {error.code or '(none)'}, message {error.message or '(none)'!r}, "
+        f"{error.code or 'no code'}: {error.message or 'no message'}; "
         f"HTTP {error.http_status or 'n/a'}, request id {error.request_id or 'n/a'}"
     )
     if is_whitelist_refusal(error):
