@@ -510,15 +510,7 @@ class World:
             region_id=cluster.region_id,
             charge_type="PayByCLCU" if slb_spec == "slb.lcu.elastic" else "PayBySpec",
         )
-        ingress = LoadBalancer(
-            load_balancer_id="lb-" + _alnum(22),
-            name=f"ingress-{cluster.cluster_id[:8]}",
-            spec="slb.s2.small",
-            address_type="internet",
-            address=f"47.96.{cluster.subnet}.{secrets.randbelow(250) + 1}",
-            vpc_id=cluster.vpc_id,
-            region_id=cluster.region_id,
-        )
+        ingress = _internet_slb(cluster, name=f"ingress-{cluster.cluster_id[:8]}", block=96)
         for lb in (api, ingress):
             self.load_balancers[lb.load_balancer_id] = lb
         cluster.api_slb_id = api.load_balancer_id
@@ -526,15 +518,7 @@ class World:
 
     def _add_public_api_slb(self, cluster: Cluster) -> None:
         """An internet-facing SLB in front of the API server, next to the internal one (older clusters)."""
-        public = LoadBalancer(
-            load_balancer_id="lb-" + _alnum(22),
-            name=f"k8s-api-public-{cluster.cluster_id[:8]}",
-            spec="slb.s2.small",
-            address_type="internet",
-            address=f"47.97.{cluster.subnet}.{secrets.randbelow(250) + 1}",
-            vpc_id=cluster.vpc_id,
-            region_id=cluster.region_id,
-        )
+        public = _internet_slb(cluster, name=f"k8s-api-public-{cluster.cluster_id[:8]}", block=97)
         self.load_balancers[public.load_balancer_id] = public
         cluster.api_public_slb_id = public.load_balancer_id
 
@@ -829,6 +813,19 @@ class World:
         cluster.updated = task.updated
         for node in cluster.masters:
             node.ready = "Unknown"
+
+
+def _internet_slb(cluster: Cluster, *, name: str, block: int) -> LoadBalancer:
+    """An internet-facing slb.s2.small with a public address in 47.<block>.<subnet>.x."""
+    return LoadBalancer(
+        load_balancer_id="lb-" + _alnum(22),
+        name=name,
+        spec="slb.s2.small",
+        address_type="internet",
+        address=f"47.{block}.{cluster.subnet}.{secrets.randbelow(250) + 1}",
+        vpc_id=cluster.vpc_id,
+        region_id=cluster.region_id,
+    )
 
 
 def _current_prerequisites(spec: dict[str, Any]) -> dict[str, Any]:

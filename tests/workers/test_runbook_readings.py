@@ -16,6 +16,7 @@ from tests.workers.runbook_harness import (
     delivered,
     drive,
     make_context,
+    migratable_cluster,
     thread_texts,
 )
 from workers.ack_times import ack_time
@@ -25,14 +26,6 @@ from workers.records import State
 from workers.runbook import migration_task, stages_begun
 
 TEN_UTC = datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp()
-
-
-def _cluster(sandbox: Any, **spec: Any) -> dict[str, str]:
-    sandbox.control.create_bucket(BUCKET)
-    spec.setdefault("oss_granted_buckets", [BUCKET])
-    spec.setdefault("migration", {"duration_s": 2})
-    result: dict[str, str] = sandbox.control.create_cluster(name="prod-hz-1", **spec)
-    return result
 
 
 def _migrate(sandbox: Any, ctx: Any, cluster: dict[str, str]) -> Any:
@@ -59,7 +52,7 @@ def test_a_whitelist_refusal_in_any_spelling_and_status_is_recognised(
     ctx = make_context(sandbox_env)
     sandbox.control.fault("ack", "MigrateCluster", http_status=http_status, code=code, message=message)
 
-    final = _migrate(sandbox, ctx, _cluster(sandbox))
+    final = _migrate(sandbox, ctx, migratable_cluster(sandbox))
 
     assert final.state is State.FAILED
     assert "not whitelisted" in str(final.reason)
@@ -73,7 +66,7 @@ def test_any_other_refusal_shows_acks_code_message_and_request_id(sandbox: Any, 
     sandbox.control.fault("ack", "MigrateCluster", http_status=400, code="ErrorClusterState",
                           message="cluster is upgrading")
 
-    final = _migrate(sandbox, ctx, _cluster(sandbox))
+    final = _migrate(sandbox, ctx, migratable_cluster(sandbox))
 
     assert final.state is State.FAILED
     (call,) = sandbox.control.calls(service="ack", action="MigrateCluster")
@@ -90,7 +83,7 @@ def test_a_restarted_migration_finds_its_task_whatever_the_task_type_and_cluster
     sandbox: Any, sandbox_env: dict[str, str], task_type: str, cluster_state: str
 ) -> None:
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox, migration={"duration_s": 2, "task_type": task_type, "cluster_state": cluster_state})
+    cluster = migratable_cluster(sandbox, migration={"duration_s": 2, "task_type": task_type, "cluster_state": cluster_state})
     record = approved_migration(ctx, cluster)
     # The crash: the fence was saved and MigrateCluster called, then the worker died before saving the task.
     ctx.store.update(record.id, migrate_called_at=time.time())
@@ -114,7 +107,7 @@ def test_stage_progress_is_the_same_whether_ack_lists_stages_as_they_begin_or_al
 ) -> None:
     ctx = make_context(sandbox_env)
 
-    final = _migrate(sandbox, ctx, _cluster(sandbox, migration={"duration_s": 2, "stage_listing": listing}))
+    final = _migrate(sandbox, ctx, migratable_cluster(sandbox, migration={"duration_s": 2, "stage_listing": listing}))
 
     assert final.state is State.SUCCEEDED
     stages = [t.split(":")[0] for t in thread_texts(sandbox, final) if t.startswith("Stage ")]
@@ -125,7 +118,7 @@ def test_stage_progress_is_the_same_whether_ack_lists_stages_as_they_begin_or_al
 
 
 def test_a_task_listed_all_at_once_shows_only_the_stages_that_began(sandbox: Any, sandbox_env: dict[str, str]) -> None:
-    cluster = _cluster(sandbox, migration={"duration_s": 600, "stage_listing": "all"})
+    cluster = migratable_cluster(sandbox, migration={"duration_s": 600, "stage_listing": "all"})
     clouds = CloudClients.from_settings(make_context(sandbox_env).settings)
     started = clouds.ack.migrate_cluster(cluster["cluster_id"], bucket=BUCKET,
                                          bucket_endpoint="oss-cn-hangzhou-internal.aliyuncs.com")
