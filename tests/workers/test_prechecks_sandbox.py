@@ -721,6 +721,8 @@ def test_ack_migration_check_fails_and_blocks_naming_the_failing_items(
     assert check.outcome is Outcome.FAIL
     assert named in check.summary
     assert "ack-migration-check" in [c.id for c in report.blocking]
+    shown = json.dumps(precheck_message(report.to_dict(), report.cluster_name).blocks, ensure_ascii=False)
+    assert "❌ *ACK's own migration check* — ACK's ClusterMigrate check failed" in shown and named in shown
 
 
 def test_ack_migration_check_that_cannot_start_is_an_error_not_a_pass(box: Any) -> None:
