@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import redis
 
-from sandbox.ack import kubeconfig
+from sandbox.ack import RETIRED_ACTIONS, kubeconfig
 from sandbox.processes import stop_group
 from sandbox.redis_local import RedisServer, free_port
 from sandbox.runtime import Sandbox
@@ -224,12 +224,19 @@ class Journey:
         if any(" master " in line for line in nodes):
             raise DemoStepFailed("kubectl still shows master nodes after the cleanup")
         self.check_exactly_once()
+        self.check_no_retired_api()
 
     def check_exactly_once(self) -> None:
         calls = self.control.calls(service="ack", action="MigrateCluster")
         if len(calls) != 1:
             raise DemoStepFailed(f"the cloud received {len(calls)} MigrateCluster calls, not exactly one")
         self.n.say("The sandbox's call log shows exactly one MigrateCluster call for the whole journey.")
+
+    def check_no_retired_api(self) -> None:
+        retired = [c["action"] for c in self.control.calls(service="ack") if c["action"] in RETIRED_ACTIONS]
+        if retired:
+            raise DemoStepFailed(f"the journey called decommissioned ACK APIs: {', '.join(sorted(set(retired)))}")
+        self.n.say("…and no call to an ACK API that Alibaba has decommissioned.")
 
     # --- steps -----------------------------------------------------------------------------------------
 

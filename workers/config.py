@@ -66,9 +66,10 @@ class Settings:
     grant_ram_policy: bool = False
     kubeconfig_private: bool = False
 
-    min_k8s_version: str = "1.16"
+    min_k8s_version: str = "1.18"
     advised_k8s_version: str = "1.18"
     min_slb_spec: str = "slb.s1.small"
+    ack_check_timeout_s: float = 180.0
     audit_retention_days: int = 366
 
     @classmethod
@@ -103,9 +104,10 @@ class Settings:
             migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
             kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
-            min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.16"),
+            min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.18"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
+            ack_check_timeout_s=number_setting(env, "ACKMIGRATE_ACK_CHECK_TIMEOUT", 180.0, minimum=0.1),
             audit_retention_days=int(number_setting(env, "ACKMIGRATE_AUDIT_RETENTION_DAYS", 366, minimum=1)),
         )
 

@@ -530,9 +530,10 @@ def success_reply(record: Record) -> Message:
 
 
 def _follow_up_checks(report: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Warnings that say what to do after the migration (cGPU upgrade, add-ons to reinstall)."""
+    """Warnings that say what to do after the migration (cGPU upgrade, add-ons and terway-controlplane to
+    reinstall)."""
     checks = (report or {}).get("checks") or []
-    return [c for c in checks if c.get("outcome") == "warn" and c.get("id") in ("cgpu", "addons")]
+    return [c for c in checks if c.get("outcome") == "warn" and c.get("id") in ("cgpu", "addons", "terway-pod-networking")]
 
 
 def _check_fix(check: dict[str, Any]) -> str:

@@ -128,7 +128,7 @@ def precheck_for_user(
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
     """The region's dedicated clusters, one word each on whether a migration could start.
 
-    Cheap on purpose (one DescribeClustersV1 and Redis): the word comes from the cluster's type, state and
+    Cheap on purpose (DescribeClustersForRegion and Redis): the word comes from the cluster's type, state and
     version and from the requests in flight; `precheck CLUSTER` gives the full verdict for one.
     """
     try:

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 import redis
 
+from sandbox.ack import RETIRED_ACTIONS
 from sandbox.runtime import Sandbox
 from tests.redis_server import RedisServer, free_port
 from workers.audit import AuditLog
@@ -330,6 +331,9 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
             for _ in range(worker_count):
                 workers.start()
             yield stack
+            # Every journey runs against a sandbox that refuses ACK's decommissioned APIs; none may call them.
+            retired = [c for c in sandbox.control.calls(service="ack") if c["action"] in RETIRED_ACTIONS]
+            assert retired == [], f"decommissioned ACK APIs were called: {retired}"
     finally:
         if workers is not None:
             workers.stop_all()

@@ -54,6 +54,8 @@ def test_a_migration_requested_approved_and_cleaned_up_in_slack_leaves_no_master
     done = stack.store.get(request.id)
     assert done.state is State.SUCCEEDED and done.decided_by == BOB
     assert len(stack.migrate_calls(cluster_id)) == 1
+    # The name was resolved with the listing API ACK still serves (the stack asserts no retired one was called).
+    assert stack.control.calls(service="ack", action="DescribeClustersForRegion")
     thread = stack.thread_texts(ts)
     assert len(thread) == len(set(thread)), f"nothing said twice: {thread}"
     assert [t.split(":")[0] if t.startswith("Stage ") else t.split(" ")[:2] for t in thread] == [

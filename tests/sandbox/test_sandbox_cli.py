@@ -57,13 +57,13 @@ def running_sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dic
 
 
 def _describe_clusters(env: dict[str, str]) -> dict[str, object]:
-    """ACK DescribeClustersV1 through aliyunsdkcore, signed with the key the env file hands out."""
+    """ACK DescribeClustersForRegion through aliyunsdkcore, signed with the key the env file hands out."""
     client = AcsClient(
         env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], env["ACKMIGRATE_REGION"],
         auto_retry=False, timeout=10,
     )
-    request = CommonRequest(version="2015-12-15", action_name="DescribeClustersV1",
-                            uri_pattern="/api/v1/clusters", product="CS")
+    request = CommonRequest(version="2015-12-15", action_name="DescribeClustersForRegion",
+                            uri_pattern=f"/regions/{env['ACKMIGRATE_REGION']}/clusters", product="CS")
     request.set_method("GET")
     request.add_query_param("page_size", "50")
     request.set_endpoint(urlsplit(env["ACKMIGRATE_ACK_ENDPOINT"]).netloc)

@@ -58,7 +58,7 @@ def test_cluster_is_found_by_its_name(sandbox: Any, clients: CloudClients) -> No
 
     assert detail.cluster_id == created["cluster_id"]
     assert [c["action"] for c in sandbox.control.calls(service="ack")] == [
-        "DescribeClustersV1",
+        "DescribeClustersForRegion",
         "DescribeClusterDetail",
     ]
 

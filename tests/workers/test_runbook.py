@@ -13,6 +13,7 @@ from tests.workers.runbook_harness import (
     delivered,
     drive,
     make_context,
+    migratable_cluster,
     thread_texts,
 )
 from workers import cleanup
@@ -22,14 +23,6 @@ from workers.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
 
 
-def _cluster(sandbox: Any, **spec: Any) -> dict[str, str]:
-    sandbox.control.create_bucket(BUCKET)
-    spec.setdefault("oss_granted_buckets", [BUCKET])
-    spec.setdefault("migration", {"duration_s": 2})
-    result: dict[str, str] = sandbox.control.create_cluster(name="prod-hz-1", **spec)
-    return result
-
-
 def _migrate_calls(sandbox: Any) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = sandbox.control.calls(service="ack", action="MigrateCluster")
     return calls
@@ -37,7 +30,7 @@ def _migrate_calls(sandbox: Any) -> list[dict[str, Any]]:
 
 def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, cgpu="basic"))
+    record = approved_migration(ctx, migratable_cluster(sandbox, cgpu="basic"))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -58,7 +51,7 @@ def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(san
 
 def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
+    record = approved_migration(ctx, migratable_cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -72,7 +65,7 @@ def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sand
 
 def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, whitelisted=False))
+    record = approved_migration(ctx, migratable_cluster(sandbox, whitelisted=False))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -86,7 +79,7 @@ def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandb
 
 def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, oss_granted_buckets=[]))
+    record = approved_migration(ctx, migratable_cluster(sandbox, oss_granted_buckets=[]))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -100,7 +93,7 @@ def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox
 
 def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(sandbox, sandbox_env):
     ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
-    cluster = _cluster(sandbox, oss_granted_buckets=[])
+    cluster = migratable_cluster(sandbox, oss_granted_buckets=[])
     record = approved_migration(ctx, cluster)
 
     ctx.queues.run_migration(record.id)
@@ -118,7 +111,7 @@ def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(san
 
 def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
 
     for _ in range(3):
         ctx.queues.run_migration(record.id)
@@ -133,7 +126,7 @@ def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env
 
 def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_the_task(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
+    cluster = migratable_cluster(sandbox)
     record = approved_migration(ctx, cluster)
     # The crash: the fence was saved and MigrateCluster called, then the worker died before saving the task.
     ctx.store.update(record.id, migrate_called_at=time.time())
@@ -152,7 +145,7 @@ def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_th
 
 def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
     sandbox.control.fault("slack", http_status=500, count=6)
     sandbox.control.fault("slack", action="chat.postMessage", http_status=429, count=2)
 
@@ -170,7 +163,7 @@ def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_
 
 def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec: Any) -> tuple[dict[str, str], Record]:
     """A cluster migrated for real, and an approved cleanup request for its old masters (not yet run)."""
-    cluster = _cluster(sandbox, **spec)
+    cluster = migratable_cluster(sandbox, **spec)
     migration = approved_migration(ctx, cluster)
     ctx.queues.run_migration(migration.id)
     drive(ctx, delivered(ctx, migration.id))
@@ -271,7 +264,7 @@ def test_a_refused_dry_run_releases_nothing_and_says_why(sandbox, sandbox_env):
 
 def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_cloud(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, cloud_assistant=[True, False, True]))
+    record = approved_migration(ctx, migratable_cluster(sandbox, cloud_assistant=[True, False, True]))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -285,7 +278,7 @@ def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_clou
 
 def test_the_audit_log_tells_the_jobs_and_the_cloud_call_of_a_migration(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))

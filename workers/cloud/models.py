@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 @dataclass(frozen=True)
 class ClusterSummary:
-    """One row of DescribeClustersV1: enough to tell clusters with similar names apart."""
+    """One row of DescribeClustersForRegion: enough to tell clusters with similar names apart."""
 
     cluster_id: str
     name: str
@@ -48,6 +48,7 @@ class ClusterDetail:
     master_url: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
     api_server_load_balancers: tuple[LoadBalancerRef, ...] = ()
+    timezone: str = ""  # "" = not set
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,29 @@ class ClusterTask:
     updated: str
     error_code: str = ""
     error_message: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterCheckItem:
+    """One item of ACK's check: its category (the key of `check_items`), name, status and message."""
+
+    category: str
+    name: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ClusterCheckRun:
+    """GetClusterCheck: ACK's own check (e.g. ClusterMigrate) and, once it ended, its items."""
+
+    check_id: str
+    check_type: str
+    status: str
+    message: str
+    created_at: str
+    finished_at: str
+    items: tuple[ClusterCheckItem, ...] = ()
 
 
 class StartedTask(NamedTuple):
