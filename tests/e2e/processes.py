@@ -107,8 +107,17 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
 
     Its logs go to a file, never to a pipe nobody reads (a full pipe would stall the bot mid-test).
     """
+    with serve_process(env, workers=workers) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(
+    env: dict[str, str], *, workers: int = 2, log_path: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`ackmigrate serve` and its process (for its memory, or its log at `log_path` when a test reads it)."""
     port = free_port()
-    with _log_file("serve.log") as log:
+    with (log_path.open("ab") if log_path is not None else _log_file("serve.log")) as log:
         process = subprocess.Popen(
             [ACKMIGRATE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env={**os.environ, **env}, stdout=log, stderr=log,
@@ -116,7 +125,7 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         stop_process(process)
 
