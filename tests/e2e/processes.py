@@ -232,6 +232,10 @@ class Stack:
     def post_signed(self, payload: dict[str, Any]) -> int:
         """An interactivity payload signed as Slack signs it, straight to the bot (e.g. a view submission,
         or a click from a client still showing an old copy of a message)."""
+        return self.post_signed_answer(payload)[0]
+
+    def post_signed_answer(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """The same, with the bot's answer body (a view submission's `response_action`)."""
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         stamp = str(int(time.time()))
         secret = self.env["SLACK_SIGNING_SECRET"].encode()
@@ -242,7 +246,7 @@ class Stack:
                      "X-Slack-Signature": signature},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
+            return int(response.status), response.read().decode()
 
     # --- what people see ---------------------------------------------------------------------------
 
