@@ -27,3 +27,7 @@ most 63 characters), so anything longer is refused with the usage before it is p
 REASON_MAX_LENGTH = 500
 """A rejection's reason, shown in the request's thread: the dialog's `max_length`, checked again on
 submission (`response_action: errors` on the field when longer)."""
+
+MAX_QUERY_TEXT = 100
+"""What a person typed in a picker, as matched against names and ids (at most 63 characters each):
+anything longer cannot match and is cut before it is compared."""

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import cleanup, notify, reconciler, requests, runbook
+from workers import cleanup, notify, pickers, reconciler, requests, runbook
 from workers.context import context
 from workers.poll_lag import note_poll_start
 from workers.records import TERMINAL
@@ -58,6 +58,10 @@ def precheck_for_user(
 
 def list_clusters_for_user(*, user: str, channel: str, response_url: str | None) -> None:
     requests.list_clusters_for_user(context(), user=user, channel=channel, response_url=response_url)
+
+
+def refresh_pickers(region: str) -> None:
+    pickers.refresh(context(), region)
 
 
 def run_migration(record_id: str) -> None:

@@ -85,6 +85,10 @@ class Queues:
             kwargs={"user": user, "channel": channel, "response_url": response_url},
         )
 
+    def refresh_pickers(self, region: str) -> Job:
+        """List the region's dedicated clusters and buckets into the modal's picker cache."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(f"{_JOBS}.refresh_pickers", region)
+
     def run_migration(self, record_id: str) -> Job:
         """An approved migration: re-check, grant the RAM statement if allowed, call MigrateCluster once."""
         return self._queue(RUNBOOK_QUEUE).enqueue(f"{_JOBS}.run_migration", record_id)

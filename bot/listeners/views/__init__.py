@@ -13,13 +13,17 @@ from slack_sdk import WebClient
 
 from bot.blocks import REJECT_CALLBACK_ID, RejectContext, reject_dialog_errors, submitted_reason
 from bot.errors import tell_user_on_error
+from bot.listeners.views.migration_form import MigrationForm
 from bot.metrics import DECISIONS, REFUSALS
+from bot.modal import FORM_CALLBACK_ID
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     dialogs = Dialogs(services)
     app.view(REJECT_CALLBACK_ID)(ack=close_dialog, lazy=[dialogs.reject_with_reason])
+    form = MigrationForm(services)
+    app.view(FORM_CALLBACK_ID)(ack=form.check, lazy=[form.run])
 
 
 def close_dialog(ack: Ack, view: dict[str, Any]) -> None:
