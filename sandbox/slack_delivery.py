@@ -87,9 +87,14 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
         if route == ("GET", "deliveries"):
             with world.lock:
                 return Response.json({"deliveries": list(world.slack.deliveries)})
+        if route[1].startswith("views/"):
+            from sandbox.slack_views import handle_view_control  # it builds on this module's delivery
+
+            return handle_view_control(world, request, route[1][len("views/"):])
     except ControlError as error:
         return Response.json({"error": str(error)}, status=error.status)
-    routes = "POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET deliveries"
+    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET deliveries, "
+              "POST views/options|pick|choose|type|submit")
     return Response.json({"error": f"no control route {request.method} {request.path}; try {routes}"}, status=404)
 
 
