@@ -136,3 +136,21 @@ def test_oversized_and_malformed_envelopes_are_dropped_with_a_log_line_and_the_b
     assert text.count("refused a Socket Mode envelope") == len(refused), text[-3000:]
     assert "Traceback" not in text
     assert sum(redis_client.llen(f"rq:queue:{name}") for name in ALL_QUEUES) == 0
+
+
+@pytest.mark.e2e
+def test_the_modal_works_over_socket_mode_its_pickers_answered_in_the_envelopes_ack(
+    sandbox: Any, redis_client: Redis, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "")
+    assert answer["transport"] == "socket_mode" and answer["status"] == 200
+    (view,) = [v for v in sandbox.control.slack_views() if v["view"]["callback_id"] == "ackmigrate_form"]
+
+    shown = sandbox.control.view_options("U0ALICE", view["id"], "cluster_select", "")
+    sandbox.control.view_pick("U0ALICE", view["id"], "cluster_select", "-")  # she picks "Loading…" itself
+    refused = sandbox.control.view_submit("U0ALICE", view["id"])
+
+    assert shown["transport"] == "socket_mode"
+    assert [o["value"] for o in shown["options"]] == ["-"]  # loading: nothing in Redis, a refresh queued
+    assert refused["transport"] == "socket_mode" and not refused["closed"]
+    assert refused["errors"] == {"cluster": "Pick a cluster (if the list is still loading, open it again in a moment)."}
