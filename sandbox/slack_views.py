@@ -21,6 +21,7 @@ import json
 import time
 import urllib.parse
 import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sandbox.httpserver import Request, Response
@@ -69,15 +70,13 @@ def suggest(world: World, body: dict[str, Any]) -> dict[str, Any]:
     query = str(body.get("query") or "")
     with world.lock:
         ws = _workspace(world)
-        user, opened, state = _open_view(ws, body)
-        block_id, element = _element(opened, str(body.get("action_id") or ""))
-        if element.get("type") not in ("external_select", "multi_external_select"):
-            raise ControlError(409, f"{element.get('action_id')!r} is a {element.get('type')}, not an external_select")
-        if len(query) < int(element.get("min_query_length", 3)):
+        found = _input(ws, body, ("external_select", "multi_external_select"))
+        if len(query) < int(found.element.get("min_query_length", 3)):
             return {"options": [], "delivered": False, "note": "fewer characters than min_query_length: Slack waits"}
-        payload = {**_common(user), "type": "block_suggestion", "container": {"type": "view", "view_id": opened.id},
-                   "action_id": element["action_id"], "block_id": block_id, "value": query,
-                   "view": _view_payload(opened, state)}
+        payload = {**_common(found.user), "type": "block_suggestion",
+                   "container": {"type": "view", "view_id": found.opened.id},
+                   "action_id": found.element["action_id"], "block_id": found.block_id, "value": query,
+                   "view": _view_payload(found.opened, found.state)}
         target = _target(ws)
     answer = _send(ws, target, payload)
     options = _options(answer)
@@ -95,11 +94,7 @@ def pick(world: World, body: dict[str, Any]) -> dict[str, Any]:
         offered = ", ".join(str(o.get("value")) for o in shown["options"]) or "none"
         raise ControlError(409, f"no option {value!r} among those shown for {body.get('query')!r} (shown: {offered})")
     with world.lock:
-        ws = _workspace(world)
-        _, opened, state = _open_view(ws, body)
-        block_id, element = _element(opened, str(body.get("action_id") or ""))
-        state["values"].setdefault(block_id, {})[element["action_id"]] = {
-            "type": element["type"], "selected_option": option}
+        _input(_workspace(world), body, ("external_select", "multi_external_select")).set(selected_option=option)
     return {"selected_option": option, "options": shown["options"]}
 
 
@@ -107,16 +102,11 @@ def choose(world: World, body: dict[str, Any]) -> dict[str, Any]:
     """Choose the option `value` of a radio group or static select (the app is not told until submit)."""
     value = str(body.get("value") or "")
     with world.lock:
-        ws = _workspace(world)
-        _, opened, state = _open_view(ws, body)
-        block_id, element = _element(opened, str(body.get("action_id") or ""))
-        if element.get("type") not in ("radio_buttons", "static_select"):
-            raise ControlError(409, f"{element.get('action_id')!r} is a {element.get('type')}: use pick or type")
-        option = next((o for o in element.get("options") or [] if o.get("value") == value), None)
+        found = _input(_workspace(world), body, ("radio_buttons", "static_select"))
+        option = next((o for o in found.element.get("options") or [] if o.get("value") == value), None)
         if option is None:
-            raise ControlError(409, f"{element['action_id']!r} has no option {value!r}")
-        state["values"].setdefault(block_id, {})[element["action_id"]] = {
-            "type": element["type"], "selected_option": option}
+            raise ControlError(409, f"{found.element['action_id']!r} has no option {value!r}")
+        found.set(selected_option=option)
         return {"selected_option": option}
 
 
@@ -124,14 +114,10 @@ def type_text(world: World, body: dict[str, Any]) -> dict[str, Any]:
     """Type `text` in a plain_text_input; the client stops at its max_length, as Slack's does."""
     text = str(body.get("text") or "")
     with world.lock:
-        ws = _workspace(world)
-        _, opened, state = _open_view(ws, body)
-        block_id, element = _element(opened, str(body.get("action_id") or ""))
-        if element.get("type") != "plain_text_input":
-            raise ControlError(409, f"{element.get('action_id')!r} is a {element.get('type')}, not a text input")
-        limit = element.get("max_length")
+        found = _input(_workspace(world), body, ("plain_text_input",))
+        limit = found.element.get("max_length")
         kept = text[: int(limit)] if limit else text
-        state["values"].setdefault(block_id, {})[element["action_id"]] = {"type": "plain_text_input", "value": kept}
+        found.set(value=kept)
         return {"value": kept}
 
 
@@ -245,6 +231,29 @@ def _initial_values(opened: OpenedView) -> dict[str, Any]:
 def _inputs(opened: OpenedView) -> list[tuple[str, dict[str, Any]]]:
     return [(str(b.get("block_id")), b["element"]) for b in opened.view.get("blocks") or []
             if b.get("type") == "input" and isinstance(b.get("element"), dict)]
+
+
+@dataclass
+class _Input:
+    """One input of an open modal, as a person's action addresses it (by its action_id)."""
+
+    user: User
+    opened: OpenedView
+    state: dict[str, Any]
+    block_id: str
+    element: dict[str, Any]
+
+    def set(self, **entry: Any) -> None:
+        self.state["values"].setdefault(self.block_id, {})[self.element["action_id"]] = {
+            "type": self.element["type"], **entry}
+
+
+def _input(ws: SlackWorkspace, body: dict[str, Any], types: tuple[str, ...]) -> _Input:
+    user, opened, state = _open_view(ws, body)
+    block_id, element = _element(opened, str(body.get("action_id") or ""))
+    if element.get("type") not in types:
+        raise ControlError(409, f"{element.get('action_id')!r} is a {element.get('type')}, not a {' or '.join(types)}")
+    return _Input(user, opened, state, block_id, element)
 
 
 def _element(opened: OpenedView, action_id: str) -> tuple[str, dict[str, Any]]:

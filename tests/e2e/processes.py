@@ -336,6 +336,19 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
         redis_server.close()
 
 
+def reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:
+    """What Slack sends when `user` types `reason` in the Reject modal and presses Reject (or what a crafted
+    request claims it sent: Slack's client would hold the dialog's max_length)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "user": {"id": user, "team_id": "T0SANDBOX"},
+        "api_app_id": "A0ACKMIGRATE",
+        "view": {**view, "state": {"values": {"reason": {"reason_input": {
+            "type": "plain_text_input", "value": reason}}}}},
+    }
+
+
 def buttons(message: dict[str, Any]) -> list[str]:
     """The action_ids of the buttons a message shows, in order."""
     return [str(element.get("action_id")) for block in message.get("blocks") or [] if block.get("type") == "actions"

@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, buttons, header, running_stack, wait_for
+from tests.e2e.processes import (
+    ALICE,
+    BOB,
+    BUCKET,
+    Stack,
+    buttons,
+    header,
+    reason_submitted,
+    running_stack,
+    wait_for,
+)
 from workers.audit import AuditLog
 from workers.records import State
 
@@ -38,7 +48,7 @@ def test_a_crafted_4117_character_reject_reason_is_refused_on_its_field_and_noth
     opened = wait_for(lambda: [v for v in stack.control.slack_views() if v["user"] == BOB], what="the Reject modal")
     reason = "x" * 4117  # the dialog's max_length is 500; Slack's clients hold it, a crafted request need not
 
-    status, answer = stack.post_signed_answer(_reason_submitted(BOB, opened[-1]["view"], reason))
+    status, answer = stack.post_signed_answer(reason_submitted(BOB, opened[-1]["view"], reason))
 
     assert status == 200
     assert json.loads(answer) == {"response_action": "errors",
@@ -51,18 +61,6 @@ def test_a_crafted_4117_character_reject_reason_is_refused_on_its_field_and_noth
     assert [e.event for e in AuditLog(stack.store.redis).read() if e.record_id == record_id
             and e.event in ("rejected", "approved")] == []
     stack.slash(ALICE, "cancel reason-hz-1")
-
-
-def _reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:
-    """What Slack would send if `user` could type `reason` in the Reject modal and press Reject."""
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "view": {**view, "state": {"values": {"reason": {"reason_input": {
-            "type": "plain_text_input", "value": reason}}}}},
-    }
 
 
 def _open_modal(stack: Stack, user: str) -> str:
