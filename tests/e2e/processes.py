@@ -202,6 +202,13 @@ class Stack:
         self.clusters.append(cluster["cluster_id"])
         return cluster
 
+    def requested(self, name: str, **spec: Any) -> tuple[str, str, str]:
+        """Alice asks to migrate a new cluster; (cluster id, record id, request message ts) once it is posted."""
+        cluster_id = self.new_cluster(name, **spec)["cluster_id"]
+        self.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
+        record = self.posted_request(cluster_id)
+        return cluster_id, record.id, str(record.message_ts)
+
     def migrate_calls(self, cluster_id: str) -> list[dict[str, Any]]:
         return [c for c in self.control.calls(service="ack", action="MigrateCluster") if cluster_id in c["path"]]
 

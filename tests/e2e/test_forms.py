@@ -33,17 +33,10 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def _requested(stack: Stack, name: str) -> tuple[str, str, str]:
-    cluster_id = stack.new_cluster(name)["cluster_id"]
-    stack.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
-    record = stack.posted_request(cluster_id)
-    return cluster_id, record.id, str(record.message_ts)
-
-
 def test_a_crafted_4117_character_reject_reason_is_refused_on_its_field_and_nothing_is_stored_or_posted(
     stack: Stack,
 ) -> None:
-    _, record_id, ts = _requested(stack, "reason-hz-1")
+    _, record_id, ts = stack.requested("reason-hz-1")
     stack.click(BOB, ts, "reject_migration")
     opened = wait_for(lambda: [v for v in stack.control.slack_views() if v["user"] == BOB], what="the Reject modal")
     reason = "x" * 4117  # the dialog's max_length is 500; Slack's clients hold it, a crafted request need not
