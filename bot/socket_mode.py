@@ -15,6 +15,8 @@ import logging
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot import intake
 from bot.app import build_app
@@ -60,6 +62,16 @@ class BoundedSocketModeHandler(SocketModeHandler):
         self.client = BoundedSocketModeClient(app_token=app_token, logger=app.logger, web_client=app.client,
                                               receive_buffer_size=RECEIVE_BUFFER_BYTES)
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        """Bolt's handling, except that a payload Bolt cannot read (the wrong shape deep inside) is acked
+        and logged in one line, as bot.web answers the same body over HTTP with a 400."""
+        try:
+            super().handle(client, req)
+        except (AttributeError, TypeError, KeyError, IndexError) as error:
+            logger.warning("refused a Socket Mode envelope %s: Bolt could not read its payload (%s)",
+                           req.envelope_id, type(error).__name__)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
 def run_socket_mode(settings: Settings) -> int:
