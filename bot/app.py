@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.errors import handle_listener_error
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, commands, events, options, views
 from bot.metrics import ACK_LATENCY
 from bot.services import Services
 from workers.config import Settings
@@ -58,6 +58,7 @@ def build_app(settings: Settings, *, redis: Redis, socket_mode: bool = False) ->
     commands.register(app, services)
     actions.register(app, services)
     views.register(app, services)
+    options.register(app, services)
     events.register(app, services)
     return app
 
@@ -77,4 +78,4 @@ def _kind(body: dict[str, Any]) -> str:
     kind = body.get("type")
     if kind == "event_callback":
         return "event"
-    return str(kind) if kind in ("block_actions", "view_submission") else "other"
+    return str(kind) if kind in ("block_actions", "view_submission", "block_suggestion") else "other"

@@ -110,8 +110,17 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
 
     Its logs go to a file, never to a pipe nobody reads (a full pipe would stall the bot mid-test).
     """
+    with serve_process(env, workers=workers) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(
+    env: dict[str, str], *, workers: int = 2, log_path: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`ackmigrate serve` and its process (for its memory, or its log at `log_path` when a test reads it)."""
     port = free_port()
-    with _log_file("serve.log") as log:
+    with (log_path.open("ab") if log_path is not None else _log_file("serve.log")) as log:
         process = subprocess.Popen(
             [ACKMIGRATE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env={**os.environ, **env}, stdout=log, stderr=log,
@@ -119,7 +128,7 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         stop_process(process)
 
@@ -208,6 +217,13 @@ class Stack:
         self.clusters.append(cluster["cluster_id"])
         return cluster
 
+    def requested(self, name: str, **spec: Any) -> tuple[str, str, str]:
+        """Alice asks to migrate a new cluster; (cluster id, record id, request message ts) once it is posted."""
+        cluster_id = self.new_cluster(name, **spec)["cluster_id"]
+        self.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
+        record = self.posted_request(cluster_id)
+        return cluster_id, record.id, str(record.message_ts)
+
     def migrate_calls(self, cluster_id: str) -> list[dict[str, Any]]:
         return [c for c in self.control.calls(service="ack", action="MigrateCluster") if cluster_id in c["path"]]
 
@@ -238,6 +254,10 @@ class Stack:
     def post_signed(self, payload: dict[str, Any]) -> int:
         """An interactivity payload signed as Slack signs it, straight to the bot (e.g. a view submission,
         or a click from a client still showing an old copy of a message)."""
+        return self.post_signed_answer(payload)[0]
+
+    def post_signed_answer(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """The same, with the bot's answer body (a view submission's `response_action`)."""
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         stamp = str(int(time.time()))
         secret = self.env["SLACK_SIGNING_SECRET"].encode()
@@ -248,7 +268,7 @@ class Stack:
                      "X-Slack-Signature": signature},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
+            return int(response.status), response.read().decode()
 
     # --- what people see ---------------------------------------------------------------------------
 
@@ -339,6 +359,19 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
             workers.stop_all()
         sandbox.stop()
         redis_server.close()
+
+
+def reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:
+    """What Slack sends when `user` types `reason` in the Reject modal and presses Reject (or what a crafted
+    request claims it sent: Slack's client would hold the dialog's max_length)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "user": {"id": user, "team_id": "T0SANDBOX"},
+        "api_app_id": "A0ACKMIGRATE",
+        "view": {**view, "state": {"values": {"reason": {"reason_input": {
+            "type": "plain_text_input", "value": reason}}}}},
+    }
 
 
 def buttons(message: dict[str, Any]) -> list[str]:

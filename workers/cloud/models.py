@@ -206,6 +206,18 @@ class BucketInfo:
 
 
 @dataclass(frozen=True)
+class BucketSummary:
+    """One row of ListBuckets: enough to offer the bucket for a cluster in `location`'s region."""
+
+    name: str
+    location: str  # oss-cn-hangzhou
+
+    @property
+    def region(self) -> str:
+        return self.location.removeprefix("oss-")
+
+
+@dataclass(frozen=True)
 class BucketReferer:
     """Hotlink protection is on when a referer whitelist or blacklist is set."""
 
