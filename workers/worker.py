@@ -20,6 +20,7 @@ from rq import SimpleWorker
 
 from workers.config import Settings
 from workers.context import Context, use_context
+from workers.health import WORKER_TTL_S
 from workers.queues import ALL_QUEUES
 from workers.reconciler import reconcile
 from workers.timing import WorkerTiming
@@ -40,7 +41,8 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
         reconcile(ctx)
     try:
         while True:
-            worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
+            # A short worker_ttl makes RQ's heartbeat frequent enough to be a liveness signal (workers.health).
+            worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis, worker_ttl=WORKER_TTL_S)
             worker.work(burst=burst, with_scheduler=True)
             if burst or worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT: rq's own record
                 return 0
