@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +32,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 PLATFORM_LEADS = "S0PLATFORM"
+REDIS_GRACE_S = 3.0
+PRODUCTION_POLL_INTERVAL_S = 15.0
+MIN_POLL_INTERVAL_S = 0.5
 
 
 def run_sandbox(
@@ -71,7 +75,7 @@ def run_sandbox(
             if redis_url:
                 print(f"  {'redis':<11} {redis_url} (private, emptied when the sandbox stops)", flush=True)
             if env_file:
-                write_env_file(Path(env_file), env_lines(box, redis_url=redis_url))
+                write_env_file(Path(env_file), env_lines(box, redis_url=redis_url, speed=speed))
                 hint = "" if redis_url else " (add your own REDIS_URL)"
                 print(f"environment written to {env_file}{hint}", flush=True)
             _wait_for_stop_signal()
@@ -79,23 +83,28 @@ def run_sandbox(
             box.stop()
     finally:
         if redis_server is not None:
+            # The bot and the worker were told to stop at the same moment; they still need Redis to finish
+            # (RQ deregisters its worker and scheduler), so it goes last.
+            time.sleep(REDIS_GRACE_S)
             redis_server.close()
     print("sandbox stopped", flush=True)
     return EXIT_OK
 
 
 def _start_redis() -> RedisServer:
-    server = RedisServer()
+    server = RedisServer(own_session=True)
     server.start()
     return server
 
 
-def env_lines(box: Sandbox, *, redis_url: str | None) -> dict[str, str]:
+def env_lines(box: Sandbox, *, redis_url: str | None, speed: float = 1.0) -> dict[str, str]:
     """DESIGN.md's variables pointing at this sandbox, and its private Redis when it runs one.
 
     The simulated workspace's @platform-leads (Bob and Carol) approve, so a local stack can run the
-    whole journey; an ACKMIGRATE_APPROVERS already in the environment still wins."""
-    env = {"ACKMIGRATE_REGION": box.region, **box.env(), "ACKMIGRATE_APPROVERS": PLATFORM_LEADS}
+    whole journey, and the workers poll a running migration as much faster as simulated time runs (the
+    production 15 s, divided by the speed); settings already in the environment still win."""
+    env = {"ACKMIGRATE_REGION": box.region, **box.env(), "ACKMIGRATE_APPROVERS": PLATFORM_LEADS,
+           "ACKMIGRATE_POLL_INTERVAL": f"{max(MIN_POLL_INTERVAL_S, PRODUCTION_POLL_INTERVAL_S / speed):g}"}
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
