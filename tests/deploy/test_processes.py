@@ -1,4 +1,4 @@
-"""The Procfiles, the Dockerfile and the Kubernetes manifests start processes the CLI actually has."""
+"""The Procfiles and the Dockerfile start processes the CLI actually has (the manifests: test_manifests)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import shlex
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.cli import build_parser
 
@@ -45,17 +44,6 @@ def test_every_procfile_process_is_a_valid_ackmigrate_command(procfile: str) -> 
     for command in entries.values():
         for args in _ackmigrate_commands(command):
             build_parser().parse_args(args)  # exits (SystemExit) on an unknown option
-
-
-def test_manifests_run_valid_ackmigrate_commands() -> None:
-    commands = set()
-    for path in sorted((ROOT / "deploy" / "kubernetes").rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            containers = ((doc or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []))
-            for container in containers:
-                if "ackmigrate" in str(container.get("image")):
-                    commands.add(build_parser().parse_args(container["args"]).command)
-    assert commands == {"serve", "worker", "socket"}
 
 
 def test_image_runs_as_non_root_from_the_hashed_lock() -> None:
