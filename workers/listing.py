@@ -41,7 +41,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 
 READY = "ready"
-NOT_CHECKED = "needs a bucket: the bucket and the master role's grant on it are checked by precheck --bucket B"
+NOT_CHECKED = "the bucket and the master role's grant on it need `ackmigrate precheck CLUSTER --bucket B`"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,16 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-from sandbox.runtime import Sandbox
-from tests.e2e.processes import ALICE, BOB, BUCKET, DAVE, FAST, Stack, Workers, ackmigrate_serve, wait_for
+from tests.e2e.processes import (
+    ALICE,
+    BOB,
+    BUCKET,
+    DAVE,
+    Stack,
+    assert_thread_told_every_stage_once,
+    stack_on_redis,
+    wait_for,
+)
 from tests.e2e.sentinel import SentinelRedis
 from workers.records import State
 from workers.store import RecordStore
@@ -36,36 +44,23 @@ class SentinelStack(Stack):
 
 
 @contextmanager
-def sentinel_stack(worker_count: int = 2) -> Iterator[SentinelStack]:
+def sentinel_stack(worker_count: int = 2) -> Iterator[Stack]:
     redis_set = SentinelRedis().start()
-    sandbox = Sandbox(scenario="empty").start()
-    workers: Workers | None = None
     try:
-        sandbox.control.create_bucket(BUCKET)
-        env = {**sandbox.env(), **redis_set.env, "REDIS_URL": NOBODY_LISTENS, "ACKMIGRATE_APPROVERS": "S0PLATFORM",
-               **FAST}
-        workers = Workers(env)
-        stack = SentinelStack(sandbox=sandbox, redis_server=redis_set, env=env, workers=workers)  # type: ignore[arg-type]
-        with ackmigrate_serve(env) as url:
-            stack.bot_url = url
-            sandbox.control.set_request_url(url + "/slack/events")
-            for _ in range(worker_count):
-                workers.start()
+        with stack_on_redis(redis_set, {**redis_set.env, "REDIS_URL": NOBODY_LISTENS}, worker_count=worker_count,
+                            stack_class=SentinelStack) as stack:
             yield stack
     finally:
-        if workers is not None:
-            workers.stop_all()
-        sandbox.stop()
         redis_set.stop()
 
 
 @pytest.fixture
-def stack() -> Iterator[SentinelStack]:
+def stack() -> Iterator[Stack]:
     with sentinel_stack() as running:
         yield running
 
 
-def test_a_sentinel_failover_mid_migration_loses_nothing(stack: SentinelStack) -> None:
+def test_a_sentinel_failover_mid_migration_loses_nothing(stack: Stack) -> None:
     name = "prod-hz-failover"
     cluster_id = stack.new_cluster(name, migration={"duration_s": 8})["cluster_id"]
     stack.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
@@ -74,19 +69,16 @@ def test_a_sentinel_failover_mid_migration_loses_nothing(stack: SentinelStack) -
     stack.click(BOB, request.message_ts, "approve_migration")
     wait_for(lambda: stack.store.get(request.id).stage >= 2, what="the migration at stage 2")
 
-    old_master = stack.redis_server.master_port()
-    new_master = stack.redis_server.failover()
+    redis_set: SentinelRedis = stack.redis_server  # type: ignore[assignment]
+    old_master = redis_set.master_port()
+    new_master = redis_set.failover()
 
     assert new_master != old_master
     wait_for(lambda: stack.settled(request.id), timeout_s=120, what="the migration finished and its thread told")
     final = stack.store.get(request.id)
     assert final.state is State.SUCCEEDED
     assert len(stack.migrate_calls(cluster_id)) == 1
-    texts = stack.thread_texts(request.message_ts)
-    stages = [text.split(":")[0] for text in texts if text.startswith("Stage ")]
-    assert stages == [f"Stage {n}/5" for n in range(1, 6)], "\n".join(texts)
-    assert texts[-1].startswith(f"✅ {name} is now ACK Pro"), texts
-    assert len(texts) == len(set(texts)), f"a reply was posted twice: {texts}"
+    assert_thread_told_every_stage_once(stack.thread_texts(request.message_ts), name)
     assert redis.Redis(port=new_master).exists(f"ackmigrate:record:{request.id}")  # the records moved along
 
     stack.slash(DAVE, f"status {name}")  # the bot follows the new master too

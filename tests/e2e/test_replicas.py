@@ -27,6 +27,7 @@ from tests.e2e.processes import (
     Stack,
     _log_file,
     _wait_healthy,
+    assert_thread_told_every_stage_once,
     running_stack,
     wait_for,
 )
@@ -94,11 +95,7 @@ def test_killing_a_bot_replica_and_a_worker_mid_journey_changes_nothing_people_s
     final = stack.store.get(request.id)
     assert final.state is State.SUCCEEDED
     assert len(stack.migrate_calls(cluster_id)) == 1
-    texts = stack.thread_texts(request.message_ts)
-    stages = [text.split(":")[0] for text in texts if text.startswith("Stage ")]
-    assert stages == [f"Stage {n}/5" for n in range(1, 6)], "\n".join(texts)
-    assert texts[-1].startswith(f"✅ {name} is now ACK Pro"), texts
-    assert len(texts) == len(set(texts)), f"a reply was posted twice: {texts}"
+    assert_thread_told_every_stage_once(stack.thread_texts(request.message_ts), name)
     # Every worker offers a sweep every interval (three offers per interval while all three live); with the
     # lock at most one per 90 % of an interval is done, whoever does it.
     sweeps = _sweeps(stack) - sweeps_before
