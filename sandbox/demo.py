@@ -30,6 +30,7 @@ from sandbox.ack import kubeconfig
 from sandbox.processes import stop_group
 from sandbox.redis_local import RedisServer, free_port
 from sandbox.runtime import Sandbox
+from sandbox.scenario import DEFAULT_MIGRATION
 from sandbox.slack_render import render_message_text
 
 CHANNEL = "C0PLATFORM"
@@ -118,9 +119,11 @@ def _stack(narrator: Narrator) -> Iterator[DemoWorld]:
         sandbox = Sandbox(scenario="default", speed=SPEED).start()
         stack.callback(sandbox.stop)
         narrator.say(f"Sandbox: simulated ACK, ECS, SLB, RAM, OSS, Kubernetes and Slack on {sandbox.host}")
+        simulated = DEFAULT_MIGRATION["duration_s"]
         narrator.say(f"Clock: simulated time runs {SPEED:g}× faster than real time, and the simulated migration "
-                     f"is shortened to 75 s. A real one takes about 10–15 minutes (as the request message "
-                     f"says); here it takes about {75 / SPEED:.0f} s, so the whole demo runs in under a minute.")
+                     f"is shortened to {simulated} s. A real one takes about 10–15 minutes (as the request "
+                     f"message says); here it takes about {simulated / SPEED:.0f} s, so the whole demo runs in "
+                     f"under a minute.")
         port = free_port()
         # Alice is an approver too, for this demo: so her refusal shows the two-person rule itself.
         env = {**os.environ, **sandbox.env(), "REDIS_URL": redis_url,
