@@ -1,9 +1,14 @@
 """Deciding a request: approve, reject, cancel — authorised, written to Redis first, audited, then queued.
 
-The order is the design's promise: the record's transition (checked and atomic in the store) happens
-before anything is shown or queued, so of two approvers clicking at the same instant exactly one wins
-and exactly one `run_migration` is queued; the other is told who won. Every attempt, allowed or not,
-goes to the audit log. Nothing here talks to Slack: callers show `Outcome.text` to the person.
+Who may decide is asked of Slack at the moment of the decision (approver groups are never served from a
+cache here), and a click counts only on the request's own message in its own, allowed channel.
+
+Reject and cancel are taken here: the record's transition (checked and atomic in the store) happens
+before anything is shown. An approval is authorised here and *counted* by a worker
+(`workers.approving`), because it first re-runs the prechecks, which waits on the cloud: of two
+approvers racing for the last place exactly one completes the request and exactly one `run_migration`
+is queued. Every refusal goes to the audit log. Nothing here talks to Slack: callers show
+`Outcome.refusal.text` to the person.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import replies
-from bot.authz import Policy, Refusal, RefusalCode, may_cancel, may_decide
+from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide
 from workers.audit import AuditLog
 from workers.mrkdwn import escape
 from workers.queues import Queues
@@ -24,7 +29,7 @@ from workers.store import RecordStore, Reply
 logger = logging.getLogger(__name__)
 
 ApproverMembers = Callable[[], frozenset[str]]
-"""Everyone in the approver user groups, resolved (and cached) by bot.usergroups."""
+"""Everyone in the approver user groups, asked of Slack afresh by bot.usergroups (decisions only)."""
 
 
 @dataclass(frozen=True)
@@ -57,31 +62,51 @@ class Approvals:
         self.approver_members = approver_members
         self.clock = clock
 
-    def check_decidable(self, record_id: str, *, user: str, kind: Kind, approving: bool) -> Outcome:
+    def check_decidable(
+        self, record_id: str, *, user: str, kind: Kind, approving: bool, click: Click
+    ) -> Outcome:
         """May `user` decide this request right now? (Reject asks before it opens its reason dialog.)"""
         now = self.clock()
         record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now)
+        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now, click=click)
         if refusal is None:
             return Outcome(record)
         action = "approve" if approving else "reject"
         return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
 
-    def approve(self, record_id: str, *, user: str, kind: Kind) -> Outcome:
-        outcome = self._decide(record_id, user=user, kind=kind, to=State.APPROVED, reason=None)
-        if outcome.record is not None and outcome.allowed:
-            if kind is Kind.MIGRATION:
-                self.queues.run_migration(outcome.record.id)
-            else:
-                self.queues.run_cleanup(outcome.record.id)
-            self.queues.deliver_notifications(outcome.record.id)
-        return outcome
+    def approve(self, record_id: str, *, user: str, kind: Kind, click: Click) -> Outcome:
+        """Authorise the click and hand it to a worker to re-check and count (`workers.approving`)."""
+        now = self.clock()
+        record = self.store.find(record_id)
+        refusal = self._refusal(record, user=user, kind=kind, approving=True, now=now, click=click)
+        if refusal is not None:
+            if refusal.code is RefusalCode.EXPIRED:
+                self._expire_now(now)
+            return self._refused(record, user=user, action="approve", refusal=refusal, record_id=record_id)
+        assert record is not None  # _refusal refuses a missing record
+        self.queues.count_approval(record.id, user=user, clicked_at=now)
+        return Outcome(record)
 
     def reject(self, record_id: str, *, user: str, kind: Kind, reason: str | None) -> Outcome:
-        outcome = self._decide(record_id, user=user, kind=kind, to=State.REJECTED, reason=reason)
-        if outcome.record is not None and outcome.allowed:
-            self.queues.deliver_notifications(outcome.record.id)
-        return outcome
+        """One rejection ends a request, however many approvals it already has."""
+        now = self.clock()
+        record = self.store.find(record_id)
+        refusal = self._refusal(record, user=user, kind=kind, approving=False, now=now, click=None)
+        if refusal is not None:
+            if refusal.code is RefusalCode.EXPIRED:
+                self._expire_now(now)
+            return self._refused(record, user=user, action="reject", refusal=refusal, record_id=record_id)
+        assert record is not None  # _refusal refuses a missing record
+        said = f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
+        try:
+            saved = self.store.transition(record.id, State.REJECTED, decided_by=user, decided_at=now,
+                                          reason=reason, reply=Reply(said))
+        except IllegalTransition:
+            return self._lost_race(record.id, user=user, action="reject", now=now)
+        self.audit.append("rejected", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
+                          cluster_name=saved.cluster_name, kind=str(saved.kind), reason=reason)
+        self.queues.deliver_notifications(saved.id)
+        return Outcome(saved)
 
     def cancel(self, cluster_ref: str, *, user: str) -> Outcome:
         """Withdraw the cluster's undecided request (the requester or an approver)."""
@@ -107,42 +132,27 @@ class Approvals:
         self.queues.deliver_notifications(saved.id)
         return Outcome(saved)
 
-    # -- the shared path of approve and reject -------------------------------------------------------
-
-    def _decide(self, record_id: str, *, user: str, kind: Kind, to: State, reason: str | None) -> Outcome:
-        now = self.clock()
-        approving = to is State.APPROVED
-        action = "approve" if approving else "reject"
-        record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now)
-        if refusal is not None:
-            if refusal.code is RefusalCode.EXPIRED:
-                self._expire_now(now)
-            return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
-        assert record is not None  # _refusal refuses a missing record
-        try:
-            saved = self.store.transition(
-                record.id, to, decided_by=user, decided_at=now, reason=reason,
-                reply=Reply(self._thread_reply(user, to, reason)),
-            )
-        except IllegalTransition:
-            return self._lost_race(record.id, user=user, action=action, now=now)
-        self.audit.append("approved" if approving else "rejected", actor=user, record_id=saved.id,
-                          cluster_id=saved.cluster_id, cluster_name=saved.cluster_name, kind=str(saved.kind),
-                          reason=reason)
-        return Outcome(saved)
+    # -- shared ---------------------------------------------------------------------------------------
 
     def _refusal(
-        self, record: Record | None, *, user: str, kind: Kind, approving: bool, now: float
+        self, record: Record | None, *, user: str, kind: Kind, approving: bool, now: float, click: Click | None
     ) -> Refusal | None:
+        """None when `user` may decide now; `click` is None only for the reject dialog's submission,
+        whose dialog was opened from a click that passed this check."""
         if record is None:
             return Refusal(RefusalCode.NOT_FOUND, replies.request_gone())
+        if click is not None:
+            foreign = click_belongs(self.policy, click=click, record=record)
+            if foreign is not None:
+                return foreign
         if record.kind is not kind:
             return Refusal(RefusalCode.WRONG_KIND, replies.wrong_kind(record))
         why_not = replies.not_decidable(record, now)
         if why_not is not None:
             expired = record.state is State.EXPIRED or record.state is State.AWAITING_APPROVAL
             return Refusal(RefusalCode.EXPIRED if expired else RefusalCode.ALREADY_DECIDED, why_not)
+        if approving and user in record.approvers:
+            return Refusal(RefusalCode.ALREADY_APPROVED, replies.already_approved(record))
         return may_decide(self.policy, user=user, record=record, approver_group_members=self._members(),
                           approving=approving)
 
@@ -181,9 +191,3 @@ class Approvals:
 
     def _members(self) -> frozenset[str]:
         return self.approver_members() if self.policy.approvers.groups else frozenset()
-
-    @staticmethod
-    def _thread_reply(user: str, to: State, reason: str | None) -> str:
-        if to is State.APPROVED:
-            return f":white_check_mark: <@{user}> approved. Queued."
-        return f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."

@@ -28,6 +28,8 @@ class RefusalCode(StrEnum):
     NOTHING_TO_CANCEL = "nothing_to_cancel"
     NOT_CLEANABLE = "not_cleanable"
     LOOKUP_FAILED = "lookup_failed"
+    FOREIGN_CLICK = "foreign_click"
+    ALREADY_APPROVED = "already_approved"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,35 @@ def may_decide(
         return Refusal(
             RefusalCode.TWO_PERSON_RULE,
             f"You requested this {what}, so someone else must approve it (two-person rule).",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Click:
+    """Where a button was clicked: the channel and the message (`container.message_ts`) it was on."""
+
+    channel: str
+    message_ts: str
+
+
+def click_belongs(
+    policy: Policy, *, click: Click, record: Record, thread_messages: frozenset[str] = frozenset()
+) -> Refusal | None:
+    """A click counts only on the request's own message (or, for a button posted in its thread, on
+    one of `thread_messages`), in its own channel, and that channel allowed.
+
+    A correctly signed payload can still name any channel and any message_ts (a crafted request, or a
+    copy of the message forwarded elsewhere): the request id in the button's value is not enough.
+    """
+    on_its_message = click.message_ts == record.message_ts or click.message_ts in thread_messages
+    if click.channel != record.channel or not click.message_ts or not on_its_message or (
+        may_use_channel(policy, click.channel) is not None
+    ):
+        return Refusal(
+            RefusalCode.FOREIGN_CLICK,
+            "That button is not on this request's message in its channel, so it was not taken. "
+            "Use the buttons on the request message itself.",
         )
     return None
 

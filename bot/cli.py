@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log")
     audit.add_argument("--since", help="ISO time (2026-11-01T00:00) or age (30m, 12h, 7d)")
     audit.add_argument("--cluster", help="only entries about this cluster (id or name)")
+    audit.add_argument("--request", help="one request's whole story, in order (its id, e.g. m-1a2b3c4d5e6f)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
 
     sandbox = sub.add_parser("sandbox", help="all simulated cloud and Slack endpoints in one process")
@@ -193,7 +194,7 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     if command == "audit":
         from workers.reports import run_audit
 
-        return run_audit(settings, since=args.since, cluster=args.cluster, as_json=args.json)
+        return run_audit(settings, since=args.since, cluster=args.cluster, as_json=args.json, request=args.request)
     raise AssertionError(f"unhandled command {command}")  # argparse only lets known commands through
 
 

@@ -102,6 +102,19 @@ def wrong_kind(record: Record) -> str:
     return f"This button does not belong to a {record.kind} request."
 
 
+def already_approved(record: Record) -> str:
+    return (f"You already approved this request ({len(record.approvals)} of {record.approvals_required} so far); "
+            "it needs approvals from different people.")
+
+
+def approval_checking(record: Record) -> str:
+    """Said at once to an approver: the approval counts only once the cluster is re-checked."""
+    if record.kind is Kind.MIGRATION:
+        return (f"Re-running the prechecks for {code(record.cluster_name)}; your approval counts once they "
+                "match the request. You will see it in the thread in a moment.")
+    return f"Counting your approval of the cleanup of {code(record.cluster_name)}…"
+
+
 def rejected(record: Record) -> str:
     return f"Rejected the {record.kind} request for {code(record.cluster_name)}."
 

@@ -50,7 +50,7 @@ class Services:
         groups = GroupMembers(client)
         approvals = Approvals(
             store=store, audit=audit, queues=queues, policy=policy,
-            approver_members=lambda: groups.members(policy.approvers.groups),
+            approver_members=lambda: groups.members(policy.approvers.groups, fresh=True),  # decisions only
         )
         return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
                    policy=policy, groups=groups, approvals=approvals, team_url=team_url)

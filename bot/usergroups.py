@@ -1,9 +1,10 @@
 """Who is in a Slack user group (`S…`), asked of Slack at most once a minute per group.
 
 ACKMIGRATE_APPROVERS and ACKMIGRATE_REQUESTERS may name user groups, so people join and leave the
-approvers in Slack rather than in a redeploy. Asking Slack on every click would spend its rate limit
-(usergroups.users.list is Tier 2) and add a round trip to every decision; a short in-process cache is
-the balance: a person removed from the group loses the right within `ttl_s`.
+approvers in Slack rather than in a redeploy. A decision (approve, reject, cancel) asks Slack afresh
+(`fresh=True`): someone removed from the approvers must not approve an irreversible migration from a
+cache. Everything else (who may request) is served from a short in-process cache, because asking Slack
+on every command would spend its rate limit (usergroups.users.list is Tier 2) for no safety gained.
 """
 
 from __future__ import annotations
@@ -39,17 +40,18 @@ class GroupMembers:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def members(self, groups: Iterable[str]) -> frozenset[str]:
+    def members(self, groups: Iterable[str], *, fresh: bool = False) -> frozenset[str]:
+        """Everyone in any of the groups; `fresh` asks Slack now (and refreshes the cache)."""
         found: set[str] = set()
         for group in sorted(set(groups)):
-            found |= self._group(group)
+            found |= self._group(group, fresh=fresh)
         return frozenset(found)
 
-    def _group(self, group: str) -> frozenset[str]:
+    def _group(self, group: str, *, fresh: bool) -> frozenset[str]:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(group)
-        if cached is not None and cached[0] > now:
+        if not fresh and cached is not None and cached[0] > now:
             return cached[1]
         users = self._fetch(group)
         with self._lock:

@@ -51,6 +51,11 @@ class SandboxClient(SlackControl):
         result: dict[str, Any] = self.request("GET", f"/clusters/{cluster_id}")
         return result
 
+    def change_cluster(self, cluster_id: str, **changes: Any) -> dict[str, Any]:
+        """Change a cluster as someone outside ackmigrate could (state, current_version, cloud_assistant)."""
+        result: dict[str, Any] = self.request("PATCH", f"/clusters/{cluster_id}", changes)
+        return result
+
     def create_bucket(self, name: str, region_id: str = "cn-hangzhou", **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", "/buckets", {"name": name, "region_id": region_id, **extra})
         return result

@@ -54,6 +54,8 @@ class ControlApi:
         match = re.fullmatch(r"clusters/([^/]+)", path)
         if match and method == "GET":
             return self._cluster(match.group(1))
+        if match and method == "PATCH":
+            return self._change_cluster(match.group(1), request)
         if path == "buckets" and method == "POST":
             return self._create_bucket(request)
         if path == "credentials" and method == "POST":
@@ -88,6 +90,33 @@ class ControlApi:
             )
             if cluster is None:
                 return _error(404, f"no cluster {cluster_id}")
+            return Response.json(cluster_dump(self.world, cluster))
+
+    def _change_cluster(self, cluster_id: str, request: Request) -> Response:
+        """Change a cluster under a request that is already posted: what an approval must notice.
+
+        Only what someone could change outside ackmigrate between request and approval: `state`,
+        `current_version` (an upgrade) and `cloud_assistant` (true/false for every master).
+        """
+        changes = _object(request)
+        unknown = sorted(set(changes) - {"state", "current_version", "cloud_assistant"})
+        if unknown:
+            raise SpecError(f"a cluster can be changed only in state, current_version, cloud_assistant "
+                            f"(got {', '.join(unknown)})")
+        with self.world.lock:
+            cluster = self.world.cluster(cluster_id)
+            if cluster is None:
+                return _error(404, f"no cluster {cluster_id}")
+            for name in ("state", "current_version"):
+                if name in changes:
+                    if not isinstance(changes[name], str) or not changes[name]:
+                        raise SpecError(f"{name} must be a non-empty string")
+                    setattr(cluster, name, changes[name])
+            if "cloud_assistant" in changes:
+                if not isinstance(changes["cloud_assistant"], bool):
+                    raise SpecError("cloud_assistant must be true or false")
+                for master in cluster.masters:
+                    master.cloud_assistant = changes["cloud_assistant"]
             return Response.json(cluster_dump(self.world, cluster))
 
     def _create_bucket(self, request: Request) -> Response:

@@ -472,19 +472,52 @@ def conversations_members(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
 
 
 def conversations_history(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """Newest first, from `oldest` on, a page at a time; metadata only with `include_all_metadata`."""
     channel = _bot_channel(ws, params)
-    limit = _limit(params)
-    messages = [m.to_api() for m in reversed(ws.channel_view(channel.id))][:limit]  # newest first, as Slack
-    return {"messages": messages, "has_more": False, "pin_count": 0, "response_metadata": {"next_cursor": ""}}
+    oldest = _float(params.get("oldest"), "invalid_ts_oldest")
+    messages = [m for m in reversed(ws.channel_view(channel.id)) if oldest is None or float(m.ts) > oldest]
+    return {**_page(messages, params), "pin_count": 0}
 
 
 def conversations_replies(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """The parent, then the replies oldest first, a page at a time, as Slack answers it."""
     channel = _bot_channel(ws, params)
     ts = _required(params, "ts", "thread_not_found")
     thread = ws.thread(channel.id, _thread_root(ws, channel, ts) or ts)
     if not thread:
         raise SlackError("thread_not_found")
-    return {"messages": [m.to_api() for m in thread], "has_more": False, "response_metadata": {"next_cursor": ""}}
+    return _page(thread, params)
+
+
+def _page(messages: list[Message], params: Params) -> dict[str, Any]:
+    """One page of a message list: Slack's cursor paging, and metadata only when asked for.
+
+    Without `include_all_metadata` Slack leaves message metadata out of history and replies
+    (https://api.slack.com/methods/conversations.replies#arg_include_all_metadata).
+    """
+    limit = _limit(params)
+    cursor = str(params.get("cursor") or "")
+    try:
+        start = int(cursor.removeprefix("page:")) if cursor else 0
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    chosen = messages[start:start + limit]
+    more = start + limit < len(messages)
+    with_metadata = _flag(params.get("include_all_metadata"))
+    return {
+        "messages": [m.to_api(with_metadata=with_metadata) for m in chosen],
+        "has_more": more,
+        "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+    }
+
+
+def _float(value: Any, code: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SlackError(code) from None
 
 
 def views_open(ws: SlackWorkspace, params: Params) -> dict[str, Any]:

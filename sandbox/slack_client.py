@@ -58,6 +58,10 @@ class SlackControl:
         """Where the sandbox delivers commands and clicks: the bot's `/slack/events`."""
         self.request("POST", "/slack/config", {"request_url": url})
 
+    def set_usergroup(self, group_id: str, users: list[str]) -> None:
+        """Change who is in a Slack user group (as an admin would, between two clicks)."""
+        self.request("PUT", f"/slack/usergroups/{group_id}", {"users": users})
+
     def slack_views(self) -> list[dict[str, Any]]:
         """Modals opened (views.open) and updated, in order."""
         result: dict[str, Any] = self.request("GET", "/slack/views")

@@ -87,10 +87,26 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
         if route == ("GET", "deliveries"):
             with world.lock:
                 return Response.json({"deliveries": list(world.slack.deliveries)})
+        if request.method == "PUT" and route[1].startswith("usergroups/"):
+            return Response.json(_set_usergroup(world, route[1].removeprefix("usergroups/"), _body(request)))
     except ControlError as error:
         return Response.json({"error": str(error)}, status=error.status)
-    routes = "POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET deliveries"
+    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, "
+              "GET deliveries, PUT usergroups/ID")
     return Response.json({"error": f"no control route {request.method} {request.path}; try {routes}"}, status=404)
+
+
+def _set_usergroup(world: World, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Who is in a user group now, as a Slack admin would change it: `{"users": ["U…", …]}`."""
+    users = body.get("users")
+    if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+        raise ControlError(400, "users must be a list of Slack user ids")
+    with world.lock:
+        group = _workspace(world).usergroups.get(group_id)
+        if group is None:
+            raise ControlError(404, f"no user group {group_id}")
+        group.users = list(users)
+        return {"id": group.id, "users": list(group.users)}
 
 
 # --- slash commands and clicks ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ RESPONSE_URL_TTL_S = 30 * 60
 TRIGGER_TTL_S = 3.0
 """Slack's own limits: a response_url works five times in 30 minutes; a trigger_id for 3 seconds, once."""
 
-SCOPES = "chat:write,commands,users:read,users:read.email,usergroups:read,channels:read,groups:read,im:write"
+SCOPES = "app_mentions:read,chat:write,channels:history,groups:history,commands,usergroups:read"
 
 
 @dataclass
@@ -214,7 +214,7 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, with_metadata: bool = True) -> dict[str, Any]:
         """The message object Slack returns from chat.postMessage, history and block_actions payloads."""
         data: dict[str, Any] = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts, "team": TEAM_ID}
         if self.bot_id:
@@ -243,7 +243,7 @@ class Message:
             data["latest_reply"] = self.replies[-1]
         if self.edited:
             data["edited"] = dict(self.edited)
-        if self.metadata:
+        if self.metadata and with_metadata:
             data["metadata"] = self.metadata
         return data
 

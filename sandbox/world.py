@@ -262,7 +262,7 @@ class Cluster:
         return [p for p in self.pods if p.node_name in present]
 
 
-_DEFAULT_MASTER_POLICY = {
+DEFAULT_MASTER_POLICY = {
     "Version": "1",
     "Statement": [
         {"Action": ["ecs:Describe*", "ecs:AttachDisk", "ecs:DetachDisk", "ecs:CreateNetworkInterface"],
@@ -302,6 +302,7 @@ class World:
         self.policies: dict[str, RamPolicy] = {}
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, Task] = {}
+        self.ecs_client_tokens: dict[str, list[str]] = {}  # DeleteInstances ClientToken → the ids it released
         self.endpoints: dict[str, str] = {}  # service → base URL, filled in when the servers listen
         self.slack: Any = None  # sandbox.slack's workspace, attached by the runtime
         self._subnets = itertools.count(1)
@@ -367,7 +368,7 @@ class World:
         known = {
             "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
-            "addons", "oss_granted_buckets", "charge_types", "profile",
+            "addons", "oss_granted_buckets", "charge_types", "profile", "master_policy",
         }
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -431,7 +432,7 @@ class World:
             subnet=subnet,
         )
         self._add_load_balancers(cluster, slb_spec)
-        self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [])
+        self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [], spec.get("master_policy") or {})
         self._add_nodes(cluster, masters, workers, spec.get("cloud_assistant", True), spec.get("charge_types"))
         self._add_workloads(cluster)
         self._add_pods_on_masters(cluster, spec.get("pods_on_masters") or [])
@@ -463,15 +464,30 @@ class World:
         cluster.api_slb_id = api.load_balancer_id
         cluster.ingress_slb_id = ingress.load_balancer_id
 
-    def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str]) -> None:
+    def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str], shape: dict[str, Any]) -> None:
+        """The master role and its policy. `shape` (spec field `master_policy`): `statements` appended to
+        the default document, `versions` how many versions the policy already has (the newest is default)."""
         if cluster.cluster_type != "Kubernetes":
             return  # managed clusters have no customer-run masters, so no master role
-        document = json.loads(json.dumps(_DEFAULT_MASTER_POLICY))
+        if not isinstance(shape, dict) or set(shape) - {"statements", "versions"}:
+            raise SpecError("master_policy is {\"statements\": [...], \"versions\": N}")
+        extra = shape.get("statements") or []
+        count = shape.get("versions", 1)
+        if not isinstance(extra, list) or not all(isinstance(x, dict) for x in extra):
+            raise SpecError("master_policy.statements must be a list of statement objects")
+        if not isinstance(count, int) or not 1 <= count <= RamPolicy.MAX_VERSIONS:
+            raise SpecError(f"master_policy.versions must be 1 to {RamPolicy.MAX_VERSIONS}")
+        document = json.loads(json.dumps(DEFAULT_MASTER_POLICY))
         for bucket in granted:
             document["Statement"].append(oss_statement(str(bucket)))
+        document["Statement"].extend(extra)
         policy = RamPolicy(name=f"k8sMasterRolePolicy-{role_uuid}", description="k8s master role policy")
-        policy.versions.append(PolicyVersion("v1", json.dumps(document, indent=2), True))
-        policy.next_version = 2
+        now = time.time()
+        for number in range(1, count + 1):
+            # Older versions held the default statements only; the newest (default) one is the full document.
+            text = json.dumps(document if number == count else DEFAULT_MASTER_POLICY, indent=2)
+            policy.versions.append(PolicyVersion(f"v{number}", text, number == count, now - (count - number) * 86400))
+        policy.next_version = count + 1
         self.policies[policy.name] = policy
         self.roles[cluster.master_role] = RamRole(cluster.master_role, [policy.name])
 

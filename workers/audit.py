@@ -22,7 +22,7 @@ from redis import Redis
 AUDIT_KEY = "ackmigrate:audit"
 
 EVENTS = frozenset({
-    "command", "refused", "approved", "rejected", "cancelled", "expired",
+    "command", "requested", "blocked", "refused", "approved", "rejected", "cancelled", "expired",
     "job_started", "job_finished", "cloud_call", "slack_error",
 })
 """The event names operators filter on; an unknown name is refused so a typo cannot hide an event."""
@@ -46,6 +46,10 @@ class AuditEntry:
 
     def about(self, cluster: str) -> bool:
         return cluster in (self.cluster_id, self.details.get("cluster_name"))
+
+    def of_request(self, record_id: str) -> bool:
+        """This entry tells part of one request's story (its command, decisions, jobs, cloud calls)."""
+        return self.record_id == record_id
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,9 +101,11 @@ class AuditLog:
         return _text(added)
 
     def read(
-        self, *, since: float | None = None, cluster: str | None = None, limit: int = 1000
+        self, *, since: float | None = None, cluster: str | None = None, request: str | None = None,
+        limit: int = 1000,
     ) -> list[AuditEntry]:
-        """The newest `limit` entries at or after `since` (about `cluster`, id or name), oldest first."""
+        """The newest `limit` entries at or after `since` (about `cluster`, id or name; of one `request`),
+        oldest first."""
         low = "-" if since is None else str(int(since * 1000))
         found: list[AuditEntry] = []
         high = "+"
@@ -109,7 +115,7 @@ class AuditLog:
                 break
             for raw_id, raw_fields in batch:
                 entry = _entry(_text(raw_id), raw_fields)
-                if cluster is None or entry.about(cluster):
+                if (cluster is None or entry.about(cluster)) and (request is None or entry.of_request(request)):
                     found.append(entry)
                     if len(found) == limit:
                         break

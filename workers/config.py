@@ -64,6 +64,8 @@ class Settings:
     channels: tuple[str, ...] = ()
     two_person_rule: bool = True
     approval_ttl_s: int = 3600
+    approvals_required: int = 1  # distinct approvers a migration needs
+    cleanup_approvals_required: int = 1  # the same for a cleanup (defaults to the migration's count)
     poll_interval_s: float = 15.0
     migration_timeout_s: int = 7200
     grant_ram_policy: bool = False
@@ -103,6 +105,7 @@ class Settings:
             channels=_channels(env, "ACKMIGRATE_CHANNELS"),
             two_person_rule=_bool(env, "ACKMIGRATE_TWO_PERSON_RULE", True),
             approval_ttl_s=int(number_setting(env, "ACKMIGRATE_APPROVAL_TTL", 3600, minimum=1)),
+            **_approval_counts(env),
             poll_interval_s=number_setting(env, "ACKMIGRATE_POLL_INTERVAL", 15.0, minimum=0.05),
             migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
@@ -228,6 +231,35 @@ def _version(env: Mapping[str, str], name: str, default: str) -> str:
     if not re.match(r"^\d+\.\d+$", value):
         raise ConfigError(f"{name} must be a Kubernetes minor version like 1.18 (got {value!r})")
     return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _opt(env, name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 10:
+        raise ConfigError(f"{name} must be a whole number of approvers from 1 to 10 (got {value!r})")
+    return int(value)
+
+
+def _approval_counts(env: Mapping[str, str]) -> dict[str, int]:
+    """How many distinct approvers each request needs; more than the named approvers is refused at start.
+
+    With only user ids in ACKMIGRATE_APPROVERS (no group that could grow), asking for more approvals
+    than there are people who may give them, less the requester under the two-person rule, would
+    leave every request waiting until it expires.
+    """
+    migration = _count(env, "ACKMIGRATE_APPROVALS_REQUIRED", 1)
+    counts = {"approvals_required": migration,
+              "cleanup_approvals_required": _count(env, "ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", migration)}
+    approvers = _principals(env, "ACKMIGRATE_APPROVERS")
+    if approvers and not any(a.startswith("S") for a in approvers):
+        for name, needed in (("ACKMIGRATE_APPROVALS_REQUIRED", migration),
+                             ("ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", counts["cleanup_approvals_required"])):
+            if needed > len(approvers):
+                raise ConfigError(f"{name} is {needed} but ACKMIGRATE_APPROVERS names only {len(approvers)} "
+                                  "people and no user group: no request could ever be approved")
+    return counts
 
 
 def _split(env: Mapping[str, str], name: str) -> list[str]:

@@ -14,19 +14,20 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import cleanup, notify, reconciler, requests, runbook
+from workers import approving, cleanup, notify, reconciler, requests, runbook
 from workers.context import context
 from workers.poll_lag import note_poll_start
 from workers.records import TERMINAL
 
 
 def open_migration_request(
-    *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+    *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
+    record_id: str | None = None,
 ) -> None:
-    with _audited("open_migration_request", actor=requester, cluster_name=cluster_ref):
+    with _audited("open_migration_request", actor=requester, cluster_name=cluster_ref, record_id=record_id):
         requests.open_migration_request(
             context(), cluster_ref=cluster_ref, bucket=bucket, requester=requester, channel=channel,
-            response_url=response_url,
+            response_url=response_url, record_id=record_id,
         )
 
 
@@ -38,11 +39,12 @@ def open_cleanup_request(
     channel: str,
     response_url: str | None,
     parent_id: str | None = None,
+    record_id: str | None = None,
 ) -> None:
-    with _audited("open_cleanup_request", actor=requester, cluster_name=cluster_ref, record_id=parent_id):
+    with _audited("open_cleanup_request", actor=requester, cluster_name=cluster_ref, record_id=record_id):
         requests.open_cleanup_request(
             context(), cluster_ref=cluster_ref, release_ecs=release_ecs, requester=requester, channel=channel,
-            response_url=response_url, parent_id=parent_id,
+            response_url=response_url, parent_id=parent_id, record_id=record_id,
         )
 
 
@@ -58,6 +60,11 @@ def precheck_for_user(
 
 def list_clusters_for_user(*, user: str, channel: str, response_url: str | None) -> None:
     requests.list_clusters_for_user(context(), user=user, channel=channel, response_url=response_url)
+
+
+def count_approval(record_id: str, *, user: str, clicked_at: float) -> None:
+    with _audited("count_approval", actor=user, record_id=record_id):
+        approving.count_approval(context(), record_id, user=user, clicked_at=clicked_at)
 
 
 def run_migration(record_id: str) -> None:

@@ -36,6 +36,10 @@ from slack_sdk.models.blocks import (
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
 from workers.records import IN_CLOUD, Kind, Record, State
+from workers.store import Reply
+
+CONSOLE_RELEASE_DOC = "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance"
+"""ECS "Release an instance": an unexpired subscription instance is switched to pay-as-you-go, then released."""
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -215,6 +219,53 @@ def _progress(record: Record, *, now: float) -> str:
     return f"{_STATE_ICON[record.state]} Stage {record.stage}/{record.stage_total}{name} · {elapsed}{task}"
 
 
+def approval_tally(record: Record) -> str:
+    """"Approvals: 1 of 2 — @bob": how far a request that needs several approvers has come."""
+    given = ", ".join(mrkdwn.user(user) for user in record.approvers) or "none yet"
+    return f"*Approvals: {len(record.approvals)} of {record.approvals_required}* — {given}"
+
+
+def approval_reply(record: Record) -> Reply:
+    """The thread reply for an approval as counted: "1 of 2" until the last one, which queues the job."""
+    latest = mrkdwn.user(record.approvals[-1].user)
+    if record.approvals_required == 1:
+        return Reply(f":white_check_mark: {latest} approved. Queued.")
+    count = f"{len(record.approvals)} of {record.approvals_required}"
+    if record.state is State.APPROVED:
+        return Reply(f":white_check_mark: {latest} approved ({count}). Queued.")
+    return Reply(f":white_check_mark: {latest} approved ({count}); waiting for "
+                 f"{_plural(record.approvals_required - len(record.approvals), 'more approver')}.")
+
+
+def approval_not_counted(record: Record, user: str) -> str:
+    """Why a click on Approve did not count, once the worker looked (a race the bot could not see)."""
+    if user in record.approvers:
+        return (f"Your approval of {mrkdwn.escape(record.cluster_name)} is already counted "
+                f"({len(record.approvals)} of {record.approvals_required}).")
+    if record.state is State.APPROVED and record.decided_by:
+        return f"This request was already approved by {mrkdwn.user(record.decided_by)}; your click changed nothing."
+    return f"This request is {str(record.state).replace('_', ' ')}; your approval was not counted."
+
+
+def precheck_changed_reply(changes: Sequence[str], *, blocked: bool) -> Reply:
+    """Told in the thread when an approval found the cluster no longer as the request shows it."""
+    listed = "\n".join(f"• {mrkdwn.escape(change)}" for change in changes)
+    if blocked:
+        return Reply(f"⛔ The prechecks re-run at approval now block this migration:\n{listed}\n"
+                     "The request is closed. Fix the failures and run /ackmigrate migrate again.")
+    return Reply(f"🔄 The cluster changed since this request was posted:\n{listed}\n"
+                 "The checklist above is refreshed; approvals given so far no longer count. "
+                 "Review it and approve again.")
+
+
+def precheck_changed_private(record: Record, changes: Sequence[str]) -> str:
+    """Told privately to the approver whose click found the change."""
+    first = mrkdwn.escape(changes[0]) if changes else "the checks changed"
+    return (f"Your approval of {mrkdwn.escape(record.cluster_name)} was not counted: the prechecks re-run "
+            f"just now differ from the ones in the request ({first}). The message is refreshed; "
+            "review it before approving.")
+
+
 def _approval_actions(record: Record) -> ActionsBlock:
     """Approve (with a confirm dialog: nothing here can be undone) and Reject; value = the record id."""
     if record.kind is Kind.MIGRATION:
@@ -226,7 +277,7 @@ def _approval_actions(record: Record) -> ActionsBlock:
         nodes = [str(m.get("node_name") or m.get("instance_id")) for m in _cleanup_targets(record)]
         text = f"Deletes {_plural(len(nodes), 'master node')} from {mrkdwn.escape(record.cluster_name)}"
         if record.release_ecs:
-            text += " and RELEASES their ECS instances (their disks are lost)"
+            text += " and RELEASES their pay-as-you-go ECS instances (their disks are lost)"
         text += ". This cannot be undone."
     confirm = ConfirmObject(title=title, text=MarkdownTextObject(text=shorten(text, 300)),
                             confirm="Approve", deny="Go back")
@@ -239,6 +290,8 @@ def _approval_actions(record: Record) -> ActionsBlock:
 
 def _approvers_line(record: Record, approvers_label: str, two_person_rule: bool) -> str:
     line = f"Approvers: {approvers_label}"
+    if record.approvals_required > 1:
+        line = f"{approval_tally(record)} · {line}"
     if two_person_rule:
         line += f" · two-person rule on ({mrkdwn.user(record.requester)} cannot approve their own request)"
     return line
@@ -257,7 +310,16 @@ def _cleanup_targets_text(record: Record) -> str:
     instances = [mrkdwn.escape(str(m.get("instance_id"))) for m in targets if m.get("instance_id")]
     lines = [f"*Nodes to delete:* {name_list(nodes) if nodes else 'none found'}"]
     if record.release_ecs:
-        lines.append(f"*ECS instances:* will be *RELEASED* — {name_list(instances)}")
+        payg = [mrkdwn.escape(str(m.get("instance_id"))) for m in targets
+                if m.get("instance_id") and m.get("charge_type") == "PostPaid"]
+        other = [f"{mrkdwn.escape(str(m.get('instance_id')))} ({_charge_words(str(m.get('charge_type', '')))})"
+                 for m in targets if m.get("instance_id") and m.get("charge_type") not in ("PostPaid", "")]
+        if payg:
+            lines.append(f"*ECS instances:* will be *RELEASED* (pay-as-you-go, ECS DeleteInstances) — "
+                         f"{name_list(payg)}")
+        if other:
+            lines.append(f"*Not released by ackmigrate:* {', '.join(other)} — a subscription instance can only be "
+                         "released from the ECS console; the result names the step.")
     else:
         kept = name_list(instances) if instances else "none"
         lines.append(f"*ECS instances:* kept, and still billed — {kept}. "
@@ -269,6 +331,39 @@ def _cleanup_targets_text(record: Record) -> str:
         if released:
             lines.append(f"*Released:* {name_list(released)}")
     return "\n".join(lines)
+
+
+def _cleanup_result_lines(record: Record) -> list[str]:
+    """What the cleanup did, instance by instance: nothing is called released that ECS did not release."""
+    name = mrkdwn.escape(record.cluster_name)
+    deleted = [mrkdwn.escape(str(n)) for n in record.result.get("nodes_deleted", [])]
+    released = [mrkdwn.escape(str(i)) for i in record.result.get("instances_released", [])]
+    gone = [mrkdwn.escape(str(i)) for i in record.result.get("instances_gone", [])]
+    console = list(record.result.get("needs_console", []))
+    console_ids = {str(m.get("instance_id")) for m in console}
+    kept = [mrkdwn.escape(str(m.get("instance_id"))) for m in record.result.get("still_billed", [])
+            if str(m.get("instance_id")) not in console_ids]
+    lines = [f"✅ Cleaned up {name}: deleted {_plural(len(deleted), 'old master node')}"
+             + (f" ({name_list(deleted)})" if deleted else "") + "."]
+    if released:
+        lines.append(f"Released through ECS DeleteInstances (pay-as-you-go): {name_list(released)}.")
+    if gone:
+        lines.append(f"Already released before this cleanup (ECS no longer lists them): {name_list(gone)}.")
+    if console:
+        rows = ", ".join(f"{mrkdwn.escape(str(m.get('instance_id')))} ({_charge_words(str(m.get('charge_type', '')))})"
+                         for m in console)
+        lines.append(
+            f"*Not released, still billed:* {rows}. A subscription instance cannot be released through the API "
+            "before its term ends. In the ECS console: Instances → the instance → ⋮ → Change Billing Method → "
+            "Switch to Pay-as-you-go, then ⋮ → Release (or unsubscribe it under Expenses and Costs → "
+            f"Unsubscribe). See {CONSOLE_RELEASE_DOC}"
+        )
+    if kept:
+        lines.append(f"Still running and billed (not released): {name_list(kept)}. Release them in the "
+                     "ECS console, or run `/ackmigrate cleanup` again with `--release-ecs`.")
+    if not released and not gone and not console and not kept:
+        lines.append("No ECS instances were released.")
+    return lines
 
 
 def _offers_cleanup(record: Record) -> bool:
@@ -419,19 +514,7 @@ def success_reply(record: Record) -> Message:
     """The result, in the thread and broadcast to the channel, with what is left to do."""
     name = mrkdwn.escape(record.cluster_name)
     if record.kind is Kind.CLEANUP:
-        deleted = [mrkdwn.escape(str(n)) for n in record.result.get("nodes_deleted", [])]
-        released = [mrkdwn.escape(str(i)) for i in record.result.get("instances_released", [])]
-        lines = [f"✅ Cleaned up {name}: deleted {_plural(len(deleted), 'old master node')}"
-                 + (f" ({name_list(deleted)})" if deleted else "") + "."]
-        kept = [mrkdwn.escape(str(m.get("instance_id"))) for m in record.result.get("still_billed", [])]
-        if released:
-            lines.append(f"Released ECS instances: {name_list(released)}.")
-        if kept:
-            lines.append(f"Still running and billed (not released): {name_list(kept)}. Release them in the "
-                         "ECS console, or run `/ackmigrate cleanup` again with `--release-ecs`.")
-        elif not released:
-            lines.append("No ECS instances were released.")
-        text = "\n".join(lines)
+        text = "\n".join(_cleanup_result_lines(record))
         return Message(text=text, blocks=_render([_section(text)]))
     took = _took(record)
     spec = record.result.get("cluster_spec", "ack.pro.small")

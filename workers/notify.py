@@ -10,6 +10,12 @@ more before it lets go, so a change made during a delivery is never left unshown
 as long as its holder keeps renewing it (a heartbeat thread, every third of its TTL): a delivery that is
 slow because Slack is keeps it, one that died with its worker — or was cut off by a Redis restart —
 frees it within one TTL instead of blocking the thread's updates for a minute.
+
+Exactly once, even across a SIGKILL: every post carries a `MessageMark` (record id, sequence) in Slack
+message metadata, and is noted as *attempted* in Redis before it is sent. A worker killed after Slack
+accepted a post but before its ts was saved leaves that note behind; the next delivery reads the thread
+(or, for the request message, the channel's recent history) for the mark before posting again, and
+adopts the message it finds. Only a post whose outcome is unknown costs that read.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from workers import mrkdwn
 from workers.context import Context
 from workers.messages import Message, request_message
 from workers.records import Record
-from workers.slack import SlackError, SlackRefused, SlackUnavailable
+from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,9 @@ _AGAIN = "ackmigrate:notify:again:"
 _FAILURES = "ackmigrate:notify:failures:"
 _MAX_LOCK_TTL_S = 15.0
 _MAX_BACKOFF_S = 60.0
+PARENT_SEQ = 0
+"""The request message's place among a record's marked posts (thread replies are numbered from 1)."""
+_LOOKBACK_S = 60.0  # the channel history read for a lost parent starts this long before the record
 
 
 def announce(ctx: Context, record_id: str) -> None:
@@ -61,6 +72,24 @@ def deliver(ctx: Context, record_id: str) -> None:
             return
 
 
+@contextmanager
+def delivery_turn(ctx: Context, record_id: str) -> Iterator[bool]:
+    """Hold the record's delivery lock for a post made outside `deliver` (the first request message).
+
+    Yields False when a delivery holds it already: that delivery posts what is missing.
+    """
+    owner = uuid.uuid4().hex
+    ttl_ms = _lock_ttl_ms(ctx)
+    if not _lock(ctx, record_id, owner, ttl_ms):
+        yield False
+        return
+    try:
+        with _Heartbeat(ctx, _LOCK + record_id, owner, ttl_ms):
+            yield True
+    finally:
+        _unlock(ctx, record_id, owner)
+
+
 def _deliver_once(ctx: Context, record_id: str) -> None:
     record = ctx.store.get(record_id)
     try:
@@ -86,17 +115,79 @@ def _ensure_parent(ctx: Context, record: Record) -> Record:
     """Post the request message if posting it failed earlier: the thread needs a parent."""
     if record.message_ts:
         return record
+    return post_parent(ctx, record)
+
+
+def post_parent(ctx: Context, record: Record) -> Record:
+    """Post the request message exactly once and save its ts; the record as saved.
+
+    Raises SlackError like any post; a refusal means it was not posted, anything else may have been.
+    """
+    mark = MessageMark(record.id, PARENT_SEQ)
+    if ctx.store.reply_attempted(record.id, PARENT_SEQ):
+        found = ctx.slack.marks_in_channel(record.channel, oldest=record.created_at - _LOOKBACK_S).get(mark)
+        if found:
+            return _parent_saved(ctx, record.id, found)
     message = render_request(ctx, record)
-    ts = ctx.slack.post(record.channel, message.text, message.blocks)
-    return ctx.store.update(record.id, message_ts=ts)
+    ctx.store.mark_reply_attempted(record.id, PARENT_SEQ)
+    try:
+        ts = ctx.slack.post(record.channel, message.text, message.blocks, mark=mark)
+    except SlackError as error:
+        _forget_attempt_if_certain(ctx, record.id, PARENT_SEQ, error)
+        raise
+    return _parent_saved(ctx, record.id, ts)
+
+
+def _parent_saved(ctx: Context, record_id: str, ts: str) -> Record:
+    saved = ctx.store.update(record_id, message_ts=ts)
+    ctx.store.clear_reply_attempt(record_id, PARENT_SEQ)
+    return saved
 
 
 def _post_pending(ctx: Context, record: Record) -> None:
-    """Replies in sequence order, each marked posted at once; the first failure stops the rest."""
+    """Replies in sequence order, each marked posted at once; the first failure stops the rest.
+
+    A reply whose earlier post has an unknown outcome is looked for in the thread first (one read of
+    the thread per delivery, and only when there is such a reply).
+    """
     thread_ts = str(record.message_ts)
+    in_thread: dict[MessageMark, str] | None = None
     for seq, reply in ctx.store.pending_replies(record.id):
-        ts = ctx.slack.post_reply(record.channel, thread_ts, reply.text, reply.blocks, broadcast=reply.broadcast)
+        mark = MessageMark(record.id, seq)
+        if ctx.store.reply_attempted(record.id, seq):
+            if in_thread is None:
+                in_thread = _marks_in_thread(ctx, record, thread_ts)
+            if mark in in_thread:
+                ctx.store.mark_reply_posted(record.id, seq, in_thread[mark])
+                continue
+        ctx.store.mark_reply_attempted(record.id, seq)
+        try:
+            ts = ctx.slack.post_reply(
+                record.channel, thread_ts, reply.text, reply.blocks, broadcast=reply.broadcast, mark=mark
+            )
+        except SlackError as error:
+            _forget_attempt_if_certain(ctx, record.id, seq, error)
+            raise
         ctx.store.mark_reply_posted(record.id, seq, ts)
+
+
+def _marks_in_thread(ctx: Context, record: Record, thread_ts: str) -> dict[MessageMark, str]:
+    """The thread's marked replies; if Slack refuses to show the thread, none (post rather than lose).
+
+    A refusal here is a missing `channels:history`/`groups:history` scope or a deleted thread: the
+    reply is then posted again, which may show it twice, but a reply is never silently dropped.
+    """
+    try:
+        return ctx.slack.marks_in_thread(record.channel, thread_ts)
+    except SlackRefused as error:
+        _report(ctx, record, error, outcome="posting without the duplicate check")
+        return {}
+
+
+def _forget_attempt_if_certain(ctx: Context, record_id: str, seq: int, error: SlackError) -> None:
+    """Slack said no, or rate limited the call: the post certainly did not happen, nothing to look for."""
+    if isinstance(error, SlackRefused) or error.code == "ratelimited":
+        ctx.store.clear_reply_attempt(record_id, seq)
 
 
 def _redraw_parent(ctx: Context, record_id: str) -> None:

@@ -40,13 +40,16 @@ class Queues:
         return Queue(name, connection=self.connection)
 
     def open_migration_request(
-        self, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+        self, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
+        record_id: str | None = None,
     ) -> Job:
-        """Resolve the cluster, take its lock, run the prechecks and post the request message."""
+        """Resolve the cluster, take its lock, run the prechecks and post the request message.
+
+        `record_id`, given by the bot, names the request from the command on (its audit trail)."""
         return self._queue(INTERACTIVE_QUEUE).enqueue(
             f"{_JOBS}.open_migration_request",
             kwargs={"cluster_ref": cluster_ref, "bucket": bucket, "requester": requester, "channel": channel,
-                    "response_url": response_url},
+                    "response_url": response_url, "record_id": record_id},
             retry=Retry(max=2, interval=[5, 15]),
         )
 
@@ -59,12 +62,14 @@ class Queues:
         channel: str,
         response_url: str | None,
         parent_id: str | None = None,
+        record_id: str | None = None,
     ) -> Job:
         """List the old masters and post a cleanup request for approval."""
         return self._queue(INTERACTIVE_QUEUE).enqueue(
             f"{_JOBS}.open_cleanup_request",
             kwargs={"cluster_ref": cluster_ref, "release_ecs": release_ecs, "requester": requester,
-                    "channel": channel, "response_url": response_url, "parent_id": parent_id},
+                    "channel": channel, "response_url": response_url, "parent_id": parent_id,
+                    "record_id": record_id},
             retry=Retry(max=2, interval=[5, 15]),
         )
 
@@ -83,6 +88,12 @@ class Queues:
         return self._queue(INTERACTIVE_QUEUE).enqueue(
             f"{_JOBS}.list_clusters_for_user",
             kwargs={"user": user, "channel": channel, "response_url": response_url},
+        )
+
+    def count_approval(self, record_id: str, *, user: str, clicked_at: float) -> Job:
+        """An approver clicked: re-run the prechecks, count the approval, start the job at the last one."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(
+            f"{_JOBS}.count_approval", args=(record_id,), kwargs={"user": user, "clicked_at": clicked_at},
         )
 
     def run_migration(self, record_id: str) -> Job:

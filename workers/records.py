@@ -7,6 +7,7 @@ says what is true. This module is pure: the state machine and the data, no Redis
 State machine (a transition not listed here is refused, not applied):
 
     migration: requested → prechecking → awaiting_approval → approved → migrating → succeeded | failed
+               (awaiting_approval → blocked when the prechecks re-run at an approval block)
     cleanup:   requested → awaiting_approval → approved → running → done | failed
 
 Early ends: `blocked` (a blocking precheck failed, so there is nothing to approve), `rejected`,
@@ -48,7 +49,9 @@ class State(StrEnum):
 _MIGRATION: dict[State, frozenset[State]] = {
     State.REQUESTED: frozenset({State.PRECHECKING, State.CANCELLED, State.FAILED}),
     State.PRECHECKING: frozenset({State.AWAITING_APPROVAL, State.BLOCKED, State.CANCELLED, State.FAILED}),
-    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    # BLOCKED from awaiting approval: the prechecks re-run at an approval found a blocking failure.
+    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED,
+                                        State.BLOCKED}),
     State.APPROVED: frozenset({State.MIGRATING, State.FAILED}),
     State.MIGRATING: frozenset({State.SUCCEEDED, State.FAILED}),
 }
@@ -100,6 +103,14 @@ def new_record_id(kind: Kind) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
+@dataclass(frozen=True)
+class Approval:
+    """One approver's yes: who, and when. A request needs `approvals_required` distinct ones."""
+
+    user: str  # Slack user id
+    at: float
+
+
 @dataclass
 class Record:
     """One request and everything learnt while carrying it out.
@@ -126,7 +137,9 @@ class Record:
     cluster_version: str | None = None
     message_ts: str | None = None  # the request message in the channel; its thread carries the updates
     response_url: str | None = None  # private follow-ups to the requester (valid 30 minutes)
-    decided_by: str | None = None  # who approved or rejected
+    decided_by: str | None = None  # who approved (the last of the approvers needed) or rejected
+    approvals: list[Approval] = field(default_factory=list)  # distinct approvers so far, in order
+    approvals_required: int = 1  # fixed when the request is opened, so a settings change cannot move it
     decided_at: float | None = None
     reason: str | None = None  # why it ended the way it did, in words a person can act on
     precheck: dict[str, Any] | None = None  # PrecheckReport.to_dict() of the last run
@@ -148,6 +161,10 @@ class Record:
     def thread_ts(self) -> str | None:
         return self.message_ts
 
+    @property
+    def approvers(self) -> list[str]:
+        return [approval.user for approval in self.approvals]
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["kind"] = str(self.kind)
@@ -163,6 +180,7 @@ class Record:
         values = {key: value for key, value in data.items() if key in known}
         values["kind"] = Kind(values["kind"])
         values["state"] = State(values["state"])
+        values["approvals"] = [Approval(user=str(a["user"]), at=float(a["at"])) for a in values.get("approvals") or []]
         return cls(**values)
 
     @classmethod

@@ -67,8 +67,13 @@ def run_status(settings: Settings, cluster: str | None, as_json: bool) -> int:
     return EXIT_OK
 
 
-def run_audit(settings: Settings, since: str | None, cluster: str | None, as_json: bool) -> int:
-    """The audit log, oldest first; `--json` prints one object per line (easy to grep and to ship)."""
+def run_audit(
+    settings: Settings, since: str | None, cluster: str | None, as_json: bool, request: str | None = None
+) -> int:
+    """The audit log, oldest first; `--json` prints one object per line (easy to grep and to ship).
+
+    `request` tells one request's whole story in order: the command that opened it, its decisions, its
+    jobs and the cloud calls it made."""
     try:
         since_ts = parse_since(since, now=time.time()) if since else None
     except BadSince as error:
@@ -76,7 +81,7 @@ def run_audit(settings: Settings, since: str | None, cluster: str | None, as_jso
         return EXIT_USAGE
     try:
         log = AuditLog(connect_redis(settings), retention_days=settings.audit_retention_days)
-        entries = log.read(since=since_ts, cluster=cluster)
+        entries = log.read(since=since_ts, cluster=cluster, request=request)
     except RedisError as error:
         return _redis_failed(settings, error)
     if as_json:

@@ -17,7 +17,7 @@ from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
 from workers.listing import list_clusters
 from workers.messages import Message, cluster_list, precheck_message
-from workers.notify import announce, render_request
+from workers.notify import announce, delivery_turn, post_parent
 from workers.records import Kind, Record, State, new_record_id
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
@@ -28,17 +28,21 @@ INVITE_HINT = "I am not in this channel: invite me with `/invite @ackmigrate` an
 
 
 def open_migration_request(
-    ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None
+    ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
+    record_id: str | None = None,
 ) -> None:
     """Resolve, lock, precheck, and post the request message (with Approve only if nothing blocks)."""
+    if _already_opened(ctx, record_id):
+        return
     clouds = ctx.clouds()
     detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
     if detail is None:
         return
     record = Record(
-        id=new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
+        id=record_id or new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
         cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
         bucket=bucket, cluster_version=detail.current_version, response_url=response_url,
+        approvals_required=ctx.settings.approvals_required,
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -52,6 +56,8 @@ def open_migration_request(
     if report.blocking:
         ctx.store.transition(record.id, State.BLOCKED, precheck=report.to_dict(),
                              reason="a blocking prerequisite failed")
+        ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
+                         cluster_name=record.cluster_name, checks=",".join(c.id for c in report.blocking))
     else:
         ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
                              expires_at=time.time() + ctx.settings.approval_ttl_s)
@@ -67,8 +73,11 @@ def open_cleanup_request(
     channel: str,
     response_url: str | None,
     parent_id: str | None,
+    record_id: str | None = None,
 ) -> None:
     """List the masters left behind and what they cost, and post a cleanup request for approval."""
+    if _already_opened(ctx, record_id):
+        return
     detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
     if detail is None:
         return
@@ -87,10 +96,11 @@ def open_cleanup_request(
               f"{detail.name} has no old master nodes left to clean up.")
         return
     record = Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
+        id=record_id or new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
         region=detail.region_id, requester=requester, channel=channel, release_ecs=release_ecs,
         parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url, result={"masters": masters},
+        approvals_required=ctx.settings.cleanup_approvals_required,
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -142,6 +152,14 @@ def _resolve(
     return None
 
 
+def _already_opened(ctx: Context, record_id: str | None) -> bool:
+    """A retried job whose first run got as far as saving the request: that run's request stands."""
+    existing = ctx.store.find(record_id) if record_id else None
+    if existing is not None:
+        log.warning("request %s was already opened (%s); not opening it again", existing.id, existing.state)
+    return existing is not None
+
+
 def _create(ctx: Context, record: Record, *, channel: str, user: str, response_url: str | None) -> bool:
     try:
         ctx.store.create(record)
@@ -150,26 +168,40 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
         where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
         what = "a migration" if existing.kind is Kind.MIGRATION else "a cleanup"
         _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has {what} in flight: {where}")
+        ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id,
+                         cluster_id=record.cluster_id, cluster_name=record.cluster_name, action="request",
+                         reason="cluster_busy", busy_with=existing.id)
         return False
+    ctx.audit.append("requested", actor=user, record_id=record.id, cluster_id=record.cluster_id,
+                     cluster_name=record.cluster_name, kind=str(record.kind), bucket=record.bucket,
+                     approvals_required=record.approvals_required)
     return True
 
 
 def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str | None) -> None:
-    """Post the request message; if the bot is not in the channel, withdraw the request and say why."""
+    """Post the request message; if the bot is not in the channel, withdraw the request and say why.
+
+    The message is marked dirty first: if this job dies mid-post, the reconciler's sweep delivers it
+    (and finds the post if Slack had taken it), so a request never sits unseen or shows twice.
+    """
+    ctx.store.mark_message_dirty(record_id)
     record = ctx.store.get(record_id)
     try:
-        message = render_request(ctx, record)
-        ts = ctx.slack.post(record.channel, message.text, message.blocks)
+        with delivery_turn(ctx, record_id) as mine:
+            if mine:
+                post_parent(ctx, ctx.store.get(record_id))
     except SlackRefused as error:
         if not record.terminal:
             ctx.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({error.code})")
+            ctx.audit.append("cancelled", record_id=record_id, cluster_id=record.cluster_id,
+                             cluster_name=record.cluster_name, reason=f"not posted: {error.code}")
+        ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
         _tell(ctx, record.channel, user, response_url, hint)
         return
     except SlackUnavailable:
         announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
         return
-    ctx.store.update(record_id, message_ts=ts)
     announce(ctx, record_id)
 
 

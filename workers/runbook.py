@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from workers.checks.model import PrecheckReport
-from workers.checks.policy import master_policy, master_role_name, policy_with_oss_statement
+from workers.checks.policy import GrantImpossible
 from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, TaskInfo
 from workers.context import Context
-from workers.errors import CloudError, Forbidden, NotFound, Throttled, Unavailable
+from workers.errors import CloudError, Forbidden, Throttled, Unavailable
+from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
 from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
@@ -91,7 +92,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         if report.blocking:
             _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
             return
-        grant_note = _ensure_ram_statement(ctx, clouds, record, report)
+        grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
     except (Unavailable, Throttled) as error:
         # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.
         if _timed_out(ctx, replace(record, started_at=record.decided_at)):
@@ -102,6 +103,13 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         return
     except CloudError as error:
         _fail(ctx, record, owner, f"preparing the migration failed: {error}. MigrateCluster was not called")
+        return
+    except GrantImpossible as error:
+        _fail(ctx, record, owner,
+              f"the OSS statement could not be added to the master RAM policy: {error}. Nothing was sent to "
+              "RAM and MigrateCluster was not called",
+              next_step="Make room in the master role's policy (remove statements it no longer needs) or add "
+                        "the statement yourself, then ask for the migration again.")
         return
     if not ctx.redis.set(_FENCE + record_id, ctx.worker_id, nx=True):
         _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
@@ -144,31 +152,6 @@ def _call_migrate(
     )
     announce(ctx, record.id)
     schedule_follow(ctx, record.id, owner)
-
-
-def _ensure_ram_statement(
-    ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport
-) -> str:
-    """Add the OSS statement to the master role policy when missing (only reached when granting is on:
-    with it off, a missing statement is a blocking precheck failure carrying the JSON to add)."""
-    check = report.check("ram-policy")
-    if check.outcome == "pass":
-        return "The master RAM policy already allows the bucket."
-    detail = clouds.ack.describe_cluster(record.cluster_id)
-    role = master_role_name(detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
-    attached = master_policy(clouds.ram.list_policies_for_role(role)) if role else None
-    if role is None or attached is None:
-        raise NotFound(service="ram", action="ListPoliciesForRole", code="MasterPolicyNotFound",
-                       message=f"no master role policy found for {record.cluster_name}")
-    current = clouds.ram.get_policy(attached.name, policy_type=attached.policy_type or "Custom")
-    document = policy_with_oss_statement(current.document, str(record.bucket))
-    try:
-        version = clouds.ram.create_policy_version(attached.name, document=document, set_as_default=True)
-    except CloudError as error:
-        _audit_call(ctx, record, "CreatePolicyVersion", error.request_id, outcome="error", error=str(error))
-        raise
-    _audit_call(ctx, record, "CreatePolicyVersion", "", policy=attached.name, version=version)
-    return f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version}, now default)."
 
 
 # --- following -------------------------------------------------------------------------------------------

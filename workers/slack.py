@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import urllib.error
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -41,6 +42,43 @@ class SlackRefused(SlackError):
     """Slack answered and said no (`not_in_channel`, `channel_not_found`, `expired_url`…)."""
 
 
+MARK_EVENT_TYPE = "ackmigrate_message"
+"""The `event_type` of the message metadata on everything ackmigrate posts for a record."""
+
+_LOOKUP_PAGE = 200
+_LOOKUP_PAGES = 10  # a thread or a channel's recent history: 2,000 messages is far more than a record makes
+
+
+@dataclass(frozen=True)
+class MessageMark:
+    """Which record's which message this is, carried in Slack message metadata.
+
+    A post whose answer was lost (the worker was killed between Slack accepting it and our saving its
+    ts) is found again by this mark, so it is never posted twice. `seq` 0 is the request message; n is
+    the thread's n-th reply. See https://docs.slack.dev/messaging/message-metadata.
+    """
+
+    record_id: str
+    seq: int
+
+    def metadata(self) -> dict[str, Any]:
+        return {"event_type": MARK_EVENT_TYPE, "event_payload": {"record_id": self.record_id, "seq": self.seq}}
+
+    @classmethod
+    def of(cls, message: dict[str, Any]) -> MessageMark | None:
+        """The mark on a message from conversations.history/replies, or None (someone else's message)."""
+        metadata = message.get("metadata")
+        if not isinstance(metadata, dict) or metadata.get("event_type") != MARK_EVENT_TYPE:
+            return None
+        payload = metadata.get("event_payload")
+        if not isinstance(payload, dict):
+            return None
+        try:
+            return cls(record_id=str(payload["record_id"]), seq=int(payload["seq"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
 def _retry_handlers() -> list[RetryHandler]:
     return [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=1)]
 
@@ -54,16 +92,25 @@ class SlackClient:
         )
         self._timeout_s = timeout_s
 
-    def post(self, channel: str, text: str, blocks: Blocks = None) -> str:
+    def post(self, channel: str, text: str, blocks: Blocks = None, *, mark: MessageMark | None = None) -> str:
         """A top-level message; returns its ts (the thread all later replies go to)."""
         response = self._call(
             "chat.postMessage",
-            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=_blocks(blocks)),
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=_blocks(blocks), metadata=_metadata(mark)
+            ),
         )
         return str(response["ts"])
 
     def post_reply(
-        self, channel: str, thread_ts: str, text: str, blocks: Blocks = None, *, broadcast: bool = False
+        self,
+        channel: str,
+        thread_ts: str,
+        text: str,
+        blocks: Blocks = None,
+        *,
+        broadcast: bool = False,
+        mark: MessageMark | None = None,
     ) -> str:
         """A reply in a thread; `broadcast` also shows it in the channel (the final result)."""
         response = self._call(
@@ -74,9 +121,34 @@ class SlackClient:
                 text=text,
                 blocks=_blocks(blocks),
                 reply_broadcast=broadcast,
+                metadata=_metadata(mark),
             ),
         )
         return str(response["ts"])
+
+    def marks_in_thread(self, channel: str, thread_ts: str) -> dict[MessageMark, str]:
+        """Our marked messages in a thread (parent included), mark → ts: what a lost post left behind."""
+        return dict(self._marks("conversations.replies", lambda cursor: self._client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=_LOOKUP_PAGE, cursor=cursor
+        )))
+
+    def marks_in_channel(self, channel: str, oldest: float) -> dict[MessageMark, str]:
+        """Our marked top-level messages posted since `oldest` (epoch seconds), mark → ts."""
+        return dict(self._marks("conversations.history", lambda cursor: self._client.conversations_history(
+            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=_LOOKUP_PAGE, cursor=cursor
+        )))
+
+    def _marks(self, method: str, page: Callable[[str | None], Any]) -> Iterator[tuple[MessageMark, str]]:
+        cursor: str | None = None
+        for _ in range(_LOOKUP_PAGES):
+            response = self._call(method, lambda: page(cursor))  # noqa: B023 — called at once, in this turn
+            for message in response.get("messages") or []:
+                mark = MessageMark.of(message)
+                if mark is not None:
+                    yield mark, str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
         """Replace a message in place; with no blocks the old ones are cleared (buttons gone)."""
@@ -130,6 +202,10 @@ class SlackClient:
             raise SlackUnavailable(method, type(error).__name__) from error
         except SlackClientError as error:
             raise SlackUnavailable(method, str(error)) from error
+
+
+def _metadata(mark: MessageMark | None) -> dict[str, Any] | None:
+    return mark.metadata() if mark else None
 
 
 def _blocks(blocks: Blocks) -> list[dict[str, Any]] | None:

@@ -20,6 +20,9 @@ Keys (all under `ackmigrate:`; nothing here expires, records are small and are t
 - `ackmigrate:record:{id}:replies` — hash: sequence number → reply JSON (the thread's outbox).
 - `ackmigrate:record:{id}:replies:seq` — string counter: the last sequence number handed out.
 - `ackmigrate:record:{id}:replies:posted` — hash: sequence number → Slack ts of the posted reply.
+- `ackmigrate:record:{id}:replies:attempted` — hash: sequence number → when a post of it was sent and
+  its outcome not yet saved. A reply found here after a crash may already be in the thread: the next
+  delivery looks for it there (by its message metadata) before posting it again.
 - `ackmigrate:messages:dirty` — sorted set: ids whose parent message Slack missed an update of,
   scored by the record version at the time, so a render of an older version cannot clear it.
 - `ackmigrate:messages:drawn` — hash: id → the newest record version Slack accepted a render of, so a
@@ -36,7 +39,7 @@ from typing import Any
 
 from redis import Redis
 
-from workers.records import Record, State, check_transition
+from workers.records import Approval, IllegalTransition, Record, State, check_transition
 
 PREFIX = "ackmigrate:"
 IN_FLIGHT_KEY = f"{PREFIX}records:in-flight"
@@ -76,6 +79,10 @@ def _posted_key(record_id: str) -> str:
     return f"{replies_key(record_id)}:posted"
 
 
+def _attempted_key(record_id: str) -> str:
+    return f"{replies_key(record_id)}:attempted"
+
+
 class RecordNotFound(KeyError):
     """No record with this id (a stale button, a typo in a terminal command)."""
 
@@ -85,6 +92,15 @@ class RecordNotFound(KeyError):
 
     def __str__(self) -> str:
         return f"no request with id {self.record_id}"
+
+
+class AlreadyApproved(Exception):
+    """This person's approval is already counted: one person is one approval, however often they click."""
+
+    def __init__(self, record: Record, user: str) -> None:
+        self.record = record
+        self.user = user
+        super().__init__(f"{user} already approved request {record.id}")
 
 
 class ClusterBusy(Exception):
@@ -254,11 +270,48 @@ class RecordStore:
         _check_changes(changes)
         return self._write(record_id, lambda current: replace(current, **changes), reply)
 
+    def approve(self, record_id: str, *, user: str, at: float, reply: Callable[[Record], Reply]) -> Record:
+        """Count `user`'s approval; the one that completes `approvals_required` moves it to APPROVED.
+
+        Atomic like every write: of two approvals racing for the last place, exactly one completes the
+        request (and its caller starts the job); the other finds it APPROVED and gets IllegalTransition.
+        `reply(saved)` is the thread reply for the approval as counted ("1 of 2", or "approved").
+        Raises AlreadyApproved when `user` is already among the approvers.
+        """
+
+        def change(current: Record) -> tuple[Record, Reply]:
+            check_transition(current, State.APPROVED)  # only an undecided request takes approvals
+            if user in current.approvers:
+                raise AlreadyApproved(current, user)
+            approvals = [*current.approvals, Approval(user=user, at=at)]
+            counted = replace(current, approvals=approvals)
+            if len(approvals) >= current.approvals_required:
+                counted = replace(counted, state=State.APPROVED, decided_by=user, decided_at=at)
+            return counted, reply(counted)
+
+        return self._write_with(record_id, change)
+
+    def renew_request(self, record_id: str, *, precheck: dict[str, Any], reply: Reply) -> Record:
+        """Show a request's approvers fresh prechecks: approvals given to the old ones no longer count.
+
+        Only while it awaits approval (IllegalTransition otherwise): a decision taken meanwhile stands.
+        """
+
+        def change(current: Record) -> Record:
+            if current.state is not State.AWAITING_APPROVAL:
+                raise IllegalTransition(current.id, current.kind, current.state, State.AWAITING_APPROVAL)
+            return replace(current, precheck=precheck, approvals=[])
+
+        return self._write(record_id, change, reply)
+
     def _write(self, record_id: str, change: Callable[[Record], Record], reply: Reply | None) -> Record:
+        return self._write_with(record_id, lambda current: (change(current), reply))
+
+    def _write_with(self, record_id: str, change: Callable[[Record], tuple[Record, Reply | None]]) -> Record:
         """Read, change, compare-and-set on the version; on a lost race read again and re-decide."""
         while True:
             current = self.get(record_id)
-            wanted = change(current)
+            wanted, reply = change(current)
             saved = replace(wanted, version=current.version + 1, updated_at=self.clock())
             ends = saved.terminal and not current.terminal
             answer = int(self._save(
@@ -286,10 +339,25 @@ class RecordStore:
         posted = {int(seq) for seq in self.redis.hkeys(_posted_key(record_id))}
         return [(seq, reply) for seq, reply in self._replies(record_id) if seq not in posted]
 
+    def mark_reply_attempted(self, record_id: str, seq: int) -> None:
+        """Say a post of this reply is being sent: until it is marked posted, its outcome is unknown."""
+        self.redis.hset(_attempted_key(record_id), str(seq), str(time.time()))
+
+    def reply_attempted(self, record_id: str, seq: int) -> bool:
+        """A post of this reply was sent and its outcome never saved (its sender died or lost Redis)."""
+        return bool(self.redis.hexists(_attempted_key(record_id), str(seq)))
+
+    def clear_reply_attempt(self, record_id: str, seq: int) -> None:
+        """Slack said for certain the post did not happen (refused, rate limited): nothing to look for."""
+        self.redis.hdel(_attempted_key(record_id), str(seq))
+
     def mark_reply_posted(self, record_id: str, seq: int, ts: str) -> None:
         if not self.redis.hexists(replies_key(record_id), str(seq)):
             raise KeyError(f"request {record_id} has no reply {seq}")
-        self.redis.hset(_posted_key(record_id), str(seq), ts)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(_posted_key(record_id), str(seq), ts)
+        pipe.hdel(_attempted_key(record_id), str(seq))
+        pipe.execute()
 
     def posted_replies(self, record_id: str) -> list[tuple[int, Reply, str]]:
         posted = {int(seq): _text(ts) for seq, ts in self.redis.hgetall(_posted_key(record_id)).items()}

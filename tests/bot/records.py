@@ -19,6 +19,7 @@ def awaiting_request(
     expires_in_s: float = 3600,
     message_ts: str | None = None,
     channel: str = "C0PLATFORM",
+    approvals_required: int = 1,
 ) -> Record:
     """A request whose prechecks passed and that waits for an approver."""
     now = time.time()
@@ -27,6 +28,6 @@ def awaiting_request(
         id=new_record_id(kind), kind=kind, cluster_id=cluster_id, cluster_name=cluster_name,
         region="cn-hangzhou", requester=requester, channel=channel, state=State.AWAITING_APPROVAL,
         expires_at=now + expires_in_s, bucket="ack-migrate-hz" if kind is Kind.MIGRATION else None,
-        message_ts=message_ts,
+        message_ts=message_ts, approvals_required=approvals_required,
     )
     return RecordStore(redis).create(record)

@@ -57,11 +57,13 @@ def test_migrate_is_acknowledged_at_once_and_queues_the_request(bot: RunningBot)
     assert "Running prechecks for `prod-hz-1` with bucket `ack-migrate-hz`" in private
     ((func, args, kwargs),) = bot.jobs()
     assert (func, args) == ("workers.jobs.open_migration_request", ())
+    record_id = kwargs.pop("record_id")
     assert kwargs == {"cluster_ref": "prod-hz-1", "bucket": "ack-migrate-hz", "requester": "U0ALICE",
                       "channel": "C0PLATFORM", "response_url": answer["response_url"]}
     entry = AuditLog(bot.redis).read()[-1]
-    assert (entry.event, entry.actor, entry.details["command"]) == (
-        "command", "U0ALICE", "migrate prod-hz-1 --bucket ack-migrate-hz")
+    assert (entry.event, entry.actor, entry.details["command"], entry.record_id) == (
+        "command", "U0ALICE", "migrate prod-hz-1 --bucket ack-migrate-hz", record_id), "the request's story starts"
+    assert record_id.startswith("m-")
 
 
 @pytest.mark.parametrize(
@@ -84,6 +86,8 @@ def test_background_commands_queue_their_job(
     answer = bot.control.slash("U0ALICE", "C0PLATFORM", text)
     ((queued, _, queued_kwargs),) = bot.jobs()
     assert queued == func
+    if func == "workers.jobs.open_cleanup_request":
+        assert str(queued_kwargs.pop("record_id")).startswith("c-"), "a request is named from its command on"
     assert queued_kwargs == {**kwargs, "response_url": answer["response_url"]}
     assert shown in _private(bot)[0]
 

@@ -33,8 +33,10 @@ import redis
 
 from sandbox.runtime import Sandbox
 from tests.redis_server import RedisServer, free_port
+from workers.audit import AuditLog
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.lease import Leases
 from workers.records import Kind, Record
 from workers.store import RecordStore
 
@@ -182,6 +184,18 @@ class Stack:
     @property
     def store(self) -> RecordStore:
         return RecordStore(redis.Redis.from_url(self.redis_url))
+
+    @property
+    def leases(self) -> Leases:
+        return Leases(redis.Redis.from_url(self.redis_url), ttl_s=float(FAST["ACKMIGRATE_LEASE_TTL"]))
+
+    def audit(self) -> list[dict[str, Any]]:
+        """The audit log as `ackmigrate audit --json` prints it, oldest first."""
+        return [entry.to_dict() for entry in AuditLog(redis.Redis.from_url(self.redis_url)).read()]
+
+    def process_env(self) -> dict[str, str]:
+        """The environment an operator's terminal has for `ackmigrate status|audit` against this stack."""
+        return {**os.environ, **self.env}
 
     # --- the world ---------------------------------------------------------------------------------
 

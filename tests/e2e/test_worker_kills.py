@@ -59,13 +59,15 @@ def _assert_migrated_once(stack: Stack, cluster_id: str, record: Record) -> list
 def test_a_worker_killed_right_after_approval_is_replaced_and_migrates_once(stack: Stack) -> None:
     cluster_id, record = _requested(stack, "kill-approved")
     victim = _the_worker(stack)
-    stack.control.fault("ack", latency_ms=4000)  # the next ACK call is run_migration's first
+    stack.control.fault("ack", latency_ms=400, count=-1)  # every ACK call slow: run_migration's prechecks last
     stack.click(BOB, str(record.message_ts), "approve_migration")
-    wait_for(lambda: not stack.control.faults(), what="run_migration's first call in flight")
+    wait_for(lambda: stack.store.get(record.id).state is State.APPROVED, what="the approval counted")
+    wait_for(lambda: stack.leases.holder(record.id), what="run_migration started (it holds the lease)")
 
     before = stack.store.get(record.id)
     assert (before.state, before.migrate_called_at) == (State.APPROVED, None)
     _replace(stack, victim)
+    stack.control.clear_faults()
 
     thread = _assert_migrated_once(stack, cluster_id, record)
     assert sum(t.startswith("Prechecks re-run") for t in thread) == 1
@@ -131,3 +133,47 @@ def test_a_worker_killed_mid_cleanup_is_replaced_and_the_old_masters_are_all_del
     listed = stack.kubectl(cluster_id, "get", "nodes", "-o", "name")
     assert not re.search("|".join(masters), listed) and listed.count("node/") == 1, listed
     assert len(stack.migrate_calls(cluster_id)) == 1
+
+
+def test_a_worker_killed_after_slack_took_a_thread_reply_but_before_it_was_saved_says_it_once(
+    stack: Stack,
+) -> None:
+    cluster_id, record = _requested(stack, "kill-reply")
+    victim = _the_worker(stack)
+    # Slack shows the next post at once and holds its answer back: the worker never learns its ts.
+    stack.control.fault("slack", "chat.postMessage", latency_ms=6000, delay_response=True)
+    stack.click(BOB, str(record.message_ts), "approve_migration")
+    wait_for(lambda: not stack.control.faults(), what="the first thread reply in flight")
+
+    in_slack = stack.thread_texts(str(record.message_ts))
+    assert len(in_slack) == 1 and "approved" in in_slack[0], in_slack
+    assert [seq for seq, _ in stack.store.pending_replies(record.id)][:1] == [1], "posted, not yet saved"
+    _replace(stack, victim)
+
+    thread = _assert_migrated_once(stack, cluster_id, record)
+    assert sum("approved" in t for t in thread) == 1, thread
+
+
+def test_a_worker_killed_after_slack_took_the_request_message_but_before_it_was_saved_shows_it_once(
+    stack: Stack,
+) -> None:
+    cluster_id = stack.new_cluster("kill-parent", masters=3, workers=1, migration={"duration_s": 3})["cluster_id"]
+    victim = _the_worker(stack)
+    stack.control.fault("slack", "chat.postMessage", latency_ms=6000, delay_response=True)
+    stack.slash(ALICE, f"migrate kill-parent --bucket {BUCKET}")
+    wait_for(lambda: not stack.control.faults(), what="the request message in flight")
+
+    def requests_shown() -> list[dict[str, object]]:
+        return [m for m in stack.channel()
+                if "kill-parent" in str(m.get("text", "")) and m.get("thread_ts") in (None, m["ts"])]
+
+    assert len(requests_shown()) == 1
+    unsaved = stack.record(cluster_id)
+    assert unsaved is not None and unsaved.message_ts is None, "posted, not yet saved"
+    _replace(stack, victim)
+
+    record = stack.posted_request(cluster_id)
+    assert [m["ts"] for m in requests_shown()] == [record.message_ts], "the message Slack took is adopted"
+    stack.click(BOB, str(record.message_ts), "approve_migration")
+    _assert_migrated_once(stack, cluster_id, record)
+    assert len(requests_shown()) == 1

@@ -16,7 +16,7 @@ from tests.workers.runbook_harness import (
     thread_texts,
 )
 from workers import cleanup
-from workers.checks.policy import policy_allows_bucket
+from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
 from workers.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
@@ -110,7 +110,8 @@ def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(san
     assert len(sandbox.control.calls(service="ram", action="CreatePolicyVersion")) == 1
     clouds = CloudClients.from_settings(ctx.settings)
     policy = sandbox.control.cluster_state(cluster["cluster_id"])["master_policies"][0]
-    assert policy_allows_bucket(clouds.ram.get_policy(policy).document, BUCKET)
+    objects = BucketObjects(BUCKET, region="cn-hangzhou", account=clouds.oss.bucket_info(BUCKET).owner_id)
+    assert evaluate(clouds.ram.get_policy(policy).document, objects).allows_bucket
     granted = [e for e in ctx.audit.read() if e.event == "cloud_call" and e.details["action"] == "CreatePolicyVersion"]
     assert len(granted) == 1
 
@@ -167,18 +168,24 @@ def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_
     assert any(e.event == "slack_error" for e in ctx.audit.read())
 
 
-def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
-    ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
+def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec: Any) -> tuple[dict[str, str], Record]:
+    """A cluster migrated for real, and an approved cleanup request for its old masters (not yet run)."""
+    cluster = _cluster(sandbox, **spec)
     migration = approved_migration(ctx, cluster)
     ctx.queues.run_migration(migration.id)
     drive(ctx, delivered(ctx, migration.id))
     masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
-    cleanup_record = ctx.store.create(Record(
+    record = ctx.store.create(Record(
         id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
         cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, result={"masters": masters},
+        parent_id=migration.id, state=State.APPROVED, release_ecs=release_ecs, result={"masters": masters},
     ))
+    return cluster, record
+
+
+def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=False)
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
@@ -190,31 +197,76 @@ def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
     assert all(not n["in_kubernetes"] for n in nodes if n["role"] == "Master")
     assert all(n["in_kubernetes"] for n in nodes if n["role"] == "Worker")
     assert all(not n["released"] for n in nodes), "instances are released only when asked"
-    assert ctx.store.get(migration.id).result["cleanup_id"] == final.id
+    assert ctx.store.get(str(cleanup_record.parent_id)).result["cleanup_id"] == final.id
     assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
 
 
-def test_cleanup_with_release_calls_delete_cluster_nodes_with_release(sandbox, sandbox_env):
+def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_names_the_subscription_one(
+    sandbox, sandbox_env
+):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox, charge_types=["PostPaid", "PrePaid", "PostPaid"])
-    migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
-    drive(ctx, delivered(ctx, migration.id))
-    cleanup_record = ctx.store.create(Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
-        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=True,
-    ))
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True,
+                                                     charge_types=["PostPaid", "PrePaid", "PostPaid"])
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
-    calls = sandbox.control.calls(service="ack", action="DeleteClusterNodes")
-    assert len(calls) == 1
-    nodes = sandbox.control.cluster_state(cluster["cluster_id"])["nodes"]
-    assert all(n["released"] for n in nodes if n["role"] == "Master")
-    assert not any(n["released"] for n in nodes if n["role"] == "Worker")
-    assert len(ctx.store.get(cleanup_record.id).result["instances_released"]) == 3
+    final = ctx.store.get(cleanup_record.id)
+    assert final.state is State.DONE
+    nodes = [n for n in sandbox.control.cluster_state(cluster["cluster_id"])["nodes"] if n["role"] == "Master"]
+    payg = sorted(n["instance_id"] for n in nodes if n["charge_type"] == "PostPaid")
+    [prepaid] = [n["instance_id"] for n in nodes if n["charge_type"] == "PrePaid"]
+    assert all(not n["in_kubernetes"] for n in nodes), "kubectl delete node still happens for every old master"
+    assert [n["instance_id"] for n in nodes if n["released"]] == [i for i in (n["instance_id"] for n in nodes)
+                                                                   if i in payg]
+    deletes = sandbox.control.calls(service="ecs", action="DeleteInstances")
+    assert [(c["params"]["DryRun"], c["status"], c["error_code"]) for c in deletes] == [
+        ("true", 400, "DRYRUN.SUCCESS"), ("false", 200, "")]
+    assert sorted(v for k, v in deletes[1]["params"].items() if k.startswith("InstanceId.")) == payg
+    assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
+    assert final.result["instances_released"] == payg
+    assert [m["instance_id"] for m in final.result["needs_console"]] == [prepaid]
+    reply = thread_texts(sandbox, final)[-1]
+    released_line = next(line for line in reply.splitlines() if line.startswith("Released"))
+    assert all(i in released_line for i in payg) and prepaid not in released_line
+    console_line = next(line for line in reply.splitlines() if "Not released" in line)
+    assert prepaid in console_line and "Switch to Pay-as-you-go" in console_line
+    assert "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance" in console_line
+
+
+def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    _, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
+    masters = cleanup_record.result["masters"]
+    # An earlier run released one instance and was cut off before it recorded anything.
+    ctx.clouds().ecs.release([masters[0]["instance_id"]], client_token="earlier-run")
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    final = ctx.store.get(cleanup_record.id)
+    assert final.result["instances_gone"] == [masters[0]["instance_id"]]
+    assert sorted(final.result["instances_released"]) == sorted(m["instance_id"] for m in masters[1:])
+    reply = thread_texts(sandbox, final)[-1]
+    assert f"Already released before this cleanup (ECS no longer lists them): {masters[0]['instance_id']}" in reply
+
+
+def test_a_refused_dry_run_releases_nothing_and_says_why(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
+    sandbox.control.fault("ecs", action="DeleteInstances", http_status=403, code="Forbidden.RAM",
+                          message="User not authorized to operate on the specified resource.", count=1)
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    final = ctx.store.get(cleanup_record.id)
+    assert final.state is State.FAILED
+    assert "Forbidden.RAM" in str(final.reason)
+    assert [c["params"]["DryRun"] for c in sandbox.control.calls(service="ecs", action="DeleteInstances")] == ["true"]
+    assert not any(n["released"] for n in sandbox.control.cluster_state(cluster["cluster_id"])["nodes"])
+    reply = thread_texts(sandbox, final)[-1]
+    assert "Forbidden.RAM" in reply and "Released through" not in reply
 
 
 def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_cloud(sandbox, sandbox_env):

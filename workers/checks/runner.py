@@ -42,6 +42,7 @@ from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_as
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
 from workers.checks.policy import check_ram_policy, master_policy, master_role_name
+from workers.checks.ram_evaluation import BucketObjects
 from workers.checks.workload_checks import (
     AddonFinding,
     CgpuFinding,
@@ -293,11 +294,13 @@ class _Run:
                 "Name the bucket the migration will use (--bucket B).",
             )
         role, policy_name, version = self.policy.result()
+        info = _value(self.bucket_info)  # its owner is the account in the bucket's resource names
+        objects = BucketObjects(bucket=self.bucket, region=self.detail.region_id, account=info.owner_id if info else "")
         return check_ram_policy(
             role_name=role,
             policy_name=policy_name,
             document_json=version.document,
-            bucket=self.bucket,
+            objects=objects,
             will_grant=self.settings.grant_ram_policy,
         )
 

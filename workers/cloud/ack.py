@@ -1,8 +1,9 @@
 """ACK (Container Service, API 2015-12-15, ROA): clusters, nodes, kubeconfigs, migration tasks.
 
 aliyun-python-sdk-cs request classes where they exist; CommonRequest for the actions that 4.8.1 lacks
-(MigrateCluster, DescribeTaskInfo, DescribeClusterTasks) or sends in an outdated shape (DeleteClusterNodes
-without `nodes`/`drain_node`).
+(MigrateCluster, DescribeTaskInfo, DescribeClusterTasks). Old masters are released through ECS
+(workers.cloud.ecs), not DeleteClusterNodes: after the migration they are no longer cluster members, and
+`release_node` cannot release subscription instances.
 """
 
 from __future__ import annotations
@@ -188,23 +189,6 @@ class AckClient:
 
         body = self._transport.call(build, action="DescribeClusterTasks")
         return [_cluster_task(row) for row in body.get("tasks") or []]
-
-    def delete_cluster_nodes(
-        self, cluster_id: str, *, nodes: list[str], release_node: bool, drain_node: bool
-    ) -> StartedTask:
-        """Remove nodes (by node name) from the cluster; ECS instances are released only when asked."""
-
-        def build() -> CommonRequest:
-            request = self._roa(
-                "DeleteClusterNodes", "POST", "/clusters/[ClusterId]/nodes", ClusterId=cluster_id
-            )
-            _json_body(
-                request, {"nodes": list(nodes), "release_node": release_node, "drain_node": drain_node}
-            )
-            return request
-
-        body = self._transport.call(build, action="DeleteClusterNodes", idempotent=False)
-        return _started_task(body)
 
     def _roa(self, action: str, method: str, pattern: str, **path: str) -> CommonRequest:
         request = CommonRequest(version=API_VERSION, action_name=action, uri_pattern=pattern, product="CS")

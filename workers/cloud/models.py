@@ -160,12 +160,15 @@ class AttachedPolicy:
 
 @dataclass(frozen=True)
 class PolicyVersion:
-    """The default version of a policy: its document is a JSON string, kept verbatim."""
+    """One version of a policy (GetPolicy's default one, or a row of ListPolicyVersions): its document is a
+    JSON string, kept verbatim."""
 
     policy_name: str
     policy_type: str
     version_id: str
     document: str
+    is_default: bool = True
+    create_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class BucketInfo:
     extranet_endpoint: str
     intranet_endpoint: str
     creation_date: str
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,3 +237,21 @@ class Workload:
     images: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A version RAM created or deleted, and the request id to quote to support."""
+
+    version_id: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class EcsInstance:
+    """An instance as ECS DescribeInstances reports it: how it is billed decides how it can be released."""
+
+    instance_id: str
+    charge_type: str  # PostPaid (pay-as-you-go) | PrePaid (subscription); other values are kept as given
+    status: str  # Running, Stopped, …
+    expired_time: str = ""

@@ -48,6 +48,8 @@ class OssClient:
             extranet_endpoint=str(result.extranet_endpoint or ""),
             intranet_endpoint=str(result.intranet_endpoint or ""),
             creation_date=str(result.creation_date or ""),
+            # The owner's uid is the account in the bucket's RAM resource names (acs:oss:…:ACCOUNT:bucket/…).
+            owner_id=str(getattr(result.owner, "id", "") or ""),
         )
 
     def bucket_referer(self, bucket: str) -> BucketReferer:

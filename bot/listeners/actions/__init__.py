@@ -15,12 +15,12 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.approvals import Outcome
-from bot.authz import may_request
+from bot.authz import Click, click_belongs, may_request
 from bot.blocks import reject_dialog
 from bot.errors import tell_user_on_error
 from bot.metrics import DECISIONS, REFUSALS
 from bot.services import Services
-from workers.records import Kind, State
+from workers.records import Kind, State, new_record_id
 
 logger = logging.getLogger(__name__)
 
@@ -74,32 +74,37 @@ class Buttons:
             text = replies.request_gone() if record is None else replies.not_a_finished_migration(record)
             self._refuse(client, channel, user, "not_cleanable", text)
             return
-        refusal = may_request(services.policy, user=user, channel=channel,
-                              requester_group_members=services.requester_group_members())
+        thread = frozenset(ts for _, _, ts in services.store.posted_replies(record.id))  # the button is a reply
+        refusal = click_belongs(services.policy, click=_click(body), record=record, thread_messages=thread) or may_request(
+            services.policy, user=user, channel=channel, requester_group_members=services.requester_group_members())
         if refusal is not None:
             services.audit.append("refused", actor=user, outcome="refused", record_id=record.id,
                                   cluster_id=record.cluster_id, action="request_cleanup", reason=str(refusal.code))
             self._refuse(client, channel, user, str(refusal.code), refusal.text)
             return
+        cleanup_id = new_record_id(Kind.CLEANUP)
         services.queues.open_cleanup_request(
             cluster_ref=record.cluster_id, release_ecs=False, requester=user, channel=channel,
-            response_url=body.get("response_url"), parent_id=record.id,
+            response_url=body.get("response_url"), parent_id=record.id, record_id=cleanup_id,
         )
-        services.audit.append("command", actor=user, record_id=record.id, cluster_id=record.cluster_id,
-                              cluster_name=record.cluster_name, command="cleanup", channel=channel)
+        services.audit.append("command", actor=user, record_id=cleanup_id, cluster_id=record.cluster_id,
+                              cluster_name=record.cluster_name, command="cleanup", channel=channel,
+                              parent_id=record.id)
         client.chat_postEphemeral(channel=channel, user=user, text=replies.cleanup_requested_for(record))
 
     def _approve(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
+        """Authorised here; counted by a worker once the cluster is re-checked (it says so in the thread)."""
         user, channel = _clicker(body), _channel(body)
-        outcome = self.services.approvals.approve(_value(body), user=user, kind=kind)
+        outcome = self.services.approvals.approve(_value(body), user=user, kind=kind, click=_click(body))
         self._tell(client, channel, user, outcome, decision="approved")
         if outcome.allowed and outcome.record is not None:
-            self.services.refresh_message(outcome.record.id)
+            client.chat_postEphemeral(channel=channel, user=user, text=replies.approval_checking(outcome.record))
 
     def _open_reject_dialog(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
         """Ask for a reason first; the decision itself is taken when the dialog is submitted."""
         user, channel = _clicker(body), _channel(body)
-        outcome = self.services.approvals.check_decidable(_value(body), user=user, kind=kind, approving=False)
+        outcome = self.services.approvals.check_decidable(_value(body), user=user, kind=kind, approving=False,
+                                                          click=_click(body))
         if outcome.refusal is not None or outcome.record is None:
             self._tell(client, channel, user, outcome, decision=None)
             return
@@ -124,6 +129,13 @@ def _clicker(body: dict[str, Any]) -> str:
 def _channel(body: dict[str, Any]) -> str:
     channel = body.get("channel") or {}
     return str(channel.get("id") or body.get("container", {}).get("channel_id", ""))
+
+
+def _click(body: dict[str, Any]) -> Click:
+    """The channel and the message the button was on, as Slack's block_actions payload names them."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    return Click(channel=_channel(body), message_ts=str(container.get("message_ts") or message.get("ts") or ""))
 
 
 def _value(body: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
 from workers.messages import Message
+from workers.records import Kind, new_record_id
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +93,22 @@ class SlashCommand:
         return self._enqueue(parsed, user=user, channel=channel, response_url=response_url)
 
     def _enqueue(self, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
+        """Queue the job and audit the command; a request gets its id here, so its story starts here."""
         queues = self.services.queues
+        record_id: str | None = None
         if isinstance(parsed, Precheck):
             queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
                                      response_url=response_url)
             answer = replies.precheck_taken(parsed.cluster)
         elif isinstance(parsed, Migrate):
+            record_id = new_record_id(Kind.MIGRATION)
             queues.open_migration_request(cluster_ref=parsed.cluster, bucket=parsed.bucket, requester=user,
-                                          channel=channel, response_url=response_url)
+                                          channel=channel, response_url=response_url, record_id=record_id)
             answer = replies.migrate_taken(parsed.cluster, parsed.bucket)
         elif isinstance(parsed, Cleanup):
+            record_id = new_record_id(Kind.CLEANUP)
             queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
-                                        channel=channel, response_url=response_url)
+                                        channel=channel, response_url=response_url, record_id=record_id)
             answer = replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
         elif isinstance(parsed, ListClusters):
             queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
@@ -111,7 +116,7 @@ class SlashCommand:
         else:
             raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
         cluster = getattr(parsed, "cluster", None)
-        self.services.audit.append("command", actor=user, cluster_name=cluster, channel=channel,
+        self.services.audit.append("command", actor=user, record_id=record_id, cluster_name=cluster, channel=channel,
                                    command=render(parsed))
         return _text(answer)
 

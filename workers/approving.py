@@ -1,0 +1,97 @@
+"""Counting an approval: re-check what is being approved, count it atomically, start the job at the last.
+
+The bot has already checked who clicked (group membership asked of Slack at that moment) and where
+(the click's channel and message are the request's). What it cannot check without waiting on the
+cloud is whether the cluster is still what the request message shows, so that happens here, in a
+worker, at the moment of approval: an approval is for what was checked. The migrate job re-checks once
+more before it calls MigrateCluster.
+
+Exactly once: `RecordStore.approve` counts approvals with a compare-and-set, so of two approvals racing
+for the last place one completes the request and queues the job; the other is told it changed nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from workers.checks.drift import changes_since
+from workers.checks.model import PrecheckReport
+from workers.checks.runner import run_prechecks
+from workers.context import Context
+from workers.errors import CloudError
+from workers.messages import (
+    approval_not_counted,
+    approval_reply,
+    precheck_changed_private,
+    precheck_changed_reply,
+)
+from workers.notify import announce
+from workers.records import IllegalTransition, Kind, Record, State
+from workers.slack import SlackError
+from workers.store import AlreadyApproved
+
+log = logging.getLogger(__name__)
+
+
+def count_approval(ctx: Context, record_id: str, *, user: str, clicked_at: float) -> None:
+    record = ctx.store.get(record_id)
+    needs_recheck = record.kind is Kind.MIGRATION and record.state is State.AWAITING_APPROVAL
+    if needs_recheck and not _still_as_shown(ctx, record, user=user):
+        return
+    try:
+        saved = ctx.store.approve(record_id, user=user, at=clicked_at, reply=approval_reply)
+    except (AlreadyApproved, IllegalTransition):
+        current = ctx.store.get(record_id)
+        _refused(ctx, current, user=user, reason="already_decided", text=approval_not_counted(current, user))
+        return
+    ctx.audit.append("approved", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
+                     cluster_name=saved.cluster_name, kind=str(saved.kind),
+                     approvals=len(saved.approvals), required=saved.approvals_required)
+    if saved.state is State.APPROVED:
+        if saved.kind is Kind.MIGRATION:
+            ctx.queues.run_migration(saved.id)
+        else:
+            ctx.queues.run_cleanup(saved.id)
+    announce(ctx, saved.id)
+
+
+def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
+    """Re-run the prechecks; when they differ from the message, refresh it and refuse the approval."""
+    try:
+        fresh = run_prechecks(ctx.clouds(record.region), ctx.settings, cluster=record.cluster_id,
+                              bucket=record.bucket)
+    except CloudError as error:
+        _refused(ctx, record, user=user, reason="recheck_failed",
+                 text=f"Your approval was not counted: the prechecks could not be re-run ({error}). Try again.")
+        return False
+    shown = PrecheckReport.from_dict(record.precheck) if record.precheck else None
+    changes = changes_since(shown, fresh) if shown is not None else ("the request showed no prechecks",)
+    if not changes:
+        return True
+    blocked = bool(fresh.blocking)
+    reply = precheck_changed_reply(changes, blocked=blocked)
+    try:
+        if blocked:
+            ctx.store.transition(record.id, State.BLOCKED, precheck=fresh.to_dict(), approvals=[], reply=reply,
+                                 reason="a prerequisite failed when the prechecks were re-run at approval")
+            ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
+                             cluster_name=record.cluster_name, reason="; ".join(changes))
+        else:
+            ctx.store.renew_request(record.id, precheck=fresh.to_dict(), reply=reply)
+    except IllegalTransition:
+        if ctx.store.get(record.id).state is State.AWAITING_APPROVAL:
+            raise
+        # decided meanwhile (rejected, cancelled, expired): that decision stands and is shown
+    _refused(ctx, ctx.store.get(record.id), user=user, reason="stale_precheck",
+             text=precheck_changed_private(record, changes))
+    announce(ctx, record.id)
+    return False
+
+
+def _refused(ctx: Context, record: Record, *, user: str, reason: str, text: str) -> None:
+    ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id, cluster_id=record.cluster_id,
+                     cluster_name=record.cluster_name, action="approve", reason=reason)
+    try:
+        ctx.slack.post_ephemeral(record.channel, user, text)
+    except SlackError as error:
+        log.warning("could not tell %s their approval of %s was not counted: %s", user, record.id, error)
