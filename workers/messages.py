@@ -658,7 +658,8 @@ def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
     ]
     blocks: list[Block] = [_section(f"*Dedicated clusters* ({len(rows)})")]
     blocks.extend(_section(text) for text in _chunks(lines or ["No dedicated clusters in this region."]))
-    footer = "`ready`: type, state and version allow a migration; `/ackmigrate precheck CLUSTER` checks everything."
+    footer = ("`ready`: every check that needs no bucket passes; `blocked:` names the checks that fail. "
+              "`/ackmigrate precheck CLUSTER --bucket B` also checks the bucket and the master role's grant.")
     if others:
         footer += f" {others} managed or other clusters are not listed."
     blocks.append(_context(footer))
