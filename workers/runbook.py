@@ -40,6 +40,7 @@ from workers.lease import LeaseHeld
 from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
 from workers.records import Kind, Record, State
+from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
 from workers.scheduling import schedule
 from workers.store import Reply
 
@@ -123,7 +124,17 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
               next_step="Make room in the master role's policy (remove statements it no longer needs) or add "
                         "the statement yourself, then ask for the migration again.")
         return
-    if not ctx.redis.set(_FENCE + record_id, ctx.worker_id, nx=True):
+    try:
+        (passed,) = write_durably(ctx.redis, replicas_to_wait_for(ctx.settings),
+                                  lambda pipe: pipe.set(_FENCE + record_id, ctx.worker_id, nx=True))
+    except NotReplicated as error:
+        # The fence may not survive a failover under way: take it back and pass it again later, rather
+        # than call MigrateCluster with a fence a new master might not have.
+        ctx.redis.delete(_FENCE + record_id)
+        log.warning("request %s: the fence was not replicated (%s); trying again later", record_id, error)
+        schedule_next(ctx, "run_migration", record_id, owner)
+        return
+    if not passed:
         _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
         return
     record = ctx.store.update(

@@ -108,6 +108,19 @@ class SentinelRedis:
             old.execute_command("CLIENT", "UNPAUSE")
         return after
 
+    def failover_unplanned(self) -> int:
+        """A bare `SENTINEL FAILOVER`, writes not paused: the old master keeps taking writes (and losing
+        them) until Sentinel demotes it; returns the new master's port."""
+        before = self.master_port()
+        redis.Redis(port=self.sentinel_ports[0]).sentinel_failover(MASTER_NAME)
+        self._wait(lambda: self.master_port() != before, "the sentinels to name a new master")
+        after = self.master_port()
+        self._wait(lambda: redis.Redis(port=after).info("replication")["role"] == "master",
+                   "the promoted replica to act as master")
+        self._wait(lambda: redis.Redis(port=before).info("replication")["role"] == "slave",
+                   "the old master to become a replica")
+        return after
+
     @staticmethod
     def _replica_caught_up(master: redis.Redis) -> bool:
         info = master.info("replication")

@@ -84,3 +84,24 @@ def test_a_sentinel_failover_mid_migration_loses_nothing(stack: Stack) -> None:
     stack.slash(DAVE, f"status {name}")  # the bot follows the new master too
     wait_for(lambda: any(name in text and "succeeded" in text.lower() for text in stack.private(DAVE)),
              what="the bot's status answer after the failover")
+
+
+def test_an_unplanned_failover_mid_migration_says_every_stage_once_and_migrates_once(stack: Stack) -> None:
+    """No pause: the demoted master loses what it took in its last seconds. The MigrateCluster fence and
+    each reply's "being posted" mark wait for the replica (WAIT), so none of what was lost can make the
+    bot call ACK again or post a reply twice."""
+    name = "prod-hz-unplanned"
+    cluster_id = stack.new_cluster(name, migration={"duration_s": 8})["cluster_id"]
+    stack.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
+    request = stack.posted_request(cluster_id)
+    assert request.message_ts is not None
+    stack.click(BOB, request.message_ts, "approve_migration")
+    wait_for(lambda: stack.store.get(request.id).stage >= 2, what="the migration at stage 2")
+
+    redis_set: SentinelRedis = stack.redis_server  # type: ignore[assignment]
+    redis_set.failover_unplanned()
+
+    wait_for(lambda: stack.settled(request.id), timeout_s=120, what="the migration finished and its thread told")
+    assert stack.store.get(request.id).state is State.SUCCEEDED
+    assert len(stack.migrate_calls(cluster_id)) == 1
+    assert_thread_told_every_stage_once(stack.thread_texts(request.message_ts), name)
