@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     precheck.add_argument("--region", help="region id (default: ACKMIGRATE_REGION)")
     precheck.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
+    verify = sub.add_parser("verify", help="check that a migrated cluster works; exit 1 when it does not")
+    verify.add_argument("cluster", metavar="CLUSTER", help="cluster id (c…) or name")
+    verify.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
     status = sub.add_parser("status", help="migrations in flight and recent results")
     status.add_argument("cluster", nargs="?", metavar="CLUSTER")
     status.add_argument("--json", action="store_true")
@@ -117,6 +121,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_precheck(
             settings, cluster=args.cluster, bucket=args.bucket, region=args.region, as_json=args.json
         )
+    if command == "verify":
+        from workers.verifying import run_verify
+
+        return run_verify(settings, cluster=args.cluster, as_json=args.json)
     if command == "status":
         from workers.reports import run_status
 

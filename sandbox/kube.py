@@ -74,6 +74,9 @@ _REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+_HEALTH_PATHS = ("/readyz", "/livez", "/healthz")
+"""The API server's health endpoints (https://kubernetes.io/docs/reference/using-api/health-checks/): plain "ok"."""
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 _CONTINUE_VERSION = "meta.k8s.io/v1"
 _NOT_FOUND = "the server could not find the requested resource"
@@ -218,7 +221,15 @@ class KubeService:
         if prefix is None:
             return None
         cluster_id, rest = prefix["cluster_id"], prefix["rest"] or "/"
+        with self.world.lock:
+            addressed = self.world.cluster_by_api_path(cluster_id)
+        cluster_id = addressed.cluster_id if addressed is not None else cluster_id
         params = {"cluster_id": cluster_id}
+        if rest.rstrip("/") in _HEALTH_PATHS:
+            if request.method not in ("GET", "HEAD"):
+                return Route("readyz", _refuse_method, params)
+            return Route("readyz", lambda _req: Response(status=200, body=b"ok",
+                                                         headers={"Content-Type": "text/plain; charset=utf-8"}), params)
         discovery = self._discovery(cluster_id, rest.rstrip("/") or "/")
         if discovery is not None:
             if request.method not in ("GET", "HEAD"):
@@ -234,7 +245,8 @@ class KubeService:
         handlers: dict[str, Callable[[Request], Response]] = {
             "list": lambda req: self._list(req, cluster_id, target),
             "get": lambda req: self._get(req, cluster_id, target),
-            "delete": lambda req: self._delete_node(req, cluster_id, target),
+            "delete": lambda req: self._delete(req, cluster_id, target),
+            "create": lambda req: self._create(req, cluster_id, target),
         }
         return Route(action, handlers[verb], params)
 
@@ -255,7 +267,8 @@ class KubeService:
                 raise KubeError(401, "Unauthorized", "Unauthorized")
 
     def error(self, request: Request, error: ApiError, request_id: str) -> Response:
-        reason = error.code if error.code in _REASONS.values() else _REASONS.get(error.status, "Unknown")
+        known = error.code in _REASONS.values() or error.code == "AlreadyExists"
+        reason = error.code if known else _REASONS.get(error.status, "Unknown")
         status: Object = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -362,6 +375,80 @@ class KubeService:
 
     # --- writing -------------------------------------------------------------------------------------
 
+    def _delete(self, request: Request, cluster_id: str, target: Target) -> Response:
+        resource = target.kind.resource.name
+        if resource == "namespaces":
+            return self._delete_namespace(cluster_id, target)
+        if resource == "pods":
+            return self._delete_pod(cluster_id, target)
+        return self._delete_node(request, cluster_id, target)
+
+    def _create(self, request: Request, cluster_id: str, target: Target) -> Response:
+        if target.name is not None:
+            raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        body = _object_body(request, target.kind.resource.kind)
+        name = str(body.get("metadata", {}).get("name") or "")
+        if not _DNS_LABEL.fullmatch(name):
+            raise KubeError(422, "Invalid", f'{target.kind.resource.kind} "{name}" is invalid: metadata.name: Invalid '
+                            "value: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+                            "'-', and must start and end with an alphanumeric character")
+        if target.kind.resource.name == "namespaces":
+            return self._create_namespace(cluster_id, name, body)
+        return self._create_pod(cluster_id, target.namespace or "", name, body)
+
+    def _create_namespace(self, cluster_id: str, name: str, body: Object) -> Response:
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if name in objects.namespace_names(cluster):
+                raise _already_exists("namespaces", name)
+            cluster.created_namespaces.add(name)
+            created = objects.namespace_object(cluster, name)
+        created["metadata"]["labels"].update(body.get("metadata", {}).get("labels") or {})
+        return _json(created, status=201)
+
+    def _create_pod(self, cluster_id: str, namespace: str, name: str, body: Object) -> Response:
+        containers = (body.get("spec") or {}).get("containers") or []
+        if not containers or not all(isinstance(c, dict) and c.get("image") for c in containers):
+            raise KubeError(422, "Invalid", f'Pod "{name}" is invalid: spec.containers: Required value')
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if namespace not in objects.namespace_names(cluster):
+                raise KubeError(404, "NotFound", f'namespaces "{namespace}" not found',
+                                {"name": namespace, "kind": "namespaces"})
+            if any(p.namespace == namespace and p.name == name for p in cluster.pods):
+                raise _already_exists("pods", name)
+            pod = Pod(namespace=namespace, name=name, node_name="", image=str(containers[0]["image"]),
+                      labels=dict(body.get("metadata", {}).get("labels") or {}), phase="Pending", from_api=True)
+            cluster.pods.append(pod)
+            return _json(objects.pod_object(cluster, pod), status=201)
+
+    def _delete_pod(self, cluster_id: str, target: Target) -> Response:
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            pod = next((p for p in cluster.pods if p.namespace == target.namespace and p.name == target.name), None)
+            if pod is None:
+                raise _object_not_found(target)
+            deleted = objects.pod_object(cluster, pod)
+            cluster.pods.remove(pod)
+        deleted["metadata"]["deletionTimestamp"] = deleted["metadata"]["creationTimestamp"]
+        return _json(deleted)
+
+    def _delete_namespace(self, cluster_id: str, target: Target) -> Response:
+        """Only a namespace made through the API goes (with its pods); the others hold the simulated cluster."""
+        name = target.name or ""
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if name not in objects.namespace_names(cluster):
+                raise _object_not_found(target)
+            if name not in cluster.created_namespaces:
+                raise KubeError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be '
+                                "deleted", {"name": name, "kind": "namespaces"})
+            gone = objects.namespace_object(cluster, name)
+            cluster.created_namespaces.discard(name)
+            cluster.pods[:] = [p for p in cluster.pods if p.namespace != name]
+        gone["status"]["phase"] = "Terminating"
+        return _json(gone)
+
     def _delete_node(self, request: Request, cluster_id: str, target: Target) -> Response:
         """`kubectl delete node`: the node leaves Kubernetes (its pods with it); the ECS instance stays."""
         dry_run = request.arg("dryRun") == "All" or _body_dry_run(request)
@@ -411,6 +498,20 @@ def _verb(request: Request, target: Target) -> str:
     if request.method == "DELETE":
         return "delete" if target.name else "deletecollection"
     return _WRITE_VERBS.get(request.method, request.method.lower())
+
+
+def _object_body(request: Request, kind: str) -> Object:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+    if not isinstance(body, dict) or body.get("kind", kind) != kind:
+        raise KubeError(400, "BadRequest", f"the body of the request is not a {kind}")
+    return body
+
+
+def _already_exists(resource: str, name: str) -> KubeError:
+    return KubeError(409, "AlreadyExists", f'{resource} "{name}" already exists', {"name": name, "kind": resource})
 
 
 def _bearer_token(request: Request) -> str:

@@ -38,9 +38,9 @@ class Resource:
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("namespaces", "namespace", "Namespace", "", "v1", False, ("get", "list"), ("ns",)),
+    Resource("namespaces", "namespace", "Namespace", "", "v1", False, ("create", "delete", "get", "list"), ("ns",)),
     Resource("nodes", "node", "Node", "", "v1", False, ("delete", "get", "list"), ("no",)),
-    Resource("pods", "pod", "Pod", "", "v1", True, ("get", "list"), ("po",), ("all",)),
+    Resource("pods", "pod", "Pod", "", "v1", True, ("create", "delete", "get", "list"), ("po",), ("all",)),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("get", "list"), ("ds",), ("all",)),
     Resource(
         "deployments", "deployment", "Deployment", "apps", "v1", True, ("get", "list"), ("deploy",), ("all",)

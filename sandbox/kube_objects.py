@@ -842,7 +842,8 @@ def deployment_cells(obj: dict[str, Any]) -> list[Any]:
 
 
 def namespace_names(cluster: Cluster) -> list[str]:
-    names = set(NAMESPACES) | {p.namespace for p in cluster.pods} | {w.namespace for w in cluster.workloads}
+    names = (set(NAMESPACES) | {p.namespace for p in cluster.pods} | {w.namespace for w in cluster.workloads}
+             | cluster.created_namespaces)
     return sorted(names)
 
 

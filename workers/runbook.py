@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from workers import verifying
 from workers.checks.model import PrecheckReport
 from workers.checks.policy import master_policy, master_role_name, policy_with_oss_statement
 from workers.checks.runner import run_prechecks
@@ -92,6 +93,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
             _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
             return
         grant_note = _ensure_ram_statement(ctx, clouds, record, report)
+        baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
     except (Unavailable, Throttled) as error:
         # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.
         if _timed_out(ctx, replace(record, started_at=record.decided_at)):
@@ -109,6 +111,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     record = ctx.store.update(
         record_id,
         precheck=report.to_dict(),
+        result={**record.result, "baseline": baseline},
         migrate_called_at=time.time(),
         reply=Reply(f"Prechecks re-run: all passed. {grant_note}"),
     )
@@ -272,6 +275,7 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
          "ready": kube_nodes[n.node_name].ready if n.node_name in kube_nodes else "gone"}
         for n in clouds.ack.list_nodes(record.cluster_id) if n.is_master
     ]
+    record = verifying.verify_migrated(ctx, clouds, record)  # its one thread reply, before the result
     finished = time.time()
     result = {
         **record.result,

@@ -233,3 +233,25 @@ class Workload:
     images: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeploymentAvailability:
+    """A Deployment's `Available` condition and replica counts, as `kubectl get deploy` shows them."""
+
+    namespace: str
+    name: str
+    available: bool
+    ready_replicas: int
+    replicas: int
+
+
+@dataclass(frozen=True)
+class PodState:
+    """Where a pod stands: its phase, its node, and why it is not scheduled when it is not."""
+
+    name: str
+    phase: str  # Pending | Running | Succeeded | Failed | Unknown
+    node_name: str
+    reason: str = ""  # e.g. the PodScheduled condition's reason: Unschedulable
+    message: str = ""
