@@ -11,9 +11,15 @@ because the real API server is away for 5–10 minutes then.
 Action names in the call log and for faults (service `kubernetes`) are the Kubernetes verb and resource:
 `discovery` (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`), `list nodes`,
 `get nodes`, `delete nodes`, `list pods`, `get pods`, `list namespaces`, `get namespaces`,
-`list daemonsets`, `get daemonsets`, `list deployments`, `get deployments`. A verb the sandbox does not
-serve is logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is
-logged as `unknown` and answered 404.
+`list daemonsets`, `get daemonsets`, `list deployments`, `get deployments`, and for post-migration
+verification `readyz` (`/readyz`, `/livez`, `/healthz`: plain `ok`), `create namespaces`, `delete namespaces`
+(only namespaces made through the API; a system namespace is 403), `create pods` (Pending, then placed on a
+Ready worker by the World's scheduler unless the cluster's `after_migration.canary_schedulable` is false)
+and `delete pods`. Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
+415 UnsupportedMediaType, as a server that does not speak it answers. A verb the sandbox does not serve is
+logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is logged as
+`unknown` and answered 404. A cluster whose API endpoint moved (`after_migration.api_endpoint_changes`)
+answers under `/clusters/{id}-pro` too, which is where ACK's kubeconfig then points.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ _REASONS = {
     406: "NotAcceptable",
     409: "Conflict",
     410: "Expired",
+    415: "UnsupportedMediaType",
     422: "Invalid",
     429: "TooManyRequests",
     500: "InternalError",
@@ -501,6 +508,10 @@ def _verb(request: Request, target: Target) -> str:
 
 
 def _object_body(request: Request, kind: str) -> Object:
+    media = request.header("Content-Type").split(";", 1)[0].strip() or "application/json"
+    if media not in ("application/json", "*/*"):
+        raise KubeError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted '
+                        f'media types include: application/json (got "{media}")')
     try:
         body = json.loads(request.body or b"{}")
     except ValueError as error:
