@@ -15,7 +15,9 @@ Action names in the call log and for faults (service `kubernetes`) are the Kuber
 verification `readyz` (`/readyz`, `/livez`, `/healthz`: plain `ok`), `create namespaces`, `delete namespaces`
 (only namespaces made through the API; a system namespace is 403), `create pods` (Pending, then placed on a
 Ready worker by the World's scheduler unless the cluster's `after_migration.canary_schedulable` is false)
-and `delete pods`. Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
+and `delete pods`; for the steps around a terway migration `list|get|create|delete
+mutatingwebhookconfigurations` (and validating), `get|patch|update deployments/scale` and `patch
+deployments` (only `spec.replicas`). Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
 415 UnsupportedMediaType, as a server that does not speak it answers. A verb the sandbox does not serve is
 logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is logged as
 `unknown` and answered 404. A cluster whose API endpoint moved (`after_migration.api_endpoint_changes`)
@@ -30,6 +32,7 @@ import hmac
 import json
 import re
 import ssl
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +57,7 @@ from sandbox.kube_selectors import (
     parse_label_selector,
 )
 from sandbox.kube_tls import server_context
-from sandbox.world import Cluster, Pod, World
+from sandbox.world import Cluster, Pod, World, iso
 
 Object = dict[str, Any]
 Column = tuple[str, str, str, int, str]
@@ -81,6 +84,7 @@ _REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+_SCALE_PATH = re.compile(r"/apis/apps/v1/namespaces/(?P<namespace>[^/]+)/deployments/(?P<name>[^/]+)/scale/?")
 _HEALTH_PATHS = ("/readyz", "/livez", "/healthz")
 """The API server's health endpoints (https://kubernetes.io/docs/reference/using-api/health-checks/): plain "ok"."""
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -148,6 +152,13 @@ def _namespace_fields(obj: Object) -> dict[str, str]:
     return {**_metadata_fields(obj), "status.phase": obj["status"]["phase"]}
 
 
+def _webhook_configurations(plural: str) -> Callable[[Cluster], list[Object]]:
+    def build(cluster: Cluster) -> list[Object]:
+        return [objects.webhook_configuration_object(o) for o in cluster.webhooks[plural].values()]
+
+    return build
+
+
 def _kinds() -> dict[str, Kind]:
     def resource(group_version: str, name: str) -> Resource:
         found = find_resource(group_version, name)
@@ -192,6 +203,16 @@ def _kinds() -> dict[str, Kind]:
             _metadata_fields,
             objects.DEPLOYMENT_COLUMNS,
             objects.deployment_cells,
+        ),
+        *(
+            Kind(
+                resource("admissionregistration.k8s.io/v1", plural),
+                _webhook_configurations(plural),
+                _metadata_fields,
+                objects.WEBHOOK_COLUMNS,
+                objects.webhook_cells,
+            )
+            for plural in ("mutatingwebhookconfigurations", "validatingwebhookconfigurations")
         ),
     ]
     return {f"{k.resource.group_version}/{k.resource.name}": k for k in kinds}
@@ -242,6 +263,9 @@ class KubeService:
             if request.method not in ("GET", "HEAD"):
                 return Route("discovery", _refuse_method, params)
             return Route("discovery", lambda _req: discovery(), params)
+        scale = _SCALE_PATH.fullmatch(rest)
+        if scale is not None:
+            return self._scale_route(request, cluster_id, scale["namespace"], scale["name"], params)
         target = _target(rest)
         if target is None:
             return Route("unknown", _not_found, params)
@@ -254,6 +278,7 @@ class KubeService:
             "get": lambda req: self._get(req, cluster_id, target),
             "delete": lambda req: self._delete(req, cluster_id, target),
             "create": lambda req: self._create(req, cluster_id, target),
+            "patch": lambda req: self._patch_deployment(req, cluster_id, target),
         }
         return Route(action, handlers[verb], params)
 
@@ -382,8 +407,78 @@ class KubeService:
 
     # --- writing -------------------------------------------------------------------------------------
 
+    def _scale_route(self, request: Request, cluster_id: str, namespace: str, name: str,
+                     params: dict[str, str]) -> Route:
+        """`deployments/{name}/scale` (autoscaling/v1 Scale): what `kubectl scale` and the clients' scale calls use."""
+        verb = {"GET": "get", "PUT": "update", "PATCH": "patch"}.get(request.method, request.method.lower())
+        action = f"{verb} deployments/scale"
+        if verb == "get":
+            return Route(action, lambda _req: _json(self._scale_object(cluster_id, namespace, name)), params)
+        if verb in ("update", "patch"):
+            return Route(action, lambda req: self._set_scale(req, cluster_id, namespace, name), params)
+        return Route(action, _refuse_method, params)
+
+    def _deployment(self, cluster_id: str, namespace: str, name: str) -> tuple[Cluster, Any]:
+        cluster = self._cluster(cluster_id)
+        workload = objects.find_workload(cluster, "Deployment", namespace, name)
+        if workload is None:
+            raise KubeError(404, "NotFound", f'deployments.apps "{name}" not found',
+                            {"name": name, "group": "apps", "kind": "deployments"})
+        return cluster, workload
+
+    def _scale_object(self, cluster_id: str, namespace: str, name: str) -> Object:
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, namespace, name)
+            deployment = objects.deployment_object(cluster, workload)
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {key: deployment["metadata"][key]
+                         for key in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")},
+            "spec": {"replicas": workload.replicas},
+            "status": {"replicas": deployment["status"]["replicas"],
+                       "selector": ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())},
+        }
+
+    def _set_scale(self, request: Request, cluster_id: str, namespace: str, name: str) -> Response:
+        self._apply_replicas(request, cluster_id, namespace, name)
+        return _json(self._scale_object(cluster_id, namespace, name))
+
+    def _patch_deployment(self, request: Request, cluster_id: str, target: Target) -> Response:
+        """Only `spec.replicas` (a merge or strategic-merge patch): the scale a client may send as a patch."""
+        if target.name is None or target.namespace is None:
+            raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        self._apply_replicas(request, cluster_id, target.namespace, target.name)
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, target.namespace, target.name)
+            return _json(objects.deployment_object(cluster, workload))
+
+    def _apply_replicas(self, request: Request, cluster_id: str, namespace: str, name: str) -> None:
+        media = request.header("Content-Type").split(";", 1)[0].strip()
+        patch_types = ("application/merge-patch+json", "application/strategic-merge-patch+json")
+        if request.method == "PATCH" and media not in patch_types:
+            raise KubeError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
+                            f"accepted media types include: {', '.join(patch_types)}")
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError as error:
+            raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+        replicas = (body.get("spec") or {}).get("replicas") if isinstance(body, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise KubeError(422, "Invalid", f'"{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must '
+                            "be greater than or equal to 0 (only spec.replicas can be changed here)")
+        other = {k for k in (body.get("spec") or {}) if k != "replicas"} | {k for k in body if k not in (
+            "spec", "kind", "apiVersion", "metadata")}
+        if other:
+            raise KubeError(422, "Invalid", f"the sandbox changes only spec.replicas (got {', '.join(sorted(other))})")
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, namespace, name)
+            self.world.scale_workload(cluster, workload, replicas)
+
     def _delete(self, request: Request, cluster_id: str, target: Target) -> Response:
         resource = target.kind.resource.name
+        if resource.endswith("webhookconfigurations"):
+            return self._delete_webhook_configuration(cluster_id, target)
         if resource == "namespaces":
             return self._delete_namespace(cluster_id, target)
         if resource == "pods":
@@ -401,7 +496,33 @@ class KubeService:
                             "'-', and must start and end with an alphanumeric character")
         if target.kind.resource.name == "namespaces":
             return self._create_namespace(cluster_id, name, body)
+        if target.kind.resource.name.endswith("webhookconfigurations"):
+            return self._create_webhook_configuration(cluster_id, target, name, body)
         return self._create_pod(cluster_id, target.namespace or "", name, body)
+
+    def _create_webhook_configuration(self, cluster_id: str, target: Target, name: str, body: Object) -> Response:
+        """Stored as sent (a restore puts back what a backup read), with the server-set metadata renewed."""
+        resource = target.kind.resource
+        with self.world.lock:
+            stored = self._cluster(cluster_id).webhooks[resource.name]
+            if name in stored:
+                raise _already_exists(resource.qualified, name)
+            metadata = {key: value for key, value in (body.get("metadata") or {}).items()
+                        if key not in ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation")}
+            obj = {**body, "kind": resource.kind, "apiVersion": resource.group_version,
+                   "metadata": {**metadata, "name": name, "uid": str(uuid.uuid4()), "creationTimestamp": iso()}}
+            stored[name] = obj
+            return _json(objects.webhook_configuration_object(obj), status=201)
+
+    def _delete_webhook_configuration(self, cluster_id: str, target: Target) -> Response:
+        with self.world.lock:
+            stored = self._cluster(cluster_id).webhooks[target.kind.resource.name]
+            if target.name not in stored:
+                raise _object_not_found(target)
+            gone = stored.pop(target.name or "")
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": target.name, "group": target.kind.resource.group,
+                                  "kind": target.kind.resource.name, "uid": gone["metadata"]["uid"]}})
 
     def _create_namespace(self, cluster_id: str, name: str, body: Object) -> Response:
         with self.world.lock:

@@ -280,6 +280,11 @@ class Cluster:
     after_migration: AfterMigration = field(default_factory=AfterMigration)
     api_path: str = ""  # the path segment its API server answers under; "" = the cluster id
     created_namespaces: set[str] = field(default_factory=set)  # made through the Kubernetes API
+    # admissionregistration.k8s.io/v1: resource (mutatingwebhookconfigurations | validatingwebhookconfigurations)
+    # → name → the object as stored
+    webhooks: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {"mutatingwebhookconfigurations": {}, "validatingwebhookconfigurations": {}}
+    )
 
     @property
     def api_paths(self) -> set[str]:
@@ -608,6 +613,8 @@ class World:
                 raise SpecError(f"addons may list {', '.join(addon_workloads)} (got {addon!r})")
             namespace, name = addon_workloads[addon]
             self._workload(cluster, "Deployment", namespace, name, labels={"app": addon})
+            if addon == "terway-controlplane":
+                self._add_terway_webhooks(cluster)
         for node in cluster.masters:
             for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
                 cluster.pods.append(
@@ -622,6 +629,50 @@ class World:
                         labels={"component": component, "tier": "control-plane"},
                     )
                 )
+
+    def _add_terway_webhooks(self, cluster: Cluster) -> None:
+        """terway-controlplane's admission webhooks (they serve PodNetworking's custom pod configuration)."""
+        for resource, kind in (("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+                               ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration")):
+            short = "mutating" if resource.startswith("mutating") else "validating"
+            cluster.webhooks[resource]["terway-controlplane"] = {
+                "kind": kind,
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "metadata": {"name": "terway-controlplane", "uid": str(uuid.uuid4()),
+                             "creationTimestamp": iso(cluster.created), "labels": {"app": "terway-controlplane"}},
+                "webhooks": [{
+                    "name": f"terway-controlplane-{short}.k8s.alibabacloud.com",
+                    "clientConfig": {"service": {"namespace": "kube-system", "name": "terway-controlplane",
+                                                 "path": f"/{short}", "port": 443},
+                                     "caBundle": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="},
+                    "rules": [{"operations": ["CREATE"], "apiGroups": ["", "network.alibabacloud.com"],
+                               "apiVersions": ["v1", "v1beta1"], "resources": ["pods", "podnetworkings"],
+                               "scope": "*"}],
+                    "failurePolicy": "Ignore",
+                    "matchPolicy": "Equivalent",
+                    "sideEffects": "None",
+                    "timeoutSeconds": 10,
+                    "admissionReviewVersions": ["v1", "v1beta1"],
+                    **({"reinvocationPolicy": "Never"} if short == "mutating" else {}),
+                }],
+            }
+
+    def scale_workload(self, cluster: Cluster, workload: Workload, replicas: int) -> None:
+        """A Deployment's replica count changed: its ReplicaSet's pods follow (removed, or added on workers)."""
+        pods = [p for p in cluster.pods if p.namespace == workload.namespace and p.owner_kind == "ReplicaSet"
+                and p.owner_name and p.owner_name.rsplit("-", 1)[0] == workload.name]
+        replica_set = pods[0].owner_name if pods else f"{workload.name}-{_alnum(10)}"
+        for pod in pods[replicas:]:
+            cluster.pods.remove(pod)
+        workers = cluster.workers or cluster.nodes
+        for index in range(len(pods), replicas):
+            placed = workers[index % len(workers)] if workers else None
+            cluster.pods.append(Pod(namespace=workload.namespace, name=f"{replica_set}-{_alnum(5)}",
+                                    node_name=placed.name if placed else "", image=workload.image,
+                                    owner_kind="ReplicaSet", owner_name=replica_set, labels=dict(workload.labels),
+                                    phase="Running" if placed else "Pending"))
+        workload.replicas = replicas
+        cluster.updated = time.time()
 
     def _workload(
         self,

@@ -164,3 +164,71 @@ def test_kubectl_sees_the_canary_and_deletes_its_namespace(kube: KubeSandbox, tm
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stdout.strip() == 'namespace "from-client" deleted'
     assert "from-client" not in kubectl("get", "namespaces", "-o", "name").stdout
+
+
+# --- what the terway steps touch: webhook configurations and a Deployment's replicas --------------------
+
+
+def test_terway_controlplanes_webhook_configurations_are_listed_deleted_and_restored(kube: KubeSandbox) -> None:
+    cluster = kube.cluster(addons=["terway-controlplane"])
+    admission = k8s.AdmissionregistrationV1Api(kube.api_client(cluster))
+
+    (mutating,) = admission.list_mutating_webhook_configuration().items
+    (validating,) = admission.list_validating_webhook_configuration().items
+    assert mutating.metadata.name == validating.metadata.name == "terway-controlplane"
+    assert mutating.webhooks[0].client_config.service.name == "terway-controlplane"
+    backup = kube.api_client(cluster).sanitize_for_serialization(mutating)
+
+    admission.delete_mutating_webhook_configuration("terway-controlplane")
+    assert admission.list_mutating_webhook_configuration().items == []
+    with pytest.raises(ApiException) as gone:
+        admission.read_mutating_webhook_configuration("terway-controlplane")
+    assert gone.value.status == 404
+
+    restored = admission.create_mutating_webhook_configuration(backup)
+    assert restored.webhooks == mutating.webhooks, "a restore puts back exactly what was backed up"
+    assert restored.metadata.uid != mutating.metadata.uid
+    with pytest.raises(ApiException) as twice:
+        admission.create_mutating_webhook_configuration(backup)
+    assert twice.value.status == 409
+
+
+def test_a_deployment_scales_to_zero_and_back_through_the_scale_subresource_and_a_patch(kube: KubeSandbox) -> None:
+    cluster = kube.cluster(addons=["terway-controlplane"])
+    apps = kube.apps(cluster)
+
+    scale = apps.read_namespaced_deployment_scale("terway-controlplane", "kube-system")
+    assert scale.spec.replicas == 1
+    apps.patch_namespaced_deployment_scale("terway-controlplane", "kube-system", {"spec": {"replicas": 0}})
+    stopped = apps.read_namespaced_deployment("terway-controlplane", "kube-system")
+    assert stopped.spec.replicas == 0 and not stopped.status.ready_replicas
+    assert not [p for p in kube.core(cluster).list_namespaced_pod("kube-system").items
+                if p.metadata.name.startswith("terway-controlplane-")]
+
+    apps.patch_namespaced_deployment("terway-controlplane", "kube-system", {"spec": {"replicas": 2}})
+    back = apps.read_namespaced_deployment("terway-controlplane", "kube-system")
+    assert back.spec.replicas == 2 and back.status.ready_replicas == 2
+    with pytest.raises(ApiException) as other:
+        apps.patch_namespaced_deployment("terway-controlplane", "kube-system", {"spec": {"paused": True}})
+    assert other.value.status == 422
+
+
+def test_kubectl_scales_a_deployment_and_lists_webhook_configurations(kube: KubeSandbox, tmp_path: Path) -> None:
+    binary = shutil.which("kubectl")
+    assert binary is not None, "these tests need the real kubectl (Debian's kubernetes-client)"
+    cluster = kube.cluster(addons=["terway-controlplane"])
+    config = kube.write_kubeconfig(cluster, tmp_path)
+
+    def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([binary, "--kubeconfig", str(config), "--cache-dir", str(tmp_path / "cache"), *args],
+                              capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+
+    scaled = kubectl("-n", "kube-system", "scale", "deployment", "terway-controlplane", "--replicas=0")
+    assert scaled.returncode == 0, scaled.stderr
+    assert scaled.stdout.strip() == "deployment.apps/terway-controlplane scaled"
+    listed = kubectl("get", "mutatingwebhookconfigurations", "--no-headers")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[:2] == ["terway-controlplane", "1"]
+    deleted = kubectl("delete", "validatingwebhookconfiguration", "terway-controlplane")
+    assert deleted.returncode == 0, deleted.stderr
+    assert "terway-controlplane" in deleted.stdout and "deleted" in deleted.stdout
