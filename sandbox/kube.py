@@ -17,7 +17,7 @@ verification `readyz` (`/readyz`, `/livez`, `/healthz`: plain `ok`), `create nam
 Ready worker by the World's scheduler unless the cluster's `after_migration.canary_schedulable` is false)
 and `delete pods`; for the steps around a terway migration `list|get|create|delete
 mutatingwebhookconfigurations` (and validating), `get|patch|update deployments/scale` and `patch
-deployments` (only `spec.replicas`). Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
+deployments` (only `spec.replicas`), `delete deployments`. Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
 415 UnsupportedMediaType, as a server that does not speak it answers. A verb the sandbox does not serve is
 logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is logged as
 `unknown` and answered 404. A cluster whose API endpoint moved (`after_migration.api_endpoint_changes`)
@@ -479,6 +479,8 @@ class KubeService:
         resource = target.kind.resource.name
         if resource.endswith("webhookconfigurations"):
             return self._delete_webhook_configuration(cluster_id, target)
+        if resource == "deployments":
+            return self._delete_deployment(cluster_id, target)
         if resource == "namespaces":
             return self._delete_namespace(cluster_id, target)
         if resource == "pods":
@@ -513,6 +515,15 @@ class KubeService:
                    "metadata": {**metadata, "name": name, "uid": str(uuid.uuid4()), "creationTimestamp": iso()}}
             stored[name] = obj
             return _json(objects.webhook_configuration_object(obj), status=201)
+
+    def _delete_deployment(self, cluster_id: str, target: Target) -> Response:
+        """The Deployment goes, and its pods with it (the garbage collector's work, done at once)."""
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, target.namespace or "", target.name or "")
+            self.world.scale_workload(cluster, workload, 0)
+            cluster.workloads.remove(workload)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": target.name, "group": "apps", "kind": "deployments", "uid": workload.uid}})
 
     def _delete_webhook_configuration(self, cluster_id: str, target: Target) -> Response:
         with self.world.lock:

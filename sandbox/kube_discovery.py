@@ -43,7 +43,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("pods", "pod", "Pod", "", "v1", True, ("create", "delete", "get", "list"), ("po",), ("all",)),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("get", "list"), ("ds",), ("all",)),
     Resource(
-        "deployments", "deployment", "Deployment", "apps", "v1", True, ("get", "list", "patch"), ("deploy",),
+        "deployments", "deployment", "Deployment", "apps", "v1", True, ("delete", "get", "list", "patch"), ("deploy",),
         ("all",),
     ),
     Resource("deployments/scale", "", "Scale", "apps", "v1", True, ("get", "patch", "update")),

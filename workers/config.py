@@ -67,6 +67,7 @@ class Settings:
     kubeconfig_private: bool = False
     canary_image: str | None = None  # None: ACK's pause image for the cluster's region (workers.verification)
     canary_timeout_s: float = 90.0  # how long the post-migration canary pod may take to run
+    automate_terway: bool = False  # do the doc's terway steps around the migration (workers.terway_steps)
 
     min_k8s_version: str = "1.16"
     advised_k8s_version: str = "1.18"
@@ -107,6 +108,7 @@ class Settings:
             kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
             canary_image=_opt(env, "ACKMIGRATE_CANARY_IMAGE"),
             canary_timeout_s=_canary_timeout(env),
+            automate_terway=_bool(env, "ACKMIGRATE_AUTOMATE_TERWAY", False),
             min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.16"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",

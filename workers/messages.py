@@ -81,10 +81,13 @@ class Message:
 # -- the request message ----------------------------------------------------------------------------
 
 
-def request_message(record: Record, *, approvers_label: str, two_person_rule: bool, now: float) -> Message:
+def request_message(
+    record: Record, *, approvers_label: str, two_person_rule: bool, now: float, will_also: Sequence[str] = ()
+) -> Message:
     """The channel message of a migration or cleanup request, in whatever state it is.
 
-    `approvers_label` is mrkdwn the caller built with `mrkdwn.user` (e.g. `<!subteam^S0LEADS>`).
+    `approvers_label` is mrkdwn the caller built with `mrkdwn.user` (e.g. `<!subteam^S0LEADS>`);
+    `will_also` names the automated steps around the migration the settings turn on, shown before approval.
     """
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_header(record), emoji=True))]
     blocks.append(_section(_request_facts(record, now=now)))
@@ -95,6 +98,9 @@ def request_message(record: Record, *, approvers_label: str, two_person_rule: bo
     if record.kind is Kind.CLEANUP:
         blocks.append(_section(_cleanup_targets_text(record)))
     if record.state in (State.REQUESTED, State.PRECHECKING, State.AWAITING_APPROVAL):
+        if will_also:
+            blocks.append(_section("*ackmigrate will also:* " + "; ".join(mrkdwn.escape(step) for step in will_also)
+                                   + "."))
         blocks.append(_context(EXPECTATIONS if record.kind is Kind.MIGRATION else CLEANUP_EXPECTATIONS))
     if record.state is State.AWAITING_APPROVAL:
         blocks.append(_approval_actions(record))

@@ -261,8 +261,9 @@ def judge_follow_ups(workloads: Sequence[Workload], precheck: dict[str, Any] | N
         if addon not in before_addons and addon not in now_addons:
             continue
         if addon == "terway-controlplane" and addon not in now_addons:
-            follow_ups.append(_result(f"follow-up-{addon}", title, Outcome.PASS,
-                                      "done: the old terway-controlplane Deployment is gone."))
+            follow_ups.append(_result(f"follow-up-{addon}", title, Outcome.WARN,
+                                      "to do: the old terway-controlplane Deployment is gone; install "
+                                      "terway-controlplane from the cluster's Add-ons page.", doc_url=MIGRATION_DOC))
         else:
             follow_ups.append(_result(f"follow-up-{addon}", title, Outcome.WARN, f"to do: {step}",
                                       doc_url=MIGRATION_DOC))

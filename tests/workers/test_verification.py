@@ -83,7 +83,8 @@ def test_follow_ups_say_done_or_to_do() -> None:
         "follow-up-terway-controlplane": Outcome.WARN}
     done = {f.id: f for f in judge_follow_ups([_workload("alb-ingress-controller")], precheck)}
     assert done["follow-up-cgpu"].outcome is Outcome.PASS
-    assert done["follow-up-terway-controlplane"].summary == "done: the old terway-controlplane Deployment is gone."
+    assert done["follow-up-terway-controlplane"].summary.startswith(
+        "to do: the old terway-controlplane Deployment is gone; install terway-controlplane from")
     assert judge_follow_ups([], None) == []
 
 

@@ -40,6 +40,7 @@ class KubeClient:
         self._api_client = api_client
         self._core = k8s.CoreV1Api(api_client)
         self._apps = k8s.AppsV1Api(api_client)
+        self._admission = k8s.AdmissionregistrationV1Api(api_client)
         self._retry = retry
         self._timeout_s = timeout_s
 
@@ -135,6 +136,43 @@ class KubeClient:
             lambda: self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=0,
                                                      _request_timeout=self._timeout_s),
         )
+
+    # --- what the terway steps around a migration touch (workers.terway_steps) ---------------------------
+
+    def deployment_replicas(self, namespace: str, name: str) -> int:
+        scale: Any = self._call("GetDeploymentScale", lambda: self._apps.read_namespaced_deployment_scale(
+            name, namespace, _request_timeout=self._timeout_s))
+        return int(scale.spec.replicas or 0) if scale.spec else 0
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        """The scale subresource, as `kubectl scale` does it: only the replica count changes."""
+        self._call("ScaleDeployment", lambda: self._apps.patch_namespaced_deployment_scale(
+            name, namespace, {"spec": {"replicas": replicas}}, _request_timeout=self._timeout_s))
+
+    def delete_deployment(self, namespace: str, name: str) -> None:
+        self._call("DeleteDeployment", lambda: self._apps.delete_namespaced_deployment(
+            name, namespace, _request_timeout=self._timeout_s))
+
+    def webhook_configuration(self, kind: str, name: str) -> dict[str, Any]:
+        """A Mutating/ValidatingWebhookConfiguration as plain JSON (what a backup keeps and a restore sends)."""
+        read = self._admission_method(kind, "read")
+        found = self._call(f"Get{kind}", lambda: read(name, _request_timeout=self._timeout_s))
+        plain: dict[str, Any] = self._api_client.sanitize_for_serialization(found)
+        return plain
+
+    def create_webhook_configuration(self, kind: str, body: dict[str, Any]) -> None:
+        create = self._admission_method(kind, "create")
+        self._call(f"Create{kind}", lambda: create(body, _request_timeout=self._timeout_s))
+
+    def delete_webhook_configuration(self, kind: str, name: str) -> None:
+        delete = self._admission_method(kind, "delete")
+        self._call(f"Delete{kind}", lambda: delete(name, _request_timeout=self._timeout_s))
+
+    def _admission_method(self, kind: str, verb: str) -> Callable[..., Any]:
+        snake = {"MutatingWebhookConfiguration": "mutating_webhook_configuration",
+                 "ValidatingWebhookConfiguration": "validating_webhook_configuration"}[kind]
+        method: Callable[..., Any] = getattr(self._admission, f"{verb}_{snake}")
+        return method
 
     def _list(self, action: str, method: Callable[..., Any], **filters: Any) -> list[Any]:
         items: list[Any] = []
