@@ -85,6 +85,7 @@ _REASONS = {
     504: "Timeout",
 }
 _SCALE_PATH = re.compile(r"/apis/apps/v1/namespaces/(?P<namespace>[^/]+)/deployments/(?P<name>[^/]+)/scale/?")
+_PATCH_TYPES = ("application/merge-patch+json", "application/strategic-merge-patch+json")
 _HEALTH_PATHS = ("/readyz", "/livez", "/healthz")
 """The API server's health endpoints (https://kubernetes.io/docs/reference/using-api/health-checks/): plain "ok"."""
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -454,15 +455,8 @@ class KubeService:
             return _json(objects.deployment_object(cluster, workload))
 
     def _apply_replicas(self, request: Request, cluster_id: str, namespace: str, name: str) -> None:
-        media = request.header("Content-Type").split(";", 1)[0].strip()
-        patch_types = ("application/merge-patch+json", "application/strategic-merge-patch+json")
-        if request.method == "PATCH" and media not in patch_types:
-            raise KubeError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                            f"accepted media types include: {', '.join(patch_types)}")
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError as error:
-            raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+        accepted = _PATCH_TYPES if request.method == "PATCH" else ("application/json", "*/*")
+        body = _json_body(request, accepted)
         replicas = (body.get("spec") or {}).get("replicas") if isinstance(body, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise KubeError(422, "Invalid", f'"{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must '
@@ -639,15 +633,20 @@ def _verb(request: Request, target: Target) -> str:
     return _WRITE_VERBS.get(request.method, request.method.lower())
 
 
-def _object_body(request: Request, kind: str) -> Object:
+def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+    """The request's JSON body; a media type the sandbox does not speak (kubectl's protobuf) is a 415."""
     media = request.header("Content-Type").split(";", 1)[0].strip() or "application/json"
-    if media not in ("application/json", "*/*"):
-        raise KubeError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted '
-                        f'media types include: application/json (got "{media}")')
+    if media not in accepted:
+        raise KubeError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
+                        f'media types include: {", ".join(accepted)} (got "{media}")')
     try:
-        body = json.loads(request.body or b"{}")
+        return json.loads(request.body or b"{}")
     except ValueError as error:
         raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+
+
+def _object_body(request: Request, kind: str) -> Object:
+    body = _json_body(request, ("application/json", "*/*"))
     if not isinstance(body, dict) or body.get("kind", kind) != kind:
         raise KubeError(400, "BadRequest", f"the body of the request is not a {kind}")
     return body

@@ -67,8 +67,7 @@ def before_migration(ctx: Context, kube: KubeClient, record: Record) -> None:
         backup = Backup(replicas=replicas, webhooks=webhooks)
         ctx.redis.hsetnx(key, "backup", backup.to_json())  # the first backup stands: later reads see 0 replicas
     if "backup_posted" not in done:
-        _post_backup(ctx, record, _backup(ctx, key))
-        _mark(ctx, key, "backup_posted")
+        _say(ctx, record, key, "backup_posted", _backup_text(record, _backup(ctx, key)))
     if "scaled_down" not in done:
         kube.scale_deployment(NAMESPACE, NAME, 0)
         _audit(ctx, record, "ScaleDeployment", replicas="0")
@@ -83,11 +82,9 @@ def before_migration(ctx: Context, kube: KubeClient, record: Record) -> None:
             pass  # deleted by the run a kill cut short, or never there
         _mark(ctx, key, f"deleted:{kind}")
     if "announced_before" not in done:
-        ctx.store.update(record.id, reply=Reply(
-            "terway: scaled terway-controlplane to 0 and deleted its mutating and validating webhook "
-            "configurations (backup above). They are restored if the migration fails."))
-        _mark(ctx, key, "announced_before")
-        announce(ctx, record.id)
+        _say(ctx, record, key, "announced_before",
+             "terway: scaled terway-controlplane to 0 and deleted its mutating and validating webhook "
+             "configurations (backup above). They are restored if the migration fails.")
 
 
 def undo(ctx: Context, kube: KubeClient, record: Record) -> str:
@@ -129,11 +126,9 @@ def after_success(ctx: Context, kube: KubeClient, record: Record) -> None:
             pass
         _mark(ctx, key, "removed")
     if "announced_after" not in done:
-        ctx.store.update(record.id, reply=Reply(
-            "terway: the old terway-controlplane Deployment is deleted. Install terway-controlplane again from "
-            "the cluster's Add-ons page in the ACK console (the backup of its webhooks stays in this thread)."))
-        _mark(ctx, key, "announced_after")
-        announce(ctx, record.id)
+        _say(ctx, record, key, "announced_after",
+             "terway: the old terway-controlplane Deployment is deleted. Install terway-controlplane again from "
+             "the cluster's Add-ons page in the ACK console (the backup of its webhooks stays in this thread).")
 
 
 def _done(ctx: Context, key: str) -> set[str]:
@@ -158,12 +153,19 @@ def _clean(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "metadata": metadata}
 
 
-def _post_backup(ctx: Context, record: Record, backup: Backup) -> None:
+def _backup_text(record: Record, backup: Backup) -> str:
     text = ("terway backup, taken before anything was changed (kept in Redis as "
             f"`{KEY}{record.id}`):\n```{backup.to_json()}```")
     if len(text) > _SLACK_TEXT_LIMIT:
-        text = f"terway backup taken; too large for Slack, kept in Redis as `{KEY}{record.id}` (field `backup`)."
+        return f"terway backup taken; too large for Slack, kept in Redis as `{KEY}{record.id}` (field `backup`)."
+    return text
+
+
+def _say(ctx: Context, record: Record, key: str, step: str, text: str) -> None:
+    """A thread reply as a step of its own: saved with the record, then marked, so a rerun does not repeat it
+    (a kill in between the two writes is the one window where it could be said twice)."""
     ctx.store.update(record.id, reply=Reply(text))
+    _mark(ctx, key, step)
     announce(ctx, record.id)
 
 
