@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot import replies
 from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide
+from bot.limits import REASON_MAX_LENGTH
 from workers.audit import AuditLog
 from workers.mrkdwn import escape
 from workers.queues import Queues
@@ -88,7 +89,12 @@ class Approvals:
         return Outcome(record)
 
     def reject(self, record_id: str, *, user: str, kind: Kind, reason: str | None) -> Outcome:
-        """One rejection ends a request, however many approvals it already has."""
+        """One rejection ends a request, however many approvals it already has.
+
+        The reason's length is checked here too, not only in the dialog's listener: whoever calls this,
+        nothing longer than REASON_MAX_LENGTH is stored or posted."""
+        if reason is not None and len(reason) > REASON_MAX_LENGTH:
+            raise ValueError(f"a rejection's reason is at most {REASON_MAX_LENGTH} characters (got {len(reason)})")
         now = self.clock()
         record = self.store.find(record_id)
         refusal = self._refusal(record, user=user, kind=kind, approving=False, now=now, click=None)

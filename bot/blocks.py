@@ -13,13 +13,13 @@ from typing import Any
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.limits import REASON_MAX_LENGTH
 from workers.mrkdwn import code
 from workers.records import Kind, Record
 
 REJECT_CALLBACK_ID = "reject_reason"
 REASON_BLOCK_ID = "reason"
 REASON_ACTION_ID = "reason_input"
-REASON_MAX_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,12 @@ class RejectContext:
 
     @classmethod
     def from_metadata(cls, text: str) -> RejectContext:
-        data: dict[str, Any] = json.loads(text)
-        return cls(record_id=str(data["record_id"]), kind=Kind(data["kind"]), channel=str(data["channel"]))
+        """Raises ValueError for metadata this dialog never carries (a crafted submission)."""
+        try:
+            data = json.loads(text)
+            return cls(record_id=str(data["record_id"]), kind=Kind(data["kind"]), channel=str(data["channel"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"not a reject dialog's metadata ({type(error).__name__})") from None
 
 
 def reject_dialog(record: Record, *, channel: str) -> dict[str, Any]:
@@ -68,7 +72,23 @@ def reject_dialog(record: Record, *, channel: str) -> dict[str, Any]:
 
 def submitted_reason(view: dict[str, Any]) -> str | None:
     """The reason typed in the dialog, or None when left empty."""
-    values = view.get("state", {}).get("values", {})
-    value = values.get(REASON_BLOCK_ID, {}).get(REASON_ACTION_ID, {}).get("value")
+    values = (view.get("state") or {}).get("values") or {}
+    value = ((values.get(REASON_BLOCK_ID) or {}).get(REASON_ACTION_ID) or {}).get("value")
     text = str(value).strip() if value else ""
     return text or None
+
+
+def reject_dialog_errors(view: dict[str, Any]) -> dict[str, str]:
+    """Field errors for a submitted reject dialog (`response_action: errors`), empty when it is acceptable.
+
+    The dialog's `max_length` holds only in Slack's own clients; a crafted submission can carry any
+    length, so the limit is checked here and a longer reason is never stored or posted.
+    """
+    try:
+        RejectContext.from_metadata(str(view.get("private_metadata") or ""))
+        reason = submitted_reason(view)
+    except (ValueError, AttributeError):
+        return {REASON_BLOCK_ID: "This dialog was not opened by ackmigrate; click Reject on the request again."}
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        return {REASON_BLOCK_ID: f"Keep the reason to {REASON_MAX_LENGTH} characters (it has {len(reason)})."}
+    return {}

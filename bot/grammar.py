@@ -15,6 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from bot.limits import MAX_COMMAND_TEXT
 from workers.oss_names import is_bucket_name
 
 CLUSTER_ID_RE = re.compile(r"^c[0-9a-f]{32}$")
@@ -113,6 +114,8 @@ def is_cluster_id(ref: str) -> bool:
 
 def parse(text: str) -> Command:
     """Turn the text after `/ackmigrate` into a command; raise UsageError for anything else."""
+    if len(text) > MAX_COMMAND_TEXT:
+        raise UsageError(f"the command is {len(text)} characters long; ackmigrate reads at most {MAX_COMMAND_TEXT}")
     words = _split(text)
     if not words:
         return Help()

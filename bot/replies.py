@@ -30,7 +30,8 @@ USAGE: dict[str, str] = {
 
 HELP_INTRO = (
     "*ackmigrate* moves ACK dedicated clusters to ACK Pro, with an approval in this channel.\n"
-    "A migration cannot be rolled back: every request is prechecked and needs an approver's click."
+    "A migration cannot be rolled back: every request is prechecked and needs an approver's click.\n"
+    "Type `/ackmigrate` alone for a form that picks the cluster and bucket for you."
 )
 
 

@@ -57,10 +57,26 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         "graceful_timeout": 10,
         "accesslog": "-",
         "child_exit": _forget_worker_metrics,
+        "pre_request": _close_after_oversized_body,
         "proc_name": "ackmigrate-serve",
     }
     BotServer(settings, options).run()
     return 0
+
+
+def _close_after_oversized_body(worker: Any, request: Any) -> None:
+    """A body the bot refuses unread (bot.web: 413) must not then be drained by gunicorn to keep the
+    connection alive (it discards an unread body before the next request): close the connection instead."""
+    from bot.intake import Refused, declared_length
+
+    headers = dict(request.headers)
+    if "TRANSFER-ENCODING" in headers:  # Slack always sends a length; a chunked body may be drained for long
+        request.must_close = True  # gunicorn's own flag (Request.should_close): no keep-alive
+        return
+    try:
+        declared_length(headers.get("CONTENT-LENGTH"))
+    except Refused:
+        request.must_close = True
 
 
 def _forget_worker_metrics(server: Any, worker: Any) -> None:

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -20,8 +20,12 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type
+from slack_sdk.signature import SignatureVerifier
 
+from bot import intake
 from bot.app import build_app
+from workers import redis_connection
 from workers.config import Settings
 
 if TYPE_CHECKING:
@@ -35,9 +39,8 @@ REDIS_TIMEOUT_S = 2.0
 
 
 def connect_redis(settings: Settings) -> Redis:
-    return Redis.from_url(
-        settings.redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S,
-        health_check_interval=30,
+    return redis_connection.connect_redis(
+        settings, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S, health_check_interval=30,
     )
 
 
@@ -47,6 +50,7 @@ class BotWsgi:
     def __init__(self, settings: Settings, *, redis: Redis | None = None) -> None:
         self.redis = redis if redis is not None else connect_redis(settings)
         self.app: App = build_app(settings, redis=self.redis)
+        self.verifier = SignatureVerifier(str(settings.slack_signing_secret or ""))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -59,21 +63,40 @@ class BotWsgi:
         return _respond(start_response, "404 Not Found", "text/plain; charset=utf-8", b"Not Found\n")
 
     def _slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Bolt's WSGI adapter, except that a body Bolt cannot even parse is a 400, not a 500.
+        """Bolt's WSGI adapter behind bot.intake: size, signature and shape are checked before Bolt parses.
 
-        Bolt parses the body before it checks the signature, and raises on bytes that are not UTF-8 or a
-        `payload` field that is not JSON; those requests are not Slack's, so they get a plain refusal.
+        A body over the limit is refused from its Content-Length alone, unread (bot.server also closes the
+        connection so gunicorn does not drain it); an unsigned request is a 401 whatever its body; a signed
+        one Bolt could not read is a 400. One log line each, never a traceback.
         """
         http = WsgiHttpRequest(environ)
+        headers = http.get_headers()
         try:
-            request = BoltRequest(body=http.get_body(), query=http.query_string, headers=http.get_headers())
-        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
-            logger.info("refused an unreadable request to %s: %s", EVENTS_PATH, error)
-            return _respond(start_response, "400 Bad Request", "text/plain; charset=utf-8", b"Bad Request\n")
+            body = self._read_signed_body(environ)
+            text = intake.decode(body)
+            intake.parse_http_body(text, extract_content_type(build_normalized_headers(headers)))
+            request = _bolt_request(text, query=http.query_string, headers=headers)
+        except intake.Refused as refused:
+            logger.info("refused a request to %s: %s", EVENTS_PATH, refused)
+            return _refuse(start_response, refused.status)
         bolt = self.app.dispatch(request)
         response = WsgiHttpResponse(status=bolt.status, headers=bolt.headers, body=bolt.body)
         start_response(response.status, response.get_headers())
         return response.get_body()
+
+    def _read_signed_body(self, environ: WSGIEnvironment) -> bytes:
+        length = intake.declared_length(environ.get("CONTENT_LENGTH"))
+        stream = environ.get("wsgi.input")
+        body = b"" if stream is None else stream.read(intake.MAX_BODY_BYTES + 1 if length is None else length)
+        intake.check_size(body)
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        # slack_sdk's verifier raises on a timestamp that is not a plain number or a non-ASCII signature.
+        signed = intake.plausible_signature(timestamp, signature) and self.verifier.is_valid(
+            body=body, timestamp=timestamp, signature=signature)
+        if not signed:
+            raise intake.Refused(intake.UNSIGNED, "no valid Slack signature")
+        return bytes(body)
 
     def _healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         """Ready when Redis answers: without it the bot can neither record nor queue anything."""
@@ -93,6 +116,23 @@ def _metrics() -> bytes:
         prometheus_multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)
     return generate_latest()
+
+
+def _bolt_request(text: str, *, query: str, headers: dict[str, Any]) -> BoltRequest:
+    """Bolt reads ids out of the body as it builds the request; a signed body of the wrong shape is a 400."""
+    try:
+        return BoltRequest(body=text, query=query, headers=headers)
+    except (AttributeError, TypeError, KeyError, IndexError) as error:
+        raise intake.Refused(intake.MALFORMED, f"Bolt could not read the body ({type(error).__name__})") from None
+
+
+_REASONS = {intake.MALFORMED: "400 Bad Request", intake.UNSIGNED: "401 Unauthorized",
+            intake.TOO_LARGE: "413 Content Too Large"}
+
+
+def _refuse(start_response: StartResponse, status: int) -> list[bytes]:
+    line = _REASONS[status]
+    return _respond(start_response, line, "text/plain; charset=utf-8", f"{line.split(' ', 1)[1]}\n".encode())
 
 
 def _respond(start_response: StartResponse, status: str, content_type: str, body: bytes) -> list[bytes]:

@@ -22,17 +22,23 @@ import json
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
 from sandbox.kube_tls import certificate_authority_data
 from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, verify_acs
-from sandbox.world import Cluster, Node, Task, World, iso
+from sandbox.world import Cluster, ClusterCheck, Node, Task, World, iso
 
 _PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("GET", r"/api/v1/clusters", "DescribeClustersV1"),
+    ("GET", r"/clusters", "DescribeClusters"),
+    ("GET", r"/regions/(?P<region_id>[^/]+)/clusters", "DescribeClustersForRegion"),
     ("GET", r"/clusters/(?P<cluster_id>[^/]+)", "DescribeClusterDetail"),
+    ("POST", r"/clusters/(?P<cluster_id>[^/]+)/checks", "RunClusterCheck"),
+    ("GET", r"/clusters/(?P<cluster_id>[^/]+)/checks", "ListClusterChecks"),
+    ("GET", r"/clusters/(?P<cluster_id>[^/]+)/checks/(?P<check_id>[^/]+)", "GetClusterCheck"),
     ("GET", r"/clusters/(?P<cluster_id>[^/]+)/nodes", "DescribeClusterNodes"),
     ("POST", r"/clusters/(?P<cluster_id>[^/]+)/nodes", "DeleteClusterNodes"),
     ("GET", r"/clusters/(?P<cluster_id>[^/]+)/resources", "DescribeClusterResources"),
@@ -44,6 +50,23 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
 """(method, path, action): every ACK API the sandbox serves; anything else is answered 404."""
 
 _MIGRATABLE_STATES = ("running",)
+
+ANNOUNCEMENT = (
+    "https://www.alibabacloud.com/help/en/ack/product-overview/announcement-on-ack-openapi-parameter-changes-and-deprecation"
+)
+RETIRED_ACTIONS: dict[str, str] = {
+    "DescribeClustersV1": "DescribeClustersForRegion (GET /regions/{region_id}/clusters)",
+    "DescribeClusters": "DescribeClustersForRegion (GET /regions/{region_id}/clusters)",
+}
+"""Decommissioned by ACK (regional rollout 2026-07-04 to 2026-09-30, see ANNOUNCEMENT) → their replacement.
+They are still routed, so that a call to them is logged and answered as a retired API answers."""
+
+DEPRECATED_DETAIL_FIELDS = ("docker_version", "external_loadbalancer_id", "network_mode", "vswitch_id")
+"""DescribeClusterDetail fields the API reference marks deprecated (alibabacloud_cs20151215's model: vswitch_id
+"[Deprecated]"; the DescribeClusterDetail page: docker_version, external_loadbalancer_id, network_mode), which
+the announcement says the response no longer returns. The sandbox omits them and the bot reads none of them."""
+
+CHECK_TYPES = ("ClusterMigrate", "ClusterUpgrade", "MasterUpgrade", "NodePoolUpgrade")
 
 
 class GatewayError(ApiError):
@@ -105,25 +128,60 @@ class AckService:
             return Response.json(cluster_detail(self.world, self._cluster(cluster_id)))
 
     def _describe_clusters_v1(self, request: Request) -> Response:
-        name = request.arg("name") or request.arg("Name")
-        cluster_type = request.arg("cluster_type") or request.arg("ClusterType")
-        region = request.arg("region_id")
+        raise _retired("DescribeClustersV1")
+
+    def _describe_clusters(self, request: Request) -> Response:
+        raise _retired("DescribeClusters")
+
+    def _describe_clusters_for_region(self, request: Request, region_id: str) -> Response:
+        """Filters as alibabacloud_cs20151215.models.DescribeClustersForRegionRequest: `name` matches fuzzily
+        (its docstring: "cluster name for fuzzy match"), the others exactly."""
+        name = request.arg("name") or ""
+        exact = {key: request.arg(key) for key in ("cluster_type", "cluster_spec", "profile", "cluster_id")}
         page_number = _positive_int(request, "page_number", 1)
         page_size = min(_positive_int(request, "page_size", 10), 100)
         with self.world.lock:
             matching = [
                 c
                 for c in sorted(self.world.clusters.values(), key=lambda c: c.created)
-                if (not name or c.name == name)
-                and (not cluster_type or c.cluster_type == cluster_type)
-                and (not region or c.region_id == region)
+                if c.region_id == region_id
+                and name.lower() in c.name.lower()
+                and all(not wanted or getattr(c, key) == wanted for key, wanted in exact.items())
             ]
             page = matching[(page_number - 1) * page_size : page_number * page_size]
             body = {
-                "clusters": [cluster_detail(self.world, c) for c in page],
+                "clusters": [cluster_row(self.world, c) for c in page],
                 "page_info": {"page_number": page_number, "page_size": page_size, "total_count": len(matching)},
             }
         return Response.json(body)
+
+    # --- ACK's own checks (RunClusterCheck / GetClusterCheck / ListClusterChecks) ---------------------------
+
+    def _run_cluster_check(self, request: Request, cluster_id: str) -> Response:
+        check_type = str(_body(request).get("type") or "")
+        if check_type not in CHECK_TYPES:
+            raise ApiError(400, "InvalidParameter", f"type must be one of {', '.join(CHECK_TYPES)}")
+        with self.world.lock:
+            check = self.world.run_cluster_check(self._cluster(cluster_id), check_type=check_type)
+        return Response.json({"request_id": new_request_id(), "check_id": check.check_id})
+
+    def _get_cluster_check(self, request: Request, cluster_id: str, check_id: str) -> Response:
+        with self.world.lock:
+            check = self.world.checks.get(check_id)
+            if check is None or check.cluster_id != cluster_id:
+                raise ApiError(404, "ErrorCheckNotFound", f"check {check_id} not found in cluster {cluster_id}")
+            return Response.json(check_body(check, finished=check.finished(self.world.speed), with_items=True))
+
+    def _list_cluster_checks(self, request: Request, cluster_id: str) -> Response:
+        wanted = request.arg("type")
+        with self.world.lock:
+            self._cluster(cluster_id)
+            checks = [
+                check_body(c, finished=c.finished(self.world.speed), with_items=False)
+                for c in sorted(self.world.checks.values(), key=lambda c: c.created)
+                if c.cluster_id == cluster_id and (not wanted or c.check_type == wanted)
+            ]
+        return Response.json({"checks": checks})
 
     def _describe_cluster_nodes(self, request: Request, cluster_id: str) -> Response:
         page_number = _positive_int(request, "pageNumber", 1)
@@ -231,10 +289,44 @@ class AckService:
 # --- shapes ------------------------------------------------------------------------------------------------
 
 
+def cluster_row(world: World, cluster: Cluster) -> dict[str, Any]:
+    """One row of DescribeClustersForRegion: the fields its official model lists, taken from the detail."""
+    detail = cluster_detail(world, cluster)
+    keys = (
+        "cluster_domain", "cluster_id", "cluster_spec", "cluster_type", "container_cidr", "created", "current_version",
+        "deletion_protection", "init_version", "ip_stack", "name", "next_version", "profile", "proxy_mode",
+        "region_id", "resource_group_id", "security_group_id", "service_cidr", "size", "state", "tags", "timezone",
+        "updated", "vpc_id", "vswitch_ids",
+    )
+    return {key: detail[key] for key in keys if key in detail}
+
+
+def check_body(check: ClusterCheck, *, finished: bool, with_items: bool) -> dict[str, Any]:
+    """GetClusterCheck's body (ListClusterChecks rows leave out the items). `status` is `Running` until the
+    check ends, then `Succeeded` or `Failed` (the SDK's documented example is `Succeeded`)."""
+    failed = check.failed_items() if finished else []
+    status = "Running" if not finished else ("Failed" if failed else "Succeeded")
+    body: dict[str, Any] = {
+        "check_id": check.check_id,
+        "type": check.check_type,
+        "status": status,
+        "message": {"Running": "task running", "Succeeded": "task succeed"}.get(
+            status, f"{len(failed)} check item(s) failed: {', '.join(failed)}"
+        ),
+        "created_at": iso(check.created),
+        "finished_at": iso(check.created + check.duration_s) if finished else "",
+    }
+    if with_items:
+        body["check_items"] = check.items if finished else {}
+    return body
+
+
 def cluster_detail(world: World, cluster: Cluster) -> dict[str, Any]:
-    """DescribeClusterDetail's body (also each row of DescribeClustersV1)."""
+    """DescribeClusterDetail's body, without the fields ACK no longer returns (DEPRECATED_DETAIL_FIELDS)."""
     api = world.load_balancers.get(cluster.api_slb_id)
     api_endpoint = f"https://{api.address}:6443" if api else ""
+    public = world.load_balancers.get(cluster.api_public_slb_id)
+    public_endpoint = f"https://{public.address}:6443" if public else ""
     masters = cluster.masters
     dedicated = cluster.cluster_type == "Kubernetes"
     parameters: dict[str, str] = {
@@ -274,20 +366,20 @@ def cluster_detail(world: World, cluster: Cluster) -> dict[str, Any]:
         "next_version": "",
         "size": len([n for n in cluster.nodes if n.in_cluster and not n.released]),
         "vpc_id": cluster.vpc_id,
-        "vswitch_id": cluster.vswitch_id,
         "vswitch_ids": [cluster.vswitch_id],
         "security_group_id": cluster.security_group_id,
         "resource_group_id": "rg-acfmsandbox00000",
-        "network_mode": "vpc",
+        "timezone": cluster.timezone,
+        "ip_stack": "ipv4",
+        "cluster_domain": "cluster.local",
         "container_cidr": "172.20.0.0/16",
         "service_cidr": "172.21.0.0/20",
         "proxy_mode": "ipvs",
         "deletion_protection": True,
         "created": iso(cluster.created),
         "updated": iso(cluster.updated),
-        "external_loadbalancer_id": cluster.ingress_slb_id,
         "master_url": json.dumps(
-            {"api_server_endpoint": "", "dashboard_endpoint": "", "intranet_api_server_endpoint": api_endpoint}
+            {"api_server_endpoint": public_endpoint, "dashboard_endpoint": "", "intranet_api_server_endpoint": api_endpoint}
         ),
         "meta_data": json.dumps({"Capabilities": {}, "ExtraCertSAN": None, "KubernetesVersion": cluster.current_version}),
         "parameters": parameters,
@@ -298,6 +390,11 @@ def cluster_detail(world: World, cluster: Cluster) -> dict[str, Any]:
             "load_balancers_config": (
                 [{"endpoint": api_endpoint, "endpoint_type": "intranet", "load_balancer_id": api.load_balancer_id}]
                 if api
+                else []
+            )
+            + (
+                [{"endpoint": public_endpoint, "endpoint_type": "internet", "load_balancer_id": public.load_balancer_id}]
+                if public
                 else []
             )
         },
@@ -391,6 +488,9 @@ def task_info(task: Task) -> dict[str, Any]:
     stages = []
     for index, (_name, message) in enumerate(task.stages):
         if index >= len(task.stage_started):
+            if task.stage_listing == "all" and task.state == "running":
+                stages.append({"state": "pending", "message": message, "start_time": "", "end_time": "", "outputs": {}})
+                continue
             break
         ended = task.stage_ended[index] if index < len(task.stage_ended) else None
         if ended is None:
@@ -403,8 +503,8 @@ def task_info(task: Task) -> dict[str, Any]:
             {
                 "state": state,
                 "message": message,
-                "start_time": iso(task.stage_started[index]),
-                "end_time": iso(ended) if ended is not None else "",
+                "start_time": stage_time(task.stage_started[index]),
+                "end_time": stage_time(ended) if ended is not None else "",
                 "outputs": {},
             }
         )
@@ -422,6 +522,19 @@ def task_info(task: Task) -> dict[str, Any]:
         "parameters": dict(task.parameters),
         "task_result": [],
     }
+
+
+def stage_time(ts: float) -> str:
+    """A stage's time as DescribeTaskInfo documents it: `YYYY-MM-DD HH:mm:ss` (the model's docstring)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _retired(action: str) -> ApiError:
+    return ApiError(
+        410,
+        "ApiDecommissioned",
+        f"{action} has been decommissioned; call {RETIRED_ACTIONS[action]} instead. See {ANNOUNCEMENT}",
+    )
 
 
 # --- MigrateCluster's refusals -------------------------------------------------------------------------------
@@ -444,7 +557,7 @@ def _refuse_migration(world: World, cluster: Cluster, bucket_name: str, bucket_e
             "only dedicated (Kubernetes) clusters can be migrated",
         )
     running = world.running_migration(cluster.cluster_id)
-    if running is not None or cluster.state == "migrating":
+    if running is not None or cluster.state == cluster.migrating_state:
         raise ApiError(
             400,
             "ErrorClusterState",

@@ -153,6 +153,16 @@ def cluster_dump(world: World, cluster: Cluster) -> dict[str, Any]:
         "whitelisted": cluster.whitelisted,
         "cgpu": cluster.cgpu,
         "api_server_down": world.api_server_down(cluster.cluster_id),
+        "timezone": cluster.timezone,
+        "api_public_slb_id": cluster.api_public_slb_id,
+        "vswitch_free_ips": cluster.vswitch_free_ips,
+        "terway_pod_networking": cluster.terway_pod_networking,
+        "ack_check_fail_items": list(cluster.ack_check_fail_items),
+        "checks": [
+            {"check_id": c.check_id, "type": c.check_type, "failed_items": c.failed_items()}
+            for c in sorted(world.checks.values(), key=lambda c: c.created)
+            if c.cluster_id == cluster.cluster_id
+        ],
         "nodes": [
             {
                 "name": n.name,

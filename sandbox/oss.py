@@ -74,9 +74,10 @@ class OssService:
 
     def route(self, request: Request) -> Route | None:
         target = parse_target(request.raw_path)
-        if not target.bucket:
-            return None  # ListBuckets and other service-level calls are not simulated
         params = {"bucket": target.bucket, "key": target.key}
+        if not target.bucket:
+            # ListBuckets (GetService): `GET /` on the service endpoint; nothing else is served there.
+            return Route("ListBuckets", self._list_buckets, params) if request.method == "GET" else None
         action = _action(request, target)
         if action is None:
             return None
@@ -113,6 +114,22 @@ class OssService:
         with self.world.lock:
             bucket = self._bucket(target.bucket)
             xml = bucket_info_xml(bucket) if action == "GetBucketInfo" else referer_xml(bucket)
+        return Response(status=200, body=xml.encode(), headers=_xml_headers())
+
+    def _list_buckets(self, request: Request) -> Response:
+        """Every bucket of the account, all regions, by name, paged by `marker` / `max-keys` (1–1000,
+        default 100) and filtered by `prefix`, as OSS's ListBuckets answers
+        (https://www.alibabacloud.com/help/en/oss/developer-reference/listbuckets)."""
+        prefix, marker = request.arg("prefix") or "", request.arg("marker") or ""
+        raw_max = request.arg("max-keys") or "100"
+        if not raw_max.isdigit() or not 1 <= int(raw_max) <= 1000:
+            raise OssError(400, "InvalidArgument", "max-keys must be between 1 and 1000.",
+                           ArgumentName="max-keys", ArgumentValue=raw_max)
+        with self.world.lock:
+            names = sorted(n for n in self.world.buckets if n.startswith(prefix) and n > marker)
+            page = [self.world.buckets[n] for n in names[: int(raw_max)]]
+        xml = list_buckets_xml(page, prefix=prefix, marker=marker, max_keys=int(raw_max),
+                               truncated=len(names) > len(page))
         return Response(status=200, body=xml.encode(), headers=_xml_headers())
 
     def _bucket(self, name: str) -> Bucket:
@@ -254,6 +271,32 @@ def bucket_info_xml(bucket: Bucket) -> str:
         "<Comment></Comment>"
         "<BlockPublicAccess>false</BlockPublicAccess>"
         "</Bucket></BucketInfo>"
+    )
+
+
+def list_buckets_xml(buckets: list[Bucket], *, prefix: str, marker: str, max_keys: int, truncated: bool) -> str:
+    """ListBuckets' body: `ListAllMyBucketsResult` with the fields oss2's parse_list_buckets reads."""
+    rows = "".join(
+        "<Bucket>"
+        f"<CreationDate>{_oss_time(b.created)}</CreationDate>"
+        f"<ExtranetEndpoint>oss-{escape(b.region_id)}.aliyuncs.com</ExtranetEndpoint>"
+        f"<IntranetEndpoint>oss-{escape(b.region_id)}-internal.aliyuncs.com</IntranetEndpoint>"
+        f"<Location>{escape(b.location)}</Location>"
+        f"<Name>{escape(b.name)}</Name>"
+        f"<Region>{escape(b.region_id)}</Region>"
+        f"<StorageClass>{escape(b.storage_class)}</StorageClass>"
+        "<ResourceGroupId>rg-acfmsandbox00001</ResourceGroupId>"
+        "</Bucket>"
+        for b in buckets
+    )
+    paging = (f"<Prefix>{escape(prefix)}</Prefix><Marker>{escape(marker)}</Marker><MaxKeys>{max_keys}</MaxKeys>"
+              f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
+    if truncated:
+        paging += f"<NextMarker>{escape(buckets[-1].name)}</NextMarker>"
+    return (
+        f"{_XML_DECLARATION}<ListAllMyBucketsResult>{paging}"
+        f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner>"
+        f"<Buckets>{rows}</Buckets></ListAllMyBucketsResult>"
     )
 
 

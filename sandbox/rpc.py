@@ -1,4 +1,7 @@
-"""Simulated ECS, SLB and RAM: the RPC-style POP APIs (`/?Action=…&Version=…`, HMAC-SHA1 `Signature`).
+"""Simulated ECS, SLB and RAM: the RPC-style POP APIs, in both request styles their official clients use:
+aliyunsdkcore's (`/?Action=…&Version=…`, HMAC-SHA1 `Signature` parameter) and the typed SDKs'
+(alibabacloud_ecs20140526 & co. through alibabacloud_tea_openapi: `x-acs-action`/`x-acs-version` headers,
+`Authorization: ACS3-HMAC-SHA256`, parameters in the query or a form body).
 
 All three share the POP conventions: the action and every parameter arrive as query (or form) parameters,
 the answer is JSON or, with `Format=XML`, XML rooted at `<ActionResponse>`, and errors carry
@@ -16,8 +19,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
-from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, rpc_params, verify_rpc
-from sandbox.world import PolicyVersion, RamPolicy, World, iso
+from sandbox.signing import (
+    AuthFailure,
+    pop_auth_error,
+    pop_error_body,
+    rpc_action_and_version,
+    rpc_params,
+    verify_rpc,
+)
+from sandbox.world import Cluster, Node, PolicyVersion, RamPolicy, World, iso
 
 Action = Callable[[dict[str, str]], dict[str, Any]]
 
@@ -42,8 +52,7 @@ class RpcService(abc.ABC):
     def route(self, request: Request) -> Route | None:
         if request.path not in ("/", ""):
             return None
-        params = rpc_params(request)
-        action = params.get("Action", "")
+        action, _version = rpc_action_and_version(request)
         handler = self.actions().get(action)
         if handler is None:
             return None  # the server answers 404; error() words it as POP does
@@ -71,14 +80,14 @@ class RpcService(abc.ABC):
 
     def _answer(self, request: Request, *, handler: Action) -> Response:
         params = rpc_params(request)
-        version = params.get("Version", "")
+        action, version = rpc_action_and_version(request)
         if version != self.version:
             raise ApiError(400, "InvalidVersion", f"Specified parameter Version is not valid: {version or '(none)'}.")
         with self.world.lock:
             body = handler(params)
         body = {"RequestId": new_request_id(), **body}
         if _wants_xml(request):
-            return _xml_response(params["Action"] + "Response", body, 200)
+            return _xml_response(action + "Response", body, 200)
         return Response.json(body)
 
 
@@ -99,7 +108,61 @@ class EcsService(RpcService):
     product = "Ecs"
 
     def actions(self) -> dict[str, Action]:
-        return {"DescribeCloudAssistantStatus": self._describe_cloud_assistant_status}
+        return {
+            "DescribeCloudAssistantStatus": self._describe_cloud_assistant_status,
+            "DescribeInstances": self._describe_instances,
+            "DeleteInstances": self._delete_instances,
+        }
+
+    def _describe_instances(self, params: dict[str, str]) -> dict[str, Any]:
+        """The instances asked for by `InstanceIds` (a JSON array of at most 100), as ECS lists them."""
+        region = _required(params, "RegionId")
+        try:
+            ids = json.loads(params.get("InstanceIds") or "[]")
+        except ValueError:
+            raise ApiError(400, "InvalidInstanceIds.Malformed", "The specified InstanceIds is not a JSON array.") from None
+        if not isinstance(ids, list) or len(ids) > 100:
+            raise ApiError(400, "InvalidInstanceIds.Malformed", "InstanceIds is a JSON array of at most 100 ids.")
+        rows = []
+        for instance_id in ids:
+            found = self.world.instance(str(instance_id))
+            if found is not None and found[0].region_id == region:
+                rows.append(_instance_row(*found))
+        return {"TotalCount": len(rows), "PageNumber": 1, "PageSize": int(params.get("PageSize") or 10),
+                "NextToken": "", "Instances": {"Instance": rows}}
+
+    def _delete_instances(self, params: dict[str, str]) -> dict[str, Any]:
+        """Release pay-as-you-go instances; a subscription instance still in its term is refused as ECS
+        refuses it (ChargeTypeViolation, 403), a running one needs Force, a dry run changes nothing."""
+        region = _required(params, "RegionId")
+        ids = [v for k, v in sorted(params.items(), key=lambda kv: _index(kv[0])) if k.startswith("InstanceId.")]
+        if not 1 <= len(ids) <= 100:
+            raise ApiError(400, "MissingParameter", "InstanceId.N takes 1 to 100 instance ids.")
+        token = params.get("ClientToken", "")
+        if token and token in self.world.ecs_client_tokens:
+            if self.world.ecs_client_tokens[token] != ids:
+                raise ApiError(400, "IdempotentParameterMismatch",
+                               "The request uses the same client token as a previous, but non-identical request.")
+            return {}  # the same request again: ECS answers as before and does nothing more
+        nodes = []
+        for instance_id in ids:
+            found = self.world.instance(instance_id)
+            if found is None or found[0].region_id != region:
+                raise ApiError(404, "InvalidInstanceId.NotFound", f"The specified InstanceId does not exist: {instance_id}.")
+            node = found[1]
+            if node.charge_type == "PrePaid":
+                raise ApiError(403, "ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.")
+            if params.get("Force", "false").lower() != "true":
+                raise ApiError(403, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
+            nodes.append(node)
+        if params.get("DryRun", "false").lower() == "true":
+            raise ApiError(400, "DRYRUN.SUCCESS", "This request is a dryrun request with successful result.")
+        for node in nodes:
+            node.released = True
+            node.in_cluster = False
+        if token:
+            self.world.ecs_client_tokens[token] = ids
+        return {}
 
     def _describe_cloud_assistant_status(self, params: dict[str, str]) -> dict[str, Any]:
         region = _required(params, "RegionId")
@@ -132,6 +195,31 @@ class EcsService(RpcService):
             "NextToken": "",
             "InstanceCloudAssistantStatusSet": {"InstanceCloudAssistantStatus": rows},
         }
+
+
+def _instance_row(cluster: Cluster, node: Node) -> dict[str, Any]:
+    prepaid = node.charge_type == "PrePaid"
+    return {
+        "InstanceId": node.instance_id,
+        "InstanceName": f"{'master' if node.is_master else 'worker'}-{node.ip}",
+        "HostName": node.name,
+        "RegionId": cluster.region_id,
+        "ZoneId": f"{cluster.region_id}-h",
+        "InstanceType": node.instance_type,
+        "Status": "Running",
+        "InstanceChargeType": node.charge_type,
+        "ExpiredTime": iso(node.created + 365 * 86400) if prepaid else "2099-12-31T15:59Z",
+        "CreationTime": iso(node.created),
+        "InstanceNetworkType": "vpc",
+        "VpcAttributes": {"VpcId": cluster.vpc_id, "VSwitchId": cluster.vswitch_id,
+                          "PrivateIpAddress": {"IpAddress": [node.ip]}},
+        "SecurityGroupIds": {"SecurityGroupId": [cluster.security_group_id]},
+        "OSType": "linux",
+        "InternetChargeType": "PayByTraffic",
+        "SpotStrategy": "NoSpot",
+        "StoppedMode": "Not-applicable",
+        "DeletionProtection": False,
+    }
 
 
 def _index(key: str) -> int:
@@ -212,6 +300,8 @@ class RamService(RpcService):
             "ListPoliciesForRole": self._list_policies_for_role,
             "GetPolicy": self._get_policy,
             "CreatePolicyVersion": self._create_policy_version,
+            "ListPolicyVersions": self._list_policy_versions,
+            "DeletePolicyVersion": self._delete_policy_version,
         }
 
     def _policy(self, name: str, policy_type: str = "Custom") -> RamPolicy:
@@ -266,11 +356,7 @@ class RamService(RpcService):
         set_default = params.get("SetAsDefault", "false").lower() == "true"
         if len(policy.versions) >= RamPolicy.MAX_VERSIONS:
             if strategy == "None":
-                raise ApiError(
-                    409,
-                    "LimitExceeded.Policy.Version",
-                    f"Exceeded the maximum number of versions ({RamPolicy.MAX_VERSIONS}) of policy {policy.name}.",
-                )
+                raise ApiError(409, "LimitExceeded.Policy.Version", "The maximum number of policy versions is exceeded.")
             oldest = min((v for v in policy.versions if not v.is_default), key=lambda v: v.created)
             policy.versions.remove(oldest)
         version = PolicyVersion(f"v{policy.next_version}", document, False)
@@ -283,6 +369,22 @@ class RamService(RpcService):
         return {"PolicyVersion": _version(version)}
 
 
+    def _list_policy_versions(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"), _required(params, "PolicyType"))
+        return {"PolicyVersions": {"PolicyVersion": [_version(v) for v in policy.versions]}}
+
+    def _delete_policy_version(self, params: dict[str, str]) -> dict[str, Any]:
+        policy = self._policy(_required(params, "PolicyName"))
+        version_id = _required(params, "VersionId")
+        version = next((v for v in policy.versions if v.version_id == version_id), None)
+        if version is None:
+            raise ApiError(404, "EntityNotExist.Policy.Version", "The policy version does not exist.")
+        if version.is_default:
+            raise ApiError(409, "DeleteConflict.Policy.Version.Default", "You cannot delete the default policy version.")
+        policy.versions.remove(version)
+        return {}
+
+
 def _version(version: PolicyVersion) -> dict[str, Any]:
     return {
         "VersionId": version.version_id,
@@ -293,12 +395,14 @@ def _version(version: PolicyVersion) -> dict[str, Any]:
 
 
 def _check_document(document: str) -> None:
-    """RAM refuses documents that are too long or not a policy (it parses them; so do we)."""
+    """RAM refuses documents that are too long or not a policy (it parses them; so do we). The limit and the
+    code are CreatePolicyVersion's (https://www.alibabacloud.com/help/en/ram/developer-reference/api-ram-2015-05-01-createpolicyversion:
+    "at most 6,144 bytes" in the Chinese doc https://help.aliyun.com/document_detail/28720.html)."""
     if len(document.encode()) > _MAX_DOCUMENT_BYTES:
         raise ApiError(
             400,
-            "LimitExceeded.Policy.Document",
-            f"The policy document exceeds the maximum length of {_MAX_DOCUMENT_BYTES} bytes.",
+            "InvalidParameter.PolicyDocument.Length",
+            f"The maximum length of the policy document is exceeded. It must not exceed {_MAX_DOCUMENT_BYTES} characters.",
         )
     try:
         parsed = json.loads(document)

@@ -9,6 +9,8 @@ Schemes (see reference/cloud-apis.md):
 - ROA HMAC-SHA1 (aliyunsdkcore, ACK): `Authorization: acs AK:base64(hmac-sha1)`.
 - ACS3-HMAC-SHA256 (alibabacloud-tea-openapi, e.g. alibabacloud-cs20151215): hex HMAC over a canonical request.
 - RPC HMAC-SHA1 (aliyunsdkcore, ECS/SLB/RAM): `Signature` query parameter, key `secret + "&"`.
+- RPC with ACS3-HMAC-SHA256 (the typed SDKs alibabacloud_ecs20140526, _slb20140515, _ram20150501): the
+  action and version in the `x-acs-action`/`x-acs-version` headers, parameters in the query or a form body.
 - OSS V1 (`OSS AK:sig`) and V4 (`OSS4-HMAC-SHA256 Credential=AK/DATE/REGION/oss/aliyun_v4_request`).
 """
 
@@ -182,7 +184,21 @@ def rpc_string_to_sign(method: str, params: dict[str, str]) -> str:
     return f"{method}&%2F&{_percent(canonical)}"
 
 
+def rpc_action_and_version(request: Request) -> tuple[str, str]:
+    """The POP action and API version: query/form parameters (aliyunsdkcore), or the `x-acs-action` and
+    `x-acs-version` headers the official typed SDKs (alibabacloud_tea_openapi, ACS3) send instead."""
+    params = rpc_params(request)
+    action = params.get("Action") or request.header("x-acs-action")
+    version = params.get("Version") or request.header("x-acs-version")
+    return action, version
+
+
 def verify_rpc(world: World, request: Request) -> Verified:
+    """ECS, SLB and RAM accept both signatures their clients use: aliyunsdkcore's `Signature` parameter
+    (HMAC-SHA1) and the typed SDKs' `Authorization: ACS3-HMAC-SHA256 …` header."""
+    authorization = request.header("authorization")
+    if authorization.startswith("ACS3-HMAC-SHA256 "):
+        return _verify_acs3(world, request, authorization[len("ACS3-HMAC-SHA256 ") :])
     params = rpc_params(request)
     access_key_id = params.get("AccessKeyId", "")
     signature = params.get("Signature", "")

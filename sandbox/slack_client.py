@@ -68,6 +68,35 @@ class SlackControl:
         views: list[dict[str, Any]] = result["views"]
         return views
 
+    def view_options(self, user: str, view_id: str, action_id: str, query: str = "") -> dict[str, Any]:
+        """`user` opens (or types `query` in) an external_select in a modal: the options the app answered."""
+        body = {"user": user, "view_id": view_id, "action_id": action_id, "query": query}
+        result: dict[str, Any] = self.request("POST", "/slack/views/options", body)
+        return result
+
+    def view_pick(self, user: str, view_id: str, action_id: str, value: str, *, query: str = "") -> dict[str, Any]:
+        """`user` types `query` in an external_select and picks the shown option `value`."""
+        body = {"user": user, "view_id": view_id, "action_id": action_id, "query": query, "value": value}
+        result: dict[str, Any] = self.request("POST", "/slack/views/pick", body)
+        return result
+
+    def view_choose(self, user: str, view_id: str, action_id: str, value: str) -> dict[str, Any]:
+        """`user` chooses option `value` of a radio group or static select in a modal."""
+        body = {"user": user, "view_id": view_id, "action_id": action_id, "value": value}
+        result: dict[str, Any] = self.request("POST", "/slack/views/choose", body)
+        return result
+
+    def view_type(self, user: str, view_id: str, action_id: str, text: str) -> dict[str, Any]:
+        """`user` types `text` in a text input of a modal (cut at its max_length, as Slack's client does)."""
+        body = {"user": user, "view_id": view_id, "action_id": action_id, "text": text}
+        result: dict[str, Any] = self.request("POST", "/slack/views/type", body)
+        return result
+
+    def view_submit(self, user: str, view_id: str) -> dict[str, Any]:
+        """`user` presses the modal's submit button: the app's answer, `closed`, and `errors` by block."""
+        result: dict[str, Any] = self.request("POST", "/slack/views/submit", {"user": user, "view_id": view_id})
+        return result
+
     def slack_deliveries(self) -> list[dict[str, Any]]:
         """Every command and click delivered to the bot, with what it answered."""
         result: dict[str, Any] = self.request("GET", "/slack/deliveries")

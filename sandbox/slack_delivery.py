@@ -89,10 +89,14 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
                 return Response.json({"deliveries": list(world.slack.deliveries)})
         if request.method == "PUT" and route[1].startswith("usergroups/"):
             return Response.json(_set_usergroup(world, route[1].removeprefix("usergroups/"), _body(request)))
+        if route[1].startswith("views/"):
+            from sandbox.slack_views import handle_view_control  # it builds on this module's delivery
+
+            return handle_view_control(world, request, route[1][len("views/"):])
     except ControlError as error:
         return Response.json({"error": str(error)}, status=error.status)
-    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, "
-              "GET deliveries, PUT usergroups/ID")
+    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET deliveries, "
+              "POST views/options|pick|choose|type|submit, PUT usergroups/ID")
     return Response.json({"error": f"no control route {request.method} {request.path}; try {routes}"}, status=404)
 
 

@@ -196,6 +196,15 @@ class SocketModeHub:
         body = json.dumps(pending.payload) if pending.payload else ""
         return {**base, "status": 200, "body": body, "content_type": "application/json", "elapsed_ms": elapsed_ms}
 
+    def send_raw(self, text: str) -> bool:
+        """Push `text` as it is on the newest connection: how a test sends an oversized or malformed
+        envelope, which Slack itself never would. False when no app is connected."""
+        session = self._newest_session()
+        if session is None:
+            return False
+        session.ws.send_text(text)
+        return True
+
     def _newest_session(self) -> _Session | None:
         """Slack spreads envelopes over an app's connections; the newest one is as good as any here."""
         with self._lock:

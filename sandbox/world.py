@@ -22,6 +22,7 @@ from sandbox.calls import CallLog, Faults
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_VERSION = "1.22.15-aliyun.1"
+MIGRATE_TASK_TYPE = "cluster_migrate"
 
 MIGRATION_STAGES: tuple[tuple[str, str], ...] = (
     ("PreCheck", "Checking the cluster and the OSS bucket"),
@@ -31,6 +32,17 @@ MIGRATION_STAGES: tuple[tuple[str, str], ...] = (
     ("PostCheck", "Verifying the managed control plane"),
 )
 """What DescribeTaskInfo reports while a migration runs, in order."""
+
+ACK_CHECK_ITEMS: tuple[str, ...] = (
+    "ApiServerSLB",
+    "ApiServerSLBListener",
+    "ApiServerSLBBackend",
+    "VPC",
+    "VSwitchFreeIP",
+    "Components",
+)
+"""The items the simulated ClusterMigrate check reports (ACK names the areas: API server SLB, VPC,
+vSwitch free IPs, components; the item names are the sandbox's own)."""
 
 SLB_SPECS = (
     "slb.s1.small",
@@ -211,6 +223,29 @@ class Task:
     updated: float = field(default_factory=time.time)
     parameters: dict[str, Any] = field(default_factory=dict)
     failure: dict[str, str] | None = None  # the error to report at fail_at_stage instead of the generic one
+    # "started": DescribeTaskInfo lists a stage once it began; "all": every stage from the start, pending
+    # ones without times (ACK's documented stage fields allow both, so the bot must read either).
+    stage_listing: str = "started"
+    is_migration: bool = False  # what the sandbox knows; ACK's callers see only task_type
+
+
+@dataclass
+class ClusterCheck:
+    """A RunClusterCheck run: it takes `duration_s` of simulated time, then reports its items."""
+
+    check_id: str
+    cluster_id: str
+    check_type: str  # ClusterMigrate | ClusterUpgrade | MasterUpgrade | NodePoolUpgrade
+    created: float = field(default_factory=time.time)
+    started_mono: float = field(default_factory=time.monotonic)
+    duration_s: float = 0.5
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # decided when the check is run
+
+    def finished(self, speed: float) -> bool:
+        return (time.monotonic() - self.started_mono) * speed >= self.duration_s
+
+    def failed_items(self) -> list[str]:
+        return [item["name"] for rows in self.items.values() for item in rows if item["status"] == "Failed"]
 
 
 @dataclass(frozen=True)
@@ -277,6 +312,18 @@ class Cluster:
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     tags: list[dict[str, str]] = field(default_factory=list)
+    timezone: str = "Asia/Shanghai"  # "" = never set (the migration doc asks for it to be set first)
+    api_server_public: bool = False  # the API server is (also) behind an internet-facing SLB
+    vswitch_free_ips: int = 200  # free IPs left in the control plane's vSwitch
+    terway_pod_networking: bool = False  # terway with custom pod configuration (terway-controlplane)
+    ack_check_fail_items: list[str] = field(default_factory=list)  # ClusterMigrate check items made to fail
+    ack_check_duration_s: float = 0.5  # simulated seconds a ClusterMigrate check runs
+    stage_listing: str = "started"
+    api_public_slb_id: str = ""
+    # What the migration's task and the cluster are called while it runs: neither is documented by ACK,
+    # so tests vary them to prove the bot does not depend on them.
+    migration_task_type: str = MIGRATE_TASK_TYPE
+    migrating_state: str = "migrating"
     after_migration: AfterMigration = field(default_factory=AfterMigration)
     api_path: str = ""  # the path segment its API server answers under; "" = the cluster id
     created_namespaces: set[str] = field(default_factory=set)  # made through the Kubernetes API
@@ -312,7 +359,7 @@ class Cluster:
         return [p for p in self.pods if p.node_name in present]
 
 
-_DEFAULT_MASTER_POLICY = {
+DEFAULT_MASTER_POLICY = {
     "Version": "1",
     "Statement": [
         {"Action": ["ecs:Describe*", "ecs:AttachDisk", "ecs:DetachDisk", "ecs:CreateNetworkInterface"],
@@ -352,6 +399,8 @@ class World:
         self.policies: dict[str, RamPolicy] = {}
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, Task] = {}
+        self.ecs_client_tokens: dict[str, list[str]] = {}  # DeleteInstances ClientToken → the ids it released
+        self.checks: dict[str, ClusterCheck] = {}
         self.endpoints: dict[str, str] = {}  # service → base URL, filled in when the servers listen
         self.slack: Any = None  # sandbox.slack's workspace, attached by the runtime
         self._subnets = itertools.count(1)
@@ -389,7 +438,7 @@ class World:
 
     def running_migration(self, cluster_id: str) -> Task | None:
         return next(
-            (t for t in self.cluster_tasks(cluster_id) if t.task_type == "cluster_migrate" and t.state == "running"),
+            (t for t in self.cluster_tasks(cluster_id) if t.is_migration and t.state == "running"),
             None,
         )
 
@@ -423,7 +472,8 @@ class World:
         known = {
             "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
-            "addons", "oss_granted_buckets", "charge_types", "profile", "after_migration",
+            "addons", "oss_granted_buckets", "charge_types", "profile", "master_policy", "timezone",
+            "api_server_public", "vswitch_free_ips", "terway_pod_networking", "ack_check", "after_migration",
         }
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -455,9 +505,13 @@ class World:
             fail_at = names.index(fail_at) + 1
         if fail_at is not None and not (isinstance(fail_at, int) and 1 <= fail_at <= len(MIGRATION_STAGES)):
             raise SpecError(f"fail_at_stage must be 1-{len(MIGRATION_STAGES)}")
+        stage_listing = migration.get("stage_listing", "started")
+        if stage_listing not in ("started", "all"):
+            raise SpecError('migration.stage_listing must be "started" or "all"')
         duration = migration.get("duration_s", 60)
         if not isinstance(duration, int | float) or duration <= 0:
             raise SpecError("migration.duration_s must be a positive number of seconds")
+        extras = _current_prerequisites(spec)
         region = str(spec.get("region_id") or DEFAULT_REGION)
         name = str(spec.get("name") or f"cluster-{_alnum(6)}")
         subnet = next(self._subnets) % 250
@@ -485,10 +539,18 @@ class World:
             addons=[str(a) for a in spec.get("addons", [])],
             kube_token=secrets.token_urlsafe(24),
             subnet=subnet,
+            stage_listing=stage_listing,
+            migration_task_type=str(migration.get("task_type") or MIGRATE_TASK_TYPE),
+            migrating_state=str(migration.get("cluster_state") or "migrating"),
+            **extras,
         )
         cluster.after_migration = AfterMigration.from_spec(spec.get("after_migration"))
+        if cluster.terway_pod_networking and "terway-controlplane" not in cluster.addons:
+            cluster.addons.append("terway-controlplane")
         self._add_load_balancers(cluster, slb_spec)
-        self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [])
+        if cluster.api_server_public:
+            self._add_public_api_slb(cluster)
+        self._add_ram(cluster, role_uuid, spec.get("oss_granted_buckets") or [], spec.get("master_policy") or {})
         self._add_nodes(cluster, masters, workers, spec.get("cloud_assistant", True), spec.get("charge_types"))
         self._add_workloads(cluster)
         self._add_pods_on_masters(cluster, spec.get("pods_on_masters") or [])
@@ -506,29 +568,42 @@ class World:
             region_id=cluster.region_id,
             charge_type="PayByCLCU" if slb_spec == "slb.lcu.elastic" else "PayBySpec",
         )
-        ingress = LoadBalancer(
-            load_balancer_id="lb-" + _alnum(22),
-            name=f"ingress-{cluster.cluster_id[:8]}",
-            spec="slb.s2.small",
-            address_type="internet",
-            address=f"47.96.{cluster.subnet}.{secrets.randbelow(250) + 1}",
-            vpc_id=cluster.vpc_id,
-            region_id=cluster.region_id,
-        )
+        ingress = _internet_slb(cluster, name=f"ingress-{cluster.cluster_id[:8]}", block=96)
         for lb in (api, ingress):
             self.load_balancers[lb.load_balancer_id] = lb
         cluster.api_slb_id = api.load_balancer_id
         cluster.ingress_slb_id = ingress.load_balancer_id
 
-    def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str]) -> None:
+    def _add_public_api_slb(self, cluster: Cluster) -> None:
+        """An internet-facing SLB in front of the API server, next to the internal one (older clusters)."""
+        public = _internet_slb(cluster, name=f"k8s-api-public-{cluster.cluster_id[:8]}", block=97)
+        self.load_balancers[public.load_balancer_id] = public
+        cluster.api_public_slb_id = public.load_balancer_id
+
+    def _add_ram(self, cluster: Cluster, role_uuid: str, granted: list[str], shape: dict[str, Any]) -> None:
+        """The master role and its policy. `shape` (spec field `master_policy`): `statements` appended to
+        the default document, `versions` how many versions the policy already has (the newest is default)."""
         if cluster.cluster_type != "Kubernetes":
             return  # managed clusters have no customer-run masters, so no master role
-        document = json.loads(json.dumps(_DEFAULT_MASTER_POLICY))
+        if not isinstance(shape, dict) or set(shape) - {"statements", "versions"}:
+            raise SpecError("master_policy is {\"statements\": [...], \"versions\": N}")
+        extra = shape.get("statements") or []
+        count = shape.get("versions", 1)
+        if not isinstance(extra, list) or not all(isinstance(x, dict) for x in extra):
+            raise SpecError("master_policy.statements must be a list of statement objects")
+        if not isinstance(count, int) or not 1 <= count <= RamPolicy.MAX_VERSIONS:
+            raise SpecError(f"master_policy.versions must be 1 to {RamPolicy.MAX_VERSIONS}")
+        document = json.loads(json.dumps(DEFAULT_MASTER_POLICY))
         for bucket in granted:
             document["Statement"].append(oss_statement(str(bucket)))
+        document["Statement"].extend(extra)
         policy = RamPolicy(name=f"k8sMasterRolePolicy-{role_uuid}", description="k8s master role policy")
-        policy.versions.append(PolicyVersion("v1", json.dumps(document, indent=2), True))
-        policy.next_version = 2
+        now = time.time()
+        for number in range(1, count + 1):
+            # Older versions held the default statements only; the newest (default) one is the full document.
+            text = json.dumps(document if number == count else DEFAULT_MASTER_POLICY, indent=2)
+            policy.versions.append(PolicyVersion(f"v{number}", text, number == count, now - (count - number) * 86400))
+        policy.next_version = count + 1
         self.policies[policy.name] = policy
         self.roles[cluster.master_role] = RamRole(cluster.master_role, [policy.name])
 
@@ -725,18 +800,56 @@ class World:
         task = Task(
             task_id="T-" + _hex(24),
             cluster_id=cluster.cluster_id,
-            task_type="cluster_migrate",
+            task_type=cluster.migration_task_type,
             stages=MIGRATION_STAGES,
             duration_s=cluster.migration_duration_s,
             fail_at_stage=cluster.migration_fail_at_stage,
             parameters={"oss_bucket_name": bucket, "oss_bucket_endpoint": bucket_endpoint},
+            stage_listing=cluster.stage_listing,
+            is_migration=True,
         )
         task.stage_started.append(task.created)
         task.events.append(_event("MigrateStarted", "Normal", f"Stage 1/{len(task.stages)}: {task.stages[0][1]}"))
         self.tasks[task.task_id] = task
-        cluster.state = "migrating"
+        cluster.state = cluster.migrating_state
         cluster.updated = time.time()
         return task
+
+    def run_cluster_check(self, cluster: Cluster, *, check_type: str) -> ClusterCheck:
+        """RunClusterCheck: the ClusterMigrate items are derived from the cluster as it is now."""
+        check = ClusterCheck(
+            check_id=f"{int(time.time() * 1e9)}-{cluster.cluster_id}-clustercheck-{_alnum(5)}",
+            cluster_id=cluster.cluster_id,
+            check_type=check_type,
+            duration_s=cluster.ack_check_duration_s,
+        )
+        if check_type == "ClusterMigrate":
+            check.items = self._migrate_check_items(cluster)
+        self.checks[check.check_id] = check
+        return check
+
+    def _migrate_check_items(self, cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
+        api = self.load_balancers.get(cluster.api_slb_id)
+        findings = {
+            "ApiServerSLB": (api is not None and api.status == "active",
+                             f"API server SLB {cluster.api_slb_id or '(none)'} exists and is active"),
+            "ApiServerSLBListener": (api is not None, "the API server SLB listens on 6443"),
+            "ApiServerSLBBackend": (bool(cluster.masters), "the API server SLB has the masters as backends"),
+            "VPC": (bool(cluster.vpc_id), f"VPC {cluster.vpc_id} is available"),
+            "VSwitchFreeIP": (cluster.vswitch_free_ips >= 2,
+                              f"vSwitch {cluster.vswitch_id} has {cluster.vswitch_free_ips} free IPs (at least 2 needed)"),
+            "Components": (True, "the cluster's components can run on the managed control plane"),
+        }
+
+        def item(name: str) -> dict[str, Any]:
+            passed, message = findings[name]
+            if name in cluster.ack_check_fail_items:
+                passed = False
+            return {"name": name, "status": "Succeeded" if passed else "Failed",
+                    "message": message if passed else f"check failed: {message} is not true"}
+
+        resources = [item(n) for n in ACK_CHECK_ITEMS if n != "Components"]
+        return {"Resources": resources, "Components": [item("Components")]}
 
     def start_node_removal(self, cluster: Cluster, *, nodes: list[Node], release: bool, drain: bool) -> Task:
         """DeleteClusterNodes: the nodes leave Kubernetes at once; ECS instances are released if asked."""
@@ -817,14 +930,14 @@ class World:
         }
         task.events.append(_event("TaskFailed", "Warning", task.error["message"], task.updated))
         cluster = self.clusters.get(task.cluster_id)
-        if cluster is not None and task.task_type == "cluster_migrate":
+        if cluster is not None and task.is_migration:
             # Before the control plane moved nothing changed; after, the cluster is left half-migrated.
             cluster.state = "running" if task.stage_index < 2 else "failed"
             cluster.updated = task.updated
 
     def _apply_success(self, task: Task) -> None:
         cluster = self.clusters.get(task.cluster_id)
-        if cluster is None or task.task_type != "cluster_migrate":
+        if cluster is None or not task.is_migration:
             return
         cluster.cluster_type = "ManagedKubernetes"
         cluster.cluster_spec = "ack.pro.small"
@@ -846,6 +959,47 @@ class World:
                     pod.phase = "Pending"
         if after.api_endpoint_changes:
             cluster.api_path = f"{cluster.cluster_id}-pro"
+
+
+def _internet_slb(cluster: Cluster, *, name: str, block: int) -> LoadBalancer:
+    """An internet-facing slb.s2.small with a public address in 47.<block>.<subnet>.x."""
+    return LoadBalancer(
+        load_balancer_id="lb-" + _alnum(22),
+        name=name,
+        spec="slb.s2.small",
+        address_type="internet",
+        address=f"47.{block}.{cluster.subnet}.{secrets.randbelow(250) + 1}",
+        vpc_id=cluster.vpc_id,
+        region_id=cluster.region_id,
+    )
+
+
+def _current_prerequisites(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec fields for what today's migration doc and ACK's ClusterMigrate check look at."""
+    timezone = spec.get("timezone", "Asia/Shanghai")
+    if not isinstance(timezone, str):
+        raise SpecError('timezone must be a time zone name such as "Asia/Shanghai", or "" for not set')
+    free_ips = spec.get("vswitch_free_ips", 200)
+    if not isinstance(free_ips, int) or isinstance(free_ips, bool) or free_ips < 0:
+        raise SpecError("vswitch_free_ips must be a non-negative count")
+    ack_check = spec.get("ack_check") or {}
+    fail_items = ack_check.get("fail_items", []) if isinstance(ack_check, dict) else None
+    if not isinstance(fail_items, list) or not all(isinstance(i, str) for i in fail_items):
+        raise SpecError('ack_check must be {"fail_items": [item names], "duration_s": N}')
+    check_duration = ack_check.get("duration_s", 0.5) if isinstance(ack_check, dict) else 0.5
+    if not isinstance(check_duration, int | float) or check_duration < 0:
+        raise SpecError("ack_check.duration_s must be a non-negative number of seconds")
+    unknown = sorted(set(fail_items) - set(ACK_CHECK_ITEMS))
+    if unknown:
+        raise SpecError(f"ack_check.fail_items: unknown item(s) {', '.join(unknown)}; known: {', '.join(ACK_CHECK_ITEMS)}")
+    return {
+        "timezone": timezone,
+        "api_server_public": bool(spec.get("api_server_public", False)),
+        "vswitch_free_ips": free_ips,
+        "terway_pod_networking": bool(spec.get("terway_pod_networking", False)),
+        "ack_check_fail_items": list(fail_items),
+        "ack_check_duration_s": float(check_duration),
+    }
 
 
 def _event(action: str, level: str, message: str, ts: float | None = None) -> dict[str, Any]:

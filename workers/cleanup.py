@@ -3,15 +3,30 @@
 This is the seed procedure's `kubectl delete node` step. Only nodes that are masters *and* not Ready are
 touched: a Ready master means the cluster is not what we think it is, and deleting it would hurt. The
 ECS instances keep billing until released; releasing is a separate, explicitly approved option
-(ACK DeleteClusterNodes with release_node), shown as such in the approval message.
+(`--release-ecs`), shown as such in the approval message.
+
+Releasing goes through ECS, not ACK: after the migration the old masters are no longer members of the
+cluster, and ACK's DeleteClusterNodes `release_node` cannot release subscription instances anyway. How
+each instance is billed is read from ECS DescribeInstances, then:
+- pay-as-you-go (PostPaid) instances: DeleteInstances with DryRun=true first (ECS checks permissions,
+  parameters and state and releases nothing), then for real, with a client token derived from the
+  request and the instance ids, so a retried cleanup cannot release twice or release something else;
+- subscription (PrePaid) instances cannot be released through the API before their term ends (ECS
+  answers ChargeTypeViolation): they are named with the console step that does it
+  (https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance, "Release an unexpired
+  subscription instance": switch it to pay-as-you-go, then release it);
+- an instance ECS no longer lists was released before (a cleanup cut off after releasing): it is named
+  as such, never claimed as released by this run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workers.cloud import CloudClients
@@ -29,21 +44,20 @@ log = logging.getLogger(__name__)
 MASTER_LABELS = ("node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane")
 
 
+PAY_AS_YOU_GO = "PostPaid"
+
+
 def old_masters(clouds: CloudClients, cluster_id: str) -> list[dict[str, Any]]:
-    """The masters Kubernetes still lists as not Ready, with the ECS instance and how it is billed."""
-    billing = {node.node_name: node for node in clouds.ack.list_nodes(cluster_id) if node.is_master}
-    rows = []
-    for node in clouds.kube_for(cluster_id).list_nodes():
-        if not _is_master(node) or node.ready == "True":
-            continue
-        ack_node = billing.get(node.name)
-        rows.append({
-            "node_name": node.name,
-            "instance_id": ack_node.instance_id if ack_node else node.instance_id,
-            "charge_type": ack_node.charge_type if ack_node else "",
-            "ready": node.ready,
-        })
-    return rows
+    """The masters Kubernetes still lists as not Ready, with the ECS instance (from the node's providerID)
+    and how ECS bills it (DescribeInstances: ACK no longer lists the old masters as cluster nodes)."""
+    nodes = [n for n in clouds.kube_for(cluster_id).list_nodes() if _is_master(n) and n.ready != "True"]
+    ids = [n.instance_id for n in nodes if n.instance_id]
+    billing = {i.instance_id: i.charge_type for i in clouds.ecs.describe_instances(ids)} if ids else {}
+    return [
+        {"node_name": n.name, "instance_id": n.instance_id, "charge_type": billing.get(n.instance_id, ""),
+         "ready": n.ready}
+        for n in nodes
+    ]
 
 
 def run_cleanup(ctx: Context, record_id: str, *, owner: str) -> None:
@@ -75,14 +89,15 @@ def _clean(ctx: Context, record: Record) -> None:
         earlier = _deleted_by_an_earlier_run(clouds, record, masters)
         deleted += [m["node_name"] for m in earlier]
         masters += earlier  # their instances are still billed (or to be released) all the same
-        released = _release_instances(ctx, clouds, record, masters) if record.release_ecs else []
+        release = _release_instances(ctx, clouds, record, masters) if record.release_ecs else Release()
     except CloudError as error:
         failed = replace(record, state=State.FAILED, reason=str(error))
         _end(ctx, record, State.FAILED, reason=str(error), text=failure_reply(failed).text)
         return
-    released_ids = [m["instance_id"] for m in released]
-    kept = [m for m in masters if m["instance_id"] not in released_ids]
-    result = {**record.result, "nodes_deleted": deleted, "instances_released": released_ids, "still_billed": kept}
+    settled = {*release.released, *release.gone}
+    kept = [m for m in masters if m["instance_id"] not in settled]
+    result = {**record.result, "nodes_deleted": deleted, "instances_released": release.released,
+              "instances_gone": release.gone, "needs_console": release.needs_console, "still_billed": kept}
     done = replace(record, state=State.DONE, result=result)
     _end(ctx, record, State.DONE, result=result, text=success_reply(done).text)
     if record.parent_id:
@@ -114,21 +129,48 @@ def _deleted_by_an_earlier_run(
             if m.get("node_name") and m["node_name"] not in seen and m["node_name"] not in listed]
 
 
+@dataclass(frozen=True)
+class Release:
+    """What --release-ecs did: instance ids released now, ids ECS no longer lists, and the masters whose
+    instances only the console can release (subscription, or a billing ECS did not name)."""
+
+    released: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    needs_console: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _release_instances(
     ctx: Context, clouds: CloudClients, record: Record, masters: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """ACK DeleteClusterNodes with release_node for the masters ACK still lists (a retry skips the rest)."""
-    listed = {node.node_name for node in clouds.ack.list_nodes(record.cluster_id) if node.is_master}
-    targets = [m for m in masters if m["node_name"] in listed]
-    if not targets:
-        return []
-    started = clouds.ack.delete_cluster_nodes(
-        record.cluster_id, nodes=[m["node_name"] for m in targets], release_node=True, drain_node=False
-    )
-    ctx.audit.append("cloud_call", record_id=record.id, cluster_id=record.cluster_id,
-                     action="DeleteClusterNodes", request_id=started.request_id, task_id=started.task_id,
-                     release_node=True, cluster_name=record.cluster_name)
-    return targets
+) -> Release:
+    """Release the pay-as-you-go master instances through ECS DeleteInstances: a dry run, then for real."""
+    ids = sorted({m["instance_id"] for m in masters if m.get("instance_id")})
+    listed = {i.instance_id: i for i in clouds.ecs.describe_instances(ids)} if ids else {}
+    gone = [i for i in ids if i not in listed]
+    payg = [i for i in ids if i in listed and listed[i].charge_type == PAY_AS_YOU_GO]
+    console = [{**m, "charge_type": listed[m["instance_id"]].charge_type} for m in masters
+               if m.get("instance_id") in listed and listed[m["instance_id"]].charge_type != PAY_AS_YOU_GO]
+    if payg:
+        _audited_release(ctx, record, payg, dry_run=True, call=lambda: clouds.ecs.check_release(payg))
+        token = "ackmigrate-" + hashlib.sha256(f"{record.id}:{','.join(payg)}".encode()).hexdigest()[:40]
+        _audited_release(ctx, record, payg, dry_run=False, call=lambda: clouds.ecs.release(payg, client_token=token))
+    return Release(released=payg, gone=gone, needs_console=console)
+
+
+def _audited_release(
+    ctx: Context, record: Record, ids: list[str], *, dry_run: bool, call: Callable[[], object]
+) -> None:
+    """One DeleteInstances call (the dry run or the real one) in the audit log, whatever ECS answered."""
+    outcome, request_id, error_text = "ok", "", ""
+    try:
+        answer = call()
+        request_id = answer if isinstance(answer, str) else ""
+    except CloudError as error:
+        outcome, request_id, error_text = "error", error.request_id, str(error)
+        raise
+    finally:
+        ctx.audit.append("cloud_call", record_id=record.id, cluster_id=record.cluster_id, outcome=outcome,
+                         action="DeleteInstances", request_id=request_id, dry_run=dry_run,
+                         instances=",".join(ids), cluster_name=record.cluster_name, error=error_text)
 
 
 def _end(ctx: Context, record: Record, state: State, *, text: str, **changes: Any) -> None:

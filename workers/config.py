@@ -53,6 +53,11 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
 
     redis_url: str = DEFAULT_REDIS_URL
+    # Redis through Sentinel: (host, port) of each sentinel and the name of the master they watch. When
+    # set, the master is found through them (and found again after a failover); REDIS_URL then only
+    # supplies the database number and the password.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str | None = None
 
     approvers: tuple[str, ...] = ()
     requesters: tuple[str, ...] = ()
@@ -69,9 +74,10 @@ class Settings:
     canary_timeout_s: float = 90.0  # how long the post-migration canary pod may take to run
     automate_terway: bool = False  # do the doc's terway steps around the migration (workers.terway_steps)
 
-    min_k8s_version: str = "1.16"
+    min_k8s_version: str = "1.18"
     advised_k8s_version: str = "1.18"
     min_slb_spec: str = "slb.s1.small"
+    ack_check_timeout_s: float = 180.0
     audit_retention_days: int = 366
 
     @classmethod
@@ -96,6 +102,8 @@ class Settings:
             slack_app_token=_opt(env, "SLACK_APP_TOKEN"),
             slack_api_url=_url(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             redis_url=_redis_url(env),
+            redis_sentinels=_sentinels(env),
+            redis_sentinel_master=_sentinel_master(env),
             approvers=_principals(env, "ACKMIGRATE_APPROVERS"),
             requesters=_principals(env, "ACKMIGRATE_REQUESTERS"),
             channels=_channels(env, "ACKMIGRATE_CHANNELS"),
@@ -109,9 +117,10 @@ class Settings:
             canary_image=_opt(env, "ACKMIGRATE_CANARY_IMAGE"),
             canary_timeout_s=_canary_timeout(env),
             automate_terway=_bool(env, "ACKMIGRATE_AUTOMATE_TERWAY", False),
-            min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.16"),
+            min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.18"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
+            ack_check_timeout_s=number_setting(env, "ACKMIGRATE_ACK_CHECK_TIMEOUT", 180.0, minimum=0.1),
             audit_retention_days=int(number_setting(env, "ACKMIGRATE_AUDIT_RETENTION_DAYS", 366, minimum=1)),
         )
 
@@ -169,6 +178,27 @@ def _redis_url(env: Mapping[str, str]) -> str:
     if not re.match(r"^(redis|rediss|unix)://", value):
         raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix:// (got {value!r})")
     return value
+
+
+def _sentinels(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    sentinels = []
+    for value in _split(env, "REDIS_SENTINELS"):
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(
+                f"REDIS_SENTINELS must list sentinels as host:port, comma-separated (got {value!r})"
+            )
+        sentinels.append((host.strip("[]"), int(port)))
+    return tuple(sentinels)
+
+
+def _sentinel_master(env: Mapping[str, str]) -> str | None:
+    master = _opt(env, "REDIS_SENTINEL_MASTER")
+    if _split(env, "REDIS_SENTINELS") and master is None:
+        raise ConfigError("REDIS_SENTINEL_MASTER must name the master the sentinels watch (e.g. mymaster)")
+    if master is not None and not _split(env, "REDIS_SENTINELS"):
+        raise ConfigError("REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS lists no sentinel (host:port,…)")
+    return master
 
 
 def _region(env: Mapping[str, str], name: str, default: str) -> str:

@@ -19,6 +19,7 @@ from workers.cloud import CloudClients, RetryPolicy
 from workers.config import Settings
 from workers.lease import Leases
 from workers.queues import Queues
+from workers.redis_connection import connect_redis
 from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.timing import WorkerTiming
@@ -41,7 +42,7 @@ class Context:
     def build(
         cls, settings: Settings, *, timing: WorkerTiming | None = None, retry: RetryPolicy | None = None
     ) -> Context:
-        redis = Redis.from_url(settings.redis_url, health_check_interval=30)
+        redis = connect_redis(settings, health_check_interval=30)
         return cls(settings=settings, redis=redis, timing=timing or WorkerTiming(), retry=retry)
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, notify, reconciler, requests, runbook, verifying
+from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
 from workers.context import context
 from workers.poll_lag import note_poll_start
 from workers.records import TERMINAL
@@ -71,6 +71,8 @@ def list_clusters_for_user(*, user: str, channel: str, response_url: str | None)
 def count_approval(record_id: str, *, user: str, clicked_at: float) -> None:
     with _audited("count_approval", actor=user, record_id=record_id):
         approving.count_approval(context(), record_id, user=user, clicked_at=clicked_at)
+def refresh_pickers(region: str) -> None:
+    pickers.refresh(context(), region)
 
 
 def run_migration(record_id: str) -> None:

@@ -38,6 +38,9 @@ from workers.checks.model import name_list, shorten
 from workers.records import IN_CLOUD, Kind, Record, State
 from workers.store import Reply
 
+CONSOLE_RELEASE_DOC = "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance"
+"""ECS "Release an instance": an unexpired subscription instance is switched to pay-as-you-go, then released."""
+
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 MAX_BLOCKS = 50
@@ -280,7 +283,7 @@ def _approval_actions(record: Record) -> ActionsBlock:
         nodes = [str(m.get("node_name") or m.get("instance_id")) for m in _cleanup_targets(record)]
         text = f"Deletes {_plural(len(nodes), 'master node')} from {mrkdwn.escape(record.cluster_name)}"
         if record.release_ecs:
-            text += " and RELEASES their ECS instances (their disks are lost)"
+            text += " and RELEASES their pay-as-you-go ECS instances (their disks are lost)"
         text += ". This cannot be undone."
     confirm = ConfirmObject(title=title, text=MarkdownTextObject(text=shorten(text, 300)),
                             confirm="Approve", deny="Go back")
@@ -313,7 +316,16 @@ def _cleanup_targets_text(record: Record) -> str:
     instances = [mrkdwn.escape(str(m.get("instance_id"))) for m in targets if m.get("instance_id")]
     lines = [f"*Nodes to delete:* {name_list(nodes) if nodes else 'none found'}"]
     if record.release_ecs:
-        lines.append(f"*ECS instances:* will be *RELEASED* — {name_list(instances)}")
+        payg = [mrkdwn.escape(str(m.get("instance_id"))) for m in targets
+                if m.get("instance_id") and m.get("charge_type") == "PostPaid"]
+        other = [f"{mrkdwn.escape(str(m.get('instance_id')))} ({_charge_words(str(m.get('charge_type', '')))})"
+                 for m in targets if m.get("instance_id") and m.get("charge_type") not in ("PostPaid", "")]
+        if payg:
+            lines.append(f"*ECS instances:* will be *RELEASED* (pay-as-you-go, ECS DeleteInstances) — "
+                         f"{name_list(payg)}")
+        if other:
+            lines.append(f"*Not released by ackmigrate:* {', '.join(other)} — a subscription instance can only be "
+                         "released from the ECS console; the result names the step.")
     else:
         kept = name_list(instances) if instances else "none"
         lines.append(f"*ECS instances:* kept, and still billed — {kept}. "
@@ -325,6 +337,39 @@ def _cleanup_targets_text(record: Record) -> str:
         if released:
             lines.append(f"*Released:* {name_list(released)}")
     return "\n".join(lines)
+
+
+def _cleanup_result_lines(record: Record) -> list[str]:
+    """What the cleanup did, instance by instance: nothing is called released that ECS did not release."""
+    name = mrkdwn.escape(record.cluster_name)
+    deleted = [mrkdwn.escape(str(n)) for n in record.result.get("nodes_deleted", [])]
+    released = [mrkdwn.escape(str(i)) for i in record.result.get("instances_released", [])]
+    gone = [mrkdwn.escape(str(i)) for i in record.result.get("instances_gone", [])]
+    console = list(record.result.get("needs_console", []))
+    console_ids = {str(m.get("instance_id")) for m in console}
+    kept = [mrkdwn.escape(str(m.get("instance_id"))) for m in record.result.get("still_billed", [])
+            if str(m.get("instance_id")) not in console_ids]
+    lines = [f"✅ Cleaned up {name}: deleted {_plural(len(deleted), 'old master node')}"
+             + (f" ({name_list(deleted)})" if deleted else "") + "."]
+    if released:
+        lines.append(f"Released through ECS DeleteInstances (pay-as-you-go): {name_list(released)}.")
+    if gone:
+        lines.append(f"Already released before this cleanup (ECS no longer lists them): {name_list(gone)}.")
+    if console:
+        rows = ", ".join(f"{mrkdwn.escape(str(m.get('instance_id')))} ({_charge_words(str(m.get('charge_type', '')))})"
+                         for m in console)
+        lines.append(
+            f"*Not released, still billed:* {rows}. A subscription instance cannot be released through the API "
+            "before its term ends. In the ECS console: Instances → the instance → ⋮ → Change Billing Method → "
+            "Switch to Pay-as-you-go, then ⋮ → Release (or unsubscribe it under Expenses and Costs → "
+            f"Unsubscribe). See {CONSOLE_RELEASE_DOC}"
+        )
+    if kept:
+        lines.append(f"Still running and billed (not released): {name_list(kept)}. Release them in the "
+                     "ECS console, or run `/ackmigrate cleanup` again with `--release-ecs`.")
+    if not released and not gone and not console and not kept:
+        lines.append("No ECS instances were released.")
+    return lines
 
 
 def _offers_cleanup(record: Record) -> bool:
@@ -475,19 +520,7 @@ def success_reply(record: Record) -> Message:
     """The result, in the thread and broadcast to the channel, with what is left to do."""
     name = mrkdwn.escape(record.cluster_name)
     if record.kind is Kind.CLEANUP:
-        deleted = [mrkdwn.escape(str(n)) for n in record.result.get("nodes_deleted", [])]
-        released = [mrkdwn.escape(str(i)) for i in record.result.get("instances_released", [])]
-        lines = [f"✅ Cleaned up {name}: deleted {_plural(len(deleted), 'old master node')}"
-                 + (f" ({name_list(deleted)})" if deleted else "") + "."]
-        kept = [mrkdwn.escape(str(m.get("instance_id"))) for m in record.result.get("still_billed", [])]
-        if released:
-            lines.append(f"Released ECS instances: {name_list(released)}.")
-        if kept:
-            lines.append(f"Still running and billed (not released): {name_list(kept)}. Release them in the "
-                         "ECS console, or run `/ackmigrate cleanup` again with `--release-ecs`.")
-        elif not released:
-            lines.append("No ECS instances were released.")
-        text = "\n".join(lines)
+        text = "\n".join(_cleanup_result_lines(record))
         return Message(text=text, blocks=_render([_section(text)]))
     took = _took(record)
     spec = record.result.get("cluster_spec", "ack.pro.small")
@@ -538,9 +571,10 @@ def _verified_head(name: str, spec: str, took: str, verification: dict[str, Any]
 
 
 def _follow_up_checks(report: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Warnings that say what to do after the migration (cGPU upgrade, add-ons to reinstall)."""
+    """Warnings that say what to do after the migration (cGPU upgrade, add-ons and terway-controlplane to
+    reinstall)."""
     checks = (report or {}).get("checks") or []
-    return [c for c in checks if c.get("outcome") == "warn" and c.get("id") in ("cgpu", "addons")]
+    return [c for c in checks if c.get("outcome") == "warn" and c.get("id") in ("cgpu", "addons", "terway-pod-networking")]
 
 
 def _check_fix(check: dict[str, Any]) -> str:
@@ -665,7 +699,8 @@ def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
     ]
     blocks: list[Block] = [_section(f"*Dedicated clusters* ({len(rows)})")]
     blocks.extend(_section(text) for text in _chunks(lines or ["No dedicated clusters in this region."]))
-    footer = "`ready`: type, state and version allow a migration; `/ackmigrate precheck CLUSTER` checks everything."
+    footer = ("`ready`: every check that needs no bucket passes; `blocked:` names the checks that fail. "
+              "`/ackmigrate precheck CLUSTER --bucket B` also checks the bucket and the master role's grant.")
     if others:
         footer += f" {others} managed or other clusters are not listed."
     blocks.append(_context(footer))

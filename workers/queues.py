@@ -103,6 +103,9 @@ class Queues:
         return self._queue(INTERACTIVE_QUEUE).enqueue(
             f"{_JOBS}.count_approval", args=(record_id,), kwargs={"user": user, "clicked_at": clicked_at},
         )
+    def refresh_pickers(self, region: str) -> Job:
+        """List the region's dedicated clusters and buckets into the modal's picker cache."""
+        return self._queue(INTERACTIVE_QUEUE).enqueue(f"{_JOBS}.refresh_pickers", region)
 
     def run_migration(self, record_id: str) -> Job:
         """An approved migration: re-check, grant the RAM statement if allowed, call MigrateCluster once."""

@@ -8,8 +8,13 @@ Exactly once. MigrateCluster cannot be rolled back, so it is called at most once
 - the job owns the record's lease (workers.lease) while it works, so a duplicate job steps aside;
 - before the call, an atomic Redis fence (SET NX, never expiring) is taken and `migrate_called_at`
   is saved; whoever finds either set knows the call may have happened, and looks for the task
-  (DescribeClusterTasks, then the cluster's `migrating` state) instead of ever calling again;
+  (DescribeClusterTasks: a task of that cluster created after the call) instead of ever calling again;
 - a call that timed out is treated the same way: it may have reached ACK.
+
+Neither the cluster state `migrating` nor a task type is documented for the migration (the
+DescribeClusterDetail state list and DescribeTaskInfo's task types do not name them), so nothing here
+waits for either: a task is found by its cluster and creation time, and any task state other than the
+documented `success` and `fail` counts as still in progress (bounded by ACKMIGRATE_MIGRATION_TIMEOUT).
 """
 
 from __future__ import annotations
@@ -18,17 +23,20 @@ import logging
 import time
 import uuid
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from workers import terway_plan, terway_steps, verifying
+from workers.ack_times import ack_time
+from workers.checks.bucket_checks import migrate_bucket_endpoint
+from workers.checks.cluster_checks import is_pro_spec
 from workers.checks.model import PrecheckReport
-from workers.checks.policy import master_policy, master_role_name, policy_with_oss_statement
+from workers.checks.policy import GrantImpossible
 from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
-from workers.cloud.models import ClusterDetail, TaskInfo
+from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
-from workers.errors import CloudError, Forbidden, NotFound, Throttled, Unavailable
+from workers.errors import CloudError, Throttled, Unavailable
+from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
 from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
@@ -38,13 +46,18 @@ from workers.store import Reply
 
 log = logging.getLogger(__name__)
 
-MIGRATE_TASK_TYPE = "cluster_migrate"
 MIGRATION_STAGES = 5
 """ACK's dedicated → Pro migration reports five stages (PreCheck … PostCheck); shown as n/5."""
 
 _FENCE = "ackmigrate:migrate-fence:"
 _CLOCK_SKEW_S = 600.0  # ACK's clock and ours may disagree; a task this much older still counts
-_NOT_WHITELISTED = ("NotInWhitelist", "Whitelist", "whitelist")
+_SUCCESS, _FAILED = "success", ("fail", "failed")  # DescribeTaskInfo's documented end states (and a spelling)
+# Cluster states in which nothing is happening to the cluster (DescribeClusterDetail's documented list);
+# any other state, `migrating` or one not documented at all, means ACK may still be working on it.
+_SETTLED_STATES = frozenset(
+    {"running", "failed", "delete_failed", "deleted", "inactive", "unavailable", "disconnected"}
+)
+_BEGUN_STAGE_STATES = frozenset({"running", "success", "succeeded", "fail", "failed"})
 
 
 def run_migration(ctx: Context, record_id: str, *, owner: str) -> None:
@@ -92,7 +105,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         if report.blocking:
             _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
             return
-        grant_note = _ensure_ram_statement(ctx, clouds, record, report)
+        grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
         if terway_plan.applies(ctx.settings, report.to_dict()):
             terway_steps.before_migration(ctx, clouds.kube_for(record.cluster_id), record)
@@ -106,6 +119,13 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         return
     except CloudError as error:
         _fail(ctx, record, owner, f"preparing the migration failed: {error}. MigrateCluster was not called")
+        return
+    except GrantImpossible as error:
+        _fail(ctx, record, owner,
+              f"the OSS statement could not be added to the master RAM policy: {error}. Nothing was sent to "
+              "RAM and MigrateCluster was not called",
+              next_step="Make room in the master role's policy (remove statements it no longer needs) or add "
+                        "the statement yourself, then ask for the migration again.")
         return
     if not ctx.redis.set(_FENCE + record_id, ctx.worker_id, nx=True):
         _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
@@ -125,13 +145,18 @@ def _call_migrate(
     ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport, owner: str
 ) -> None:
     bucket = str(record.bucket)
-    endpoint = report.bucket_endpoint or f"oss-{record.region}-internal.aliyuncs.com"
+    endpoint = report.bucket_endpoint or migrate_bucket_endpoint(bucket=bucket, region=record.region)
     try:
         started = clouds.ack.migrate_cluster(record.cluster_id, bucket=bucket, bucket_endpoint=endpoint)
     except Unavailable as error:
-        # The request may have reached ACK: never call again; look for the task on the next poll.
-        _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="unknown", error=str(error))
-        schedule_follow(ctx, record.id, owner)
+        if not is_whitelist_refusal(error):
+            # The request may have reached ACK: never call again; look for the task on the next poll.
+            _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="unknown", error=str(error))
+            schedule_follow(ctx, record.id, owner)
+            return
+        _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="error", error=str(error))
+        reason, next_step = _refusal(record, error)
+        _fail(ctx, record, owner, reason, next_step=next_step)
         return
     except CloudError as error:
         _audit_call(ctx, record, "MigrateCluster", error.request_id, outcome="error", error=str(error))
@@ -151,31 +176,6 @@ def _call_migrate(
     schedule_follow(ctx, record.id, owner)
 
 
-def _ensure_ram_statement(
-    ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport
-) -> str:
-    """Add the OSS statement to the master role policy when missing (only reached when granting is on:
-    with it off, a missing statement is a blocking precheck failure carrying the JSON to add)."""
-    check = report.check("ram-policy")
-    if check.outcome == "pass":
-        return "The master RAM policy already allows the bucket."
-    detail = clouds.ack.describe_cluster(record.cluster_id)
-    role = master_role_name(detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
-    attached = master_policy(clouds.ram.list_policies_for_role(role)) if role else None
-    if role is None or attached is None:
-        raise NotFound(service="ram", action="ListPoliciesForRole", code="MasterPolicyNotFound",
-                       message=f"no master role policy found for {record.cluster_name}")
-    current = clouds.ram.get_policy(attached.name, policy_type=attached.policy_type or "Custom")
-    document = policy_with_oss_statement(current.document, str(record.bucket))
-    try:
-        version = clouds.ram.create_policy_version(attached.name, document=document, set_as_default=True)
-    except CloudError as error:
-        _audit_call(ctx, record, "CreatePolicyVersion", error.request_id, outcome="error", error=str(error))
-        raise
-    _audit_call(ctx, record, "CreatePolicyVersion", "", policy=attached.name, version=version)
-    return f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version}, now default)."
-
-
 # --- following -------------------------------------------------------------------------------------------
 
 
@@ -192,13 +192,14 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
             return
         task = clouds.ack.describe_task(str(record.task_id))
         record = _record_stages(ctx, record, task)
-        if task.state == "running":
-            schedule_follow(ctx, record.id, owner)
-        elif task.state == "fail":
-            reason, state = _task_failure(clouds, record, task)
-            _fail(ctx, record, owner, reason, cluster_state=state)
-        else:
+        state = task.state.strip().lower()
+        if state == _SUCCESS:
             _verify_success(ctx, clouds, record, owner)
+        elif state in _FAILED:
+            reason, cluster_state = _task_failure(clouds, record, task)
+            _fail(ctx, record, owner, reason, cluster_state=cluster_state)
+        else:
+            schedule_follow(ctx, record.id, owner)  # `running`, or a state not documented: still going
     except (Unavailable, Throttled) as error:
         log.warning("request %s: %s; polling again later", record.id, error)
         schedule_follow(ctx, record.id, owner)
@@ -212,15 +213,11 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
 def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str) -> Record | None:
     """The call may have happened (a crash or a timeout after the fence): find its task, never call again."""
     called_at = record.migrate_called_at or time.time()
-    tasks = [
-        task for task in clouds.ack.list_cluster_tasks(record.cluster_id)
-        if task.task_type == MIGRATE_TASK_TYPE and _epoch(task.created) >= called_at - _CLOCK_SKEW_S
-    ]
-    if tasks:
-        newest = max(tasks, key=lambda task: _epoch(task.created))
-        changes: dict[str, Any] = {"task_id": newest.task_id, "started_at": called_at,
+    found = migration_task(clouds.ack.list_cluster_tasks(record.cluster_id), called_at=called_at)
+    if found is not None:
+        changes: dict[str, Any] = {"task_id": found.task_id, "started_at": called_at,
                                    "stage_total": MIGRATION_STAGES}
-        reply = Reply(f"MigrateCluster accepted — task `{newest.task_id}` (found after a restart).")
+        reply = Reply(f"MigrateCluster accepted — task `{found.task_id}` (found after a restart).")
         if record.state is State.APPROVED:
             saved = ctx.store.transition(record.id, State.MIGRATING, reply=reply, **changes)
         else:
@@ -229,7 +226,8 @@ def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str
         return saved
     detail = clouds.ack.describe_cluster(record.cluster_id)
     waited = time.time() - called_at
-    if detail.state == "migrating" or waited < _recovery_grace_s(ctx):
+    busy = detail.state.strip().lower() not in _SETTLED_STATES
+    if (busy and waited < ctx.settings.migration_timeout_s) or waited < _recovery_grace_s(ctx):
         schedule_follow(ctx, record.id, owner)  # ACK may list the task a little later
         return None
     _fail(ctx, record, owner, (
@@ -240,12 +238,38 @@ def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str
     return None
 
 
+def migration_task(tasks: list[ClusterTask], *, called_at: float) -> ClusterTask | None:
+    """The task our MigrateCluster call created: one of the cluster's tasks created after the call (less
+    the clock skew). Without a documented task type for the migration, a type that names a migration is
+    only preferred, then the task created closest to the call."""
+    after = [t for t in tasks if (ack_time(t.created) or 0.0) >= called_at - _CLOCK_SKEW_S]
+    if not after:
+        return None
+    return min(after, key=lambda t: ("migrat" not in t.task_type.lower(),
+                                     abs((ack_time(t.created) or 0.0) - called_at)))
+
+
+def stages_begun(stages: tuple[TaskStage, ...]) -> int:
+    """How many stages have begun, read from each stage's own fields: ACK may list only the stages that
+    began or every stage from the start (the later ones with no start time and a waiting state)."""
+    begun = [
+        index for index, stage in enumerate(stages)
+        if stage.start_time.strip() or stage.end_time.strip() or stage.state.strip().lower() in _BEGUN_STAGE_STATES
+    ]
+    return begun[-1] + 1 if begun else 0
+
+
 def _record_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
     """One record update (and one thread reply) per stage newly started, in order, none repeated."""
-    reached = min(len(task.stages), MIGRATION_STAGES) if task.stages else record.stage
+    reached = min(stages_begun(task.stages), MIGRATION_STAGES)
     for number in range(record.stage + 1, reached + 1):
-        name = task.stages[number - 1].message or task.current_stage
-        timeline = [*record.result.get("timeline", []), {"stage": number, "name": name, "seen_at": time.time()}]
+        stage = task.stages[number - 1]
+        name = stage.message or task.current_stage
+        moment = {"stage": number, "name": name, "seen_at": time.time()}
+        started = ack_time(stage.start_time)
+        if started is not None:
+            moment["started_at"] = started
+        timeline = [*record.result.get("timeline", []), moment]
         advanced = replace(record, stage=number, stage_name=name, stage_total=MIGRATION_STAGES)
         record = ctx.store.update(
             record.id,
@@ -348,18 +372,30 @@ def _blocked_reason(report: PrecheckReport) -> str:
     return "a prerequisite failed when re-checked, so MigrateCluster was not called. " + " ".join(lines)
 
 
+def is_whitelist_refusal(error: CloudError) -> bool:
+    """The account is not whitelisted for the migration. ACK documents no code for it and spells it
+    several ways (Alibaba often writes "WhiteList"), so any casing, in the code or the message, at any
+    HTTP status."""
+    return "whitelist" in f"{error.code} {error.message}".lower().replace(" ", "").replace("-", "")
+
+
 def _refusal(record: Record, error: CloudError) -> tuple[str, str]:
-    """Why ACK refused MigrateCluster, and what to do (the whitelist refusal in plain words)."""
-    if isinstance(error, Forbidden) and any(mark in f"{error.code} {error.message}" for mark in _NOT_WHITELISTED):
+    """Why ACK refused MigrateCluster, and what to do (the whitelist refusal in plain words); every
+    refusal names ACK's code, message and request id."""
+    said = (
+        f"{error.code or 'no code'}: {error.message or 'no message'}; "
+        f"HTTP {error.http_status or 'n/a'}, request id {error.request_id or 'n/a'}"
+    )
+    if is_whitelist_refusal(error):
         return (
             f"ACK refused to migrate {record.cluster_name}: this account is not whitelisted for hot migration "
-            f"to ACK Pro ({error.code}, request id {error.request_id or 'n/a'}). The cluster was not changed.",
+            f"to ACK Pro ({said}). The cluster was not changed.",
             "submit a ticket asking Alibaba Cloud to add the account to the whitelist of the dedicated → "
             "Pro migration, then run /ackmigrate migrate again.",
         )
     return (
-        f"ACK refused MigrateCluster: {error}. The cluster was not changed.",
-        "fix the cause above and run /ackmigrate migrate again.",
+        f"ACK refused MigrateCluster for {record.cluster_name} ({said}). The cluster was not changed.",
+        "fix the cause ACK names and run /ackmigrate migrate again.",
     )
 
 
@@ -416,14 +452,7 @@ def _fenced(ctx: Context, record_id: str) -> bool:
 
 
 def _is_pro(detail: ClusterDetail) -> bool:
-    return detail.cluster_type == "ManagedKubernetes" and detail.cluster_spec.startswith("ack.pro")
-
-
-def _epoch(stamp: str) -> float:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
+    return detail.cluster_type == "ManagedKubernetes" and is_pro_spec(detail.cluster_spec)
 
 
 def _audit_call(

@@ -29,8 +29,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubernetes import client as k8s
-
 from workers.checks.catalog import MIGRATION_DOC
 from workers.checks.model import CheckResult, Outcome, Severity
 from workers.checks.workload_checks import find_addons, find_cgpu
@@ -284,23 +282,6 @@ _ADDON_FOLLOW_UPS = (
 # --- the canary -------------------------------------------------------------------------------------------
 
 
-def canary_pod(image: str) -> k8s.V1Pod:
-    """A pause container that asks for almost nothing and tolerates nothing: it may only land on a worker."""
-    return k8s.V1Pod(
-        metadata=k8s.V1ObjectMeta(name=CANARY_POD, labels=dict(CANARY_LABELS)),
-        spec=k8s.V1PodSpec(
-            containers=[k8s.V1Container(
-                name="pause", image=image, image_pull_policy="IfNotPresent",
-                resources=k8s.V1ResourceRequirements(requests={"cpu": "10m", "memory": "16Mi"},
-                                                     limits={"cpu": "50m", "memory": "32Mi"}),
-            )],
-            restart_policy="Never",
-            automount_service_account_token=False,
-            termination_grace_period_seconds=0,
-        ),
-    )
-
-
 def run_canary(
     kube: KubeClient,
     settings: CanarySettings,
@@ -313,7 +294,8 @@ def run_canary(
     namespace = settings.namespace
     try:
         _create_tolerating_conflict(lambda: kube.create_namespace(namespace, labels=dict(CANARY_LABELS)))
-        _create_tolerating_conflict(lambda: kube.create_pod(namespace, canary_pod(settings.image)))
+        _create_tolerating_conflict(lambda: kube.create_pause_pod(namespace, CANARY_POD, image=settings.image,
+                                                                  labels=dict(CANARY_LABELS)))
         outcome = _wait_for_canary(kube, settings, masters=masters, sleep=sleep, clock=clock)
     finally:
         left_behind = _delete_canary(kube, namespace)

@@ -147,3 +147,11 @@ def test_cancel_after_approval_is_refused(redis_client: Redis) -> None:
     outcome = _approvals(redis_client).cancel("prod-hz-1", user="U0ALICE")
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.NOTHING_TO_CANCEL
     assert "cannot be cancelled" in outcome.refusal.text
+
+
+def test_a_reason_over_the_limit_is_never_stored_whoever_calls_reject(redis_client: Redis) -> None:
+    record = awaiting_request(redis_client)
+    with pytest.raises(ValueError, match="at most 500 characters"):
+        _approvals(redis_client).reject(record.id, user="U0BOB", kind=Kind.MIGRATION, reason="x" * 501)
+    assert RecordStore(redis_client).get(record.id).state is State.AWAITING_APPROVAL
+    assert RecordStore(redis_client).pending_replies(record.id) == []

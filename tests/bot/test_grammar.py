@@ -23,6 +23,7 @@ from bot.grammar import (
     parse,
     render,
 )
+from bot.limits import MAX_COMMAND_TEXT
 
 CLUSTER_ID = "c82e6987e29614511b3e6a3d3a4fbbd2a"
 
@@ -140,3 +141,11 @@ def test_command_like_word_soup_parses_or_raises_only_usage_error(words: list[st
         assert error.problem
         return
     assert parse(render(command)) == command
+
+
+def test_text_over_the_command_limit_is_a_usage_error_before_it_is_read() -> None:
+    longest = "status " + "a" * (MAX_COMMAND_TEXT - len("status "))
+    with pytest.raises(UsageError, match="ackmigrate reads at most 2000"):
+        parse(longest + "a")
+    with pytest.raises(UsageError, match="not a cluster id"):  # at the limit it is read, and judged on its words
+        parse(longest)

@@ -6,6 +6,7 @@ envelope on the WebSocket the bot opened with its app-level token.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from bot.limits import MAX_BODY_BYTES
 from tests.bot.records import awaiting_request
 from tests.e2e.processes import ACKMIGRATE, stop_process
+from workers.queues import ALL_QUEUES
 
 CONNECT_TIMEOUT_S = 30.0
 
@@ -104,3 +107,78 @@ def test_the_bot_reconnects_by_itself_when_slack_recycles_its_connection(
     assert answer["status"] == 200 and answer["transport"] == "socket_mode"
     (shown,) = private_texts(sandbox, "U0ALICE")
     assert "/ackmigrate migrate" in shown
+
+
+@pytest.mark.e2e
+def test_oversized_and_malformed_envelopes_are_dropped_with_a_log_line_and_the_bot_carries_on(
+    sandbox: Any, sandbox_env: dict[str, str], redis_client: Redis, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    refused = [
+        json.dumps({"envelope_id": "big", "type": "slash_commands", "payload": {"text": "a" * MAX_BODY_BYTES}}),
+        json.dumps({"envelope_id": "list", "type": "interactive", "payload": [1, 2]}),
+        json.dumps({"envelope_id": "number", "type": "slash_commands", "payload": 1}),
+        json.dumps({"envelope_id": "user", "type": "interactive", "payload": {"type": "block_actions", "user": [1]}}),
+        json.dumps({"envelope_id": "auth", "type": "events_api",  # a shape only Bolt itself trips over
+                    "payload": {"type": "event_callback", "authorizations": "x", "event": {"type": "app_mention"}}}),
+        json.dumps([1, 2]),
+        "{not json",
+    ]
+    with ackmigrate_socket(sandbox, {**sandbox_env, "ACKMIGRATE_APPROVERS": "S0PLATFORM"}, log) as bot:
+        hub = sandbox.socket_mode
+        for text in refused:
+            assert hub.send_raw(text)
+        answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "help")  # queued behind them, answered all the same
+
+        assert answer["status"] == 200 and answer["transport"] == "socket_mode"
+        assert bot.poll() is None
+        acked = {ack.get("envelope_id") for ack in hub.stray_acks}
+    assert {"list", "number", "user", "auth"} <= acked  # acknowledged so Slack would not send them again
+    text = log.read_text()
+    assert text.count("refused a Socket Mode envelope") == len(refused), text[-3000:]
+    assert "Traceback" not in text
+    assert sum(redis_client.llen(f"rq:queue:{name}") for name in ALL_QUEUES) == 0
+
+
+@pytest.mark.e2e
+def test_the_modal_works_over_socket_mode_its_pickers_answered_in_the_envelopes_ack(
+    sandbox: Any, redis_client: Redis, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "")
+    assert answer["transport"] == "socket_mode" and answer["status"] == 200
+    (view,) = [v for v in sandbox.control.slack_views() if v["view"]["callback_id"] == "ackmigrate_form"]
+
+    shown = sandbox.control.view_options("U0ALICE", view["id"], "cluster_select", "")
+    sandbox.control.view_pick("U0ALICE", view["id"], "cluster_select", "-")  # she picks "Loading…" itself
+    refused = sandbox.control.view_submit("U0ALICE", view["id"])
+
+    assert shown["transport"] == "socket_mode"
+    assert [o["value"] for o in shown["options"]] == ["-"]  # loading: nothing in Redis, a refresh queued
+    assert refused["transport"] == "socket_mode" and not refused["closed"]
+    assert refused["errors"] == {"cluster": "Pick a cluster (if the list is still loading, open it again in a moment)."}
+def test_socket_mode_starts_without_warnings_and_reports_itself_alive(
+    sandbox: Any, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    with ackmigrate_socket(sandbox, sandbox_env, log):
+        answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "help")
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S  # its first beat follows the connection within a second
+        while (health := _health_socket(sandbox_env, tmp_path)).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    assert answer["status"] == 200
+    assert health.returncode == 0, health.stderr
+    assert "WARNING" not in log.read_text(), log.read_text()  # Bolt's "`token` will be unused" included
+
+
+@pytest.mark.e2e
+def test_health_socket_is_dead_when_no_socket_mode_bot_runs_here(sandbox_env: dict[str, str], tmp_path: Path) -> None:
+    health = _health_socket(sandbox_env, tmp_path)
+
+    assert health.returncode == 1
+    assert "has not reported a connection" in health.stderr
+
+
+def _health_socket(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ACKMIGRATE), "health", "socket"], env={**os.environ, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=60, check=False)

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 import redis
 
+from sandbox.ack import RETIRED_ACTIONS
 from sandbox.runtime import Sandbox
 from tests.redis_server import RedisServer, free_port
 from workers.audit import AuditLog
@@ -109,8 +110,17 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
 
     Its logs go to a file, never to a pipe nobody reads (a full pipe would stall the bot mid-test).
     """
+    with serve_process(env, workers=workers) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(
+    env: dict[str, str], *, workers: int = 2, log_path: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`ackmigrate serve` and its process (for its memory, or its log at `log_path` when a test reads it)."""
     port = free_port()
-    with _log_file("serve.log") as log:
+    with (log_path.open("ab") if log_path is not None else _log_file("serve.log")) as log:
         process = subprocess.Popen(
             [ACKMIGRATE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env={**os.environ, **env}, stdout=log, stderr=log,
@@ -118,7 +128,7 @@ def ackmigrate_serve(env: dict[str, str], *, workers: int = 2) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         stop_process(process)
 
@@ -207,6 +217,13 @@ class Stack:
         self.clusters.append(cluster["cluster_id"])
         return cluster
 
+    def requested(self, name: str, **spec: Any) -> tuple[str, str, str]:
+        """Alice asks to migrate a new cluster; (cluster id, record id, request message ts) once it is posted."""
+        cluster_id = self.new_cluster(name, **spec)["cluster_id"]
+        self.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
+        record = self.posted_request(cluster_id)
+        return cluster_id, record.id, str(record.message_ts)
+
     def migrate_calls(self, cluster_id: str) -> list[dict[str, Any]]:
         return [c for c in self.control.calls(service="ack", action="MigrateCluster") if cluster_id in c["path"]]
 
@@ -237,6 +254,10 @@ class Stack:
     def post_signed(self, payload: dict[str, Any]) -> int:
         """An interactivity payload signed as Slack signs it, straight to the bot (e.g. a view submission,
         or a click from a client still showing an old copy of a message)."""
+        return self.post_signed_answer(payload)[0]
+
+    def post_signed_answer(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """The same, with the bot's answer body (a view submission's `response_action`)."""
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         stamp = str(int(time.time()))
         secret = self.env["SLACK_SIGNING_SECRET"].encode()
@@ -247,7 +268,7 @@ class Stack:
                      "X-Slack-Signature": signature},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
+            return int(response.status), response.read().decode()
 
     # --- what people see ---------------------------------------------------------------------------
 
@@ -315,26 +336,60 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
     """
     redis_server = RedisServer(persistence=redis_persistence)
     redis_server.start()
+    try:
+        with stack_on_redis(redis_server, {"REDIS_URL": redis_server.url}, worker_count=worker_count,
+                            **env) as stack:
+            yield stack
+    finally:
+        redis_server.close()
+
+
+@contextmanager
+def stack_on_redis(redis_server: Any, redis_env: dict[str, str], *, worker_count: int = 1,
+                   stack_class: type[Stack] = Stack, **env: str) -> Iterator[Stack]:
+    """Sandbox, `ackmigrate serve` and workers on a Redis the caller runs (`redis_env` says how to reach it)."""
     sandbox = Sandbox(scenario="empty")
     sandbox.start()
     workers: Workers | None = None
     try:
         sandbox.control.create_bucket(BUCKET)
-        stack_env = {**sandbox.env(), "REDIS_URL": redis_server.url, "ACKMIGRATE_APPROVERS": "S0PLATFORM",
-                     **FAST, **env}
+        stack_env = {**sandbox.env(), **redis_env, "ACKMIGRATE_APPROVERS": "S0PLATFORM", **FAST, **env}
         workers = Workers(stack_env)
-        stack = Stack(sandbox=sandbox, redis_server=redis_server, env=stack_env, workers=workers)
+        stack = stack_class(sandbox=sandbox, redis_server=redis_server, env=stack_env, workers=workers)
         with ackmigrate_serve(stack_env) as url:
             stack.bot_url = url
             sandbox.control.set_request_url(url + "/slack/events")
             for _ in range(worker_count):
                 workers.start()
             yield stack
+            # Every journey runs against a sandbox that refuses ACK's decommissioned APIs; none may call them.
+            retired = [c for c in sandbox.control.calls(service="ack") if c["action"] in RETIRED_ACTIONS]
+            assert retired == [], f"decommissioned ACK APIs were called: {retired}"
     finally:
         if workers is not None:
             workers.stop_all()
         sandbox.stop()
-        redis_server.close()
+
+
+def assert_thread_told_every_stage_once(texts: list[str], cluster_name: str) -> None:
+    """A migration's thread as people should read it: stages 1-5 in order, the success last, nothing twice."""
+    stages = [text.split(":")[0] for text in texts if text.startswith("Stage ")]
+    assert stages == [f"Stage {n}/5" for n in range(1, 6)], "\n".join(texts)
+    assert texts[-1].startswith(f"✅ {cluster_name} is now ACK Pro"), texts
+    assert len(texts) == len(set(texts)), f"a reply was posted twice: {texts}"
+
+
+def reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:
+    """What Slack sends when `user` types `reason` in the Reject modal and presses Reject (or what a crafted
+    request claims it sent: Slack's client would hold the dialog's max_length)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "user": {"id": user, "team_id": "T0SANDBOX"},
+        "api_app_id": "A0ACKMIGRATE",
+        "view": {**view, "state": {"values": {"reason": {"reason_input": {
+            "type": "plain_text_input", "value": reason}}}}},
+    }
 
 
 def buttons(message: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ from tests.e2e.processes import (
     Stack,
     buttons,
     header,
+    reason_submitted,
     running_stack,
     wait_for,
 )
@@ -92,7 +93,7 @@ def test_a_rejection_with_a_reason_ends_the_request_and_frees_the_cluster(stack:
     assert view["callback_id"] == "reject_reason"
     assert stack.store.get(record_id).state is State.AWAITING_APPROVAL, "nothing decided until submitted"
 
-    assert stack.post_signed(_reason_submitted(BOB, view, "wait until the release freeze ends")) == 200
+    assert stack.post_signed(reason_submitted(BOB, view, "wait until the release freeze ends")) == 200
     wait_for(lambda: stack.settled(record_id), what="the rejection recorded and shown")
 
     rejected = stack.store.get(record_id)
@@ -156,18 +157,6 @@ def test_a_second_request_for_a_busy_cluster_is_answered_privately_with_the_firs
     assert [m["ts"] for m in requests] == [ts], "no second request message"
     assert [r.id for r in stack.store.for_cluster(cluster_id)] == [record_id]
     stack.slash(ALICE, "cancel busy-hz-1")
-
-
-def _reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:
-    """What Slack sends when `user` types a reason in the Reject modal and presses Reject."""
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "view": {**view, "state": {"values": {"reason": {"reason_input": {
-            "type": "plain_text_input", "value": reason}}}}},
-    }
 
 
 def _stale_click(user: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:

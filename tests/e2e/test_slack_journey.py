@@ -54,6 +54,8 @@ def test_a_migration_requested_approved_and_cleaned_up_in_slack_leaves_no_master
     done = stack.store.get(request.id)
     assert done.state is State.SUCCEEDED and done.decided_by == BOB
     assert len(stack.migrate_calls(cluster_id)) == 1
+    # The name was resolved with the listing API ACK still serves (the stack asserts no retired one was called).
+    assert stack.control.calls(service="ack", action="DescribeClustersForRegion")
     thread = stack.thread_texts(ts)
     assert len(thread) == len(set(thread)), f"nothing said twice: {thread}"
     assert [t.split(":")[0] if t.startswith("Stage ") else t.split(" ")[:2] for t in thread] == [
@@ -122,6 +124,43 @@ def _thread_is_right(stack: Stack, name: str, ts: str) -> None:
     assert broadcast == [thread[-1]]
     parent = stack.message(ts)
     assert header(parent).endswith(f"Migrated — {name} → ACK Pro") and buttons(parent) == ["request_cleanup"]
+
+
+def test_cleanup_with_release_ecs_releases_pay_as_you_go_masters_and_names_the_console_step_for_the_rest(
+    stack: Stack,
+) -> None:
+    cluster_id = stack.new_cluster("billing-hz-1", charge_types=["PostPaid", "PrePaid", "PostPaid"],
+                                   migration={"duration_s": 3})["cluster_id"]
+    stack.slash(ALICE, f"migrate billing-hz-1 --bucket {BUCKET}")
+    migration = stack.posted_request(cluster_id)
+    stack.click(BOB, str(migration.message_ts), "approve_migration")
+    wait_for(lambda: stack.settled(migration.id), what="the migration finished and shown")
+    masters = [n for n in stack.control.cluster_state(cluster_id)["nodes"] if n["role"] == "Master"]
+    payg = [n["instance_id"] for n in masters if n["charge_type"] == "PostPaid"]
+    [prepaid] = [n["instance_id"] for n in masters if n["charge_type"] == "PrePaid"]
+
+    stack.slash(ALICE, "cleanup billing-hz-1 --release-ecs")
+    cleanup = stack.posted_request(cluster_id, Kind.CLEANUP)
+    shown = str(stack.message(str(cleanup.message_ts))["blocks"])
+    assert all(i in shown for i in payg) and f"{prepaid} (subscription)" in shown
+    stack.click(BOB, str(cleanup.message_ts), "approve_cleanup")
+    wait_for(lambda: stack.settled(cleanup.id), what="the cleanup finished and shown")
+
+    assert stack.store.get(cleanup.id).state is State.DONE
+    (said,) = stack.thread_texts(str(cleanup.message_ts))[-1:]
+    lines = said.splitlines()
+    assert lines[0].startswith("✅ Cleaned up billing-hz-1: deleted 3 old master nodes")
+    released = next(line for line in lines if line.startswith("Released through ECS DeleteInstances"))
+    assert all(i in released for i in payg) and prepaid not in released
+    console = next(line for line in lines if "Not released, still billed" in line)
+    assert prepaid in console and "Switch to Pay-as-you-go" in console
+    after = {n["instance_id"]: n for n in stack.control.cluster_state(cluster_id)["nodes"]}
+    assert [i for i in after if after[i]["released"]] == payg, "only the pay-as-you-go masters were released"
+    assert all(not after[n["instance_id"]]["in_kubernetes"] for n in masters), "every old master left kubectl"
+    deletes = [c for c in stack.control.calls(service="ecs", action="DeleteInstances")
+               if set(payg) == {v for k, v in c["params"].items() if k.startswith("InstanceId.")}]
+    assert [c["params"]["DryRun"] for c in deletes] == ["true", "false"]
+    assert stack.control.calls(service="ack", action="DeleteClusterNodes") == []
 
 
 def test_slack_down_mid_migration_does_not_stall_it_and_the_thread_heals_afterwards(stack: Stack) -> None:

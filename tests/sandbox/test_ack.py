@@ -12,11 +12,11 @@ from aliyunsdkcs.request.v20151215.DeleteClusterNodesRequest import DeleteCluste
 from aliyunsdkcs.request.v20151215.DescribeClusterDetailRequest import DescribeClusterDetailRequest
 from aliyunsdkcs.request.v20151215.DescribeClusterNodesRequest import DescribeClusterNodesRequest
 from aliyunsdkcs.request.v20151215.DescribeClusterResourcesRequest import DescribeClusterResourcesRequest
-from aliyunsdkcs.request.v20151215.DescribeClustersV1Request import DescribeClustersV1Request
 from aliyunsdkcs.request.v20151215.DescribeClusterUserKubeconfigRequest import (
     DescribeClusterUserKubeconfigRequest,
 )
 
+from sandbox.ack import DEPRECATED_DETAIL_FIELDS
 from tests.sandbox.conftest import KUBERNETES_URL, CloudSandbox
 
 
@@ -49,7 +49,7 @@ def test_cluster_detail_describes_a_dedicated_cluster_and_its_api_server_slb(clo
     state = cloud.control.cluster_state(cluster_id)
     assert [lb["load_balancer_id"] for lb in api_slbs] == [state["api_slb_id"]]
     assert api_slbs[0]["endpoint_type"] == "intranet"
-    assert detail["external_loadbalancer_id"] == state["ingress_slb_id"] != state["api_slb_id"]
+    assert detail["timezone"] == "Asia/Shanghai"
     assert json.loads(detail["master_url"])["intranet_api_server_endpoint"] == api_slbs[0]["endpoint"]
 
 
@@ -76,12 +76,19 @@ def test_unknown_cluster_is_error_cluster_not_found_in_acks_own_error_shape(clou
     assert body["requestId"]
 
 
-def test_clusters_v1_filters_by_lower_case_name_and_cluster_type(cloud: CloudSandbox) -> None:
-    prod = cloud.cluster(name="prod")
-    cloud.cluster(name="prod", cluster_type="ManagedKubernetes")
+def test_cluster_detail_leaves_out_the_fields_ack_no_longer_returns(cloud: CloudSandbox) -> None:
+    detail = _detail(cloud, cloud.cluster(name="prod-hz-1"))
+
+    assert not set(DEPRECATED_DETAIL_FIELDS) & set(detail)
+
+
+def test_clusters_for_region_filters_by_fuzzy_name_and_exact_type_in_that_region_only(cloud: CloudSandbox) -> None:
+    prod = cloud.cluster(name="prod-hz")
+    cloud.cluster(name="prod-hz", cluster_type="ManagedKubernetes")
     cloud.cluster(name="staging")
-    request = cloud.roa("GET", "/api/v1/clusters", action="DescribeClustersV1",
-                        query={"name": "prod", "cluster_type": "Kubernetes", "region_id": "cn-hangzhou"})
+    cloud.cluster(name="prod-sh", region_id="cn-shanghai")
+    request = cloud.roa("GET", "/regions/cn-hangzhou/clusters", action="DescribeClustersForRegion",
+                        query={"name": "prod", "cluster_type": "Kubernetes"})
 
     body = cloud.call(request)
 
@@ -89,23 +96,33 @@ def test_clusters_v1_filters_by_lower_case_name_and_cluster_type(cloud: CloudSan
     assert body["page_info"]["total_count"] == 1
 
 
-def test_clusters_v1_accepts_the_old_sdks_parameter_names_and_pages(cloud: CloudSandbox) -> None:
+def test_clusters_for_region_pages(cloud: CloudSandbox) -> None:
     for index in range(3):
         cloud.cluster(name=f"team-{index}")
-    cloud.cluster(name="other", cluster_type="ManagedKubernetes")
 
     def page(number: int) -> dict:
-        request = DescribeClustersV1Request()
-        request.set_ClusterType("Kubernetes")
-        request.set_page_size(2)
-        request.set_page_number(number)
-        return cloud.call(cloud.point(request, "ack"))
+        request = cloud.roa("GET", "/regions/cn-hangzhou/clusters", action="DescribeClustersForRegion",
+                            query={"page_size": "2", "page_number": str(number)})
+        return cloud.call(request)
 
     first, second = page(1), page(2)
 
-    names = [c["name"] for c in first["clusters"] + second["clusters"]]
-    assert names == ["team-0", "team-1", "team-2"]
+    assert [c["name"] for c in first["clusters"] + second["clusters"]] == ["team-0", "team-1", "team-2"]
     assert first["page_info"] == {"page_number": 1, "page_size": 2, "total_count": 3}
+
+
+@pytest.mark.parametrize(("path", "action"), [("/api/v1/clusters", "DescribeClustersV1"),
+                                              ("/clusters", "DescribeClusters")])
+def test_retired_list_apis_answer_with_an_error_naming_the_replacement(cloud: CloudSandbox, path: str,
+                                                                        action: str) -> None:
+    cloud.cluster(name="prod")
+
+    with pytest.raises(ServerException) as refused:
+        cloud.call(cloud.roa("GET", path, action=action))
+
+    assert "DescribeClustersForRegion" in str(refused.value)
+    assert "decommissioned" in str(refused.value)
+    assert [c["status"] for c in cloud.control.calls(service="ack", action=action)] == [410]
 
 
 def test_cluster_nodes_list_masters_and_workers_with_ecs_ids_and_pages(cloud: CloudSandbox) -> None:

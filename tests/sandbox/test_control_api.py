@@ -76,6 +76,33 @@ def test_an_unknown_cluster_is_404_and_a_bad_spec_400_with_the_reason(cloud: Clo
         cloud.control.create_cluster(masters=-1)
 
 
+def test_the_current_prerequisite_fields_show_in_the_cluster_state(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(timezone="", api_server_public=True, vswitch_free_ips=1, terway_pod_networking=True,
+                               ack_check={"fail_items": ["Components"]})
+
+    state = cloud.control.cluster_state(cluster_id)
+
+    assert (state["timezone"], state["vswitch_free_ips"], state["terway_pod_networking"]) == ("", 1, True)
+    assert state["api_public_slb_id"].startswith("lb-") and state["ack_check_fail_items"] == ["Components"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        ({"timezone": 8}, "timezone"),
+        ({"vswitch_free_ips": -1}, "vswitch_free_ips"),
+        ({"ack_check": {"fail_items": ["Nope"]}}, "ack_check.fail_items: unknown item(s) Nope"),
+        ({"ack_check": {"duration_s": "soon"}}, "ack_check.duration_s"),
+        ({"migration": {"stage_listing": "some"}}, "migration.stage_listing"),
+    ],
+)
+def test_a_bad_current_prerequisite_field_is_400_naming_it(cloud: CloudSandbox, spec: dict[str, Any],
+                                                          named: str) -> None:
+    status, body = _http(cloud, "POST", "/_sandbox/clusters", spec)
+
+    assert status == 400 and named in body["error"]
+
+
 def test_post_buckets_creates_a_bucket_once(cloud: CloudSandbox) -> None:
     created = cloud.control.create_bucket("ack-migrate-hz", "cn-hangzhou")
 

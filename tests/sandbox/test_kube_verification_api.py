@@ -122,7 +122,8 @@ def test_the_production_client_reads_readyz_and_the_canary_through_typed_answers
     client.create_namespace("ackmigrate-canary-x", labels={"app.kubernetes.io/managed-by": "ackmigrate"})
     with pytest.raises(Conflict):
         client.create_namespace("ackmigrate-canary-x", labels={})
-    client.create_pod("ackmigrate-canary-x", _pod())
+    client.create_pause_pod("ackmigrate-canary-x", "canary", image="registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/pause:3.9",
+                            labels={"app": "canary"})
     _after_scheduling()
     state = client.pod_state("ackmigrate-canary-x", "canary")
     assert state.phase == "Running" and state.node_name

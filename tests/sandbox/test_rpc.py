@@ -43,6 +43,48 @@ def test_cloud_assistant_status_omits_instances_ecs_does_not_know_in_that_region
     assert _assistant(cloud, [master], region="cn-beijing") == []
 
 
+def _delete_instances(cloud: CloudSandbox, ids: list[str], **extra: str) -> dict:
+    params = {"RegionId": REGION, **{f"InstanceId.{n}": i for n, i in enumerate(ids, 1)}, **extra}
+    return cloud.call(cloud.rpc("ecs", "DeleteInstances", params))
+
+
+def test_describe_instances_reports_how_each_master_is_billed(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(masters=2, charge_types=["PrePaid", "PostPaid"])
+    masters = _masters(cloud, cluster_id)
+
+    body = cloud.call(cloud.rpc("ecs", "DescribeInstances", {
+        "RegionId": REGION, "InstanceIds": json.dumps([m["instance_id"] for m in masters] + ["i-bp1gone"])}))
+
+    rows = body["Instances"]["Instance"]
+    assert [(r["InstanceId"], r["InstanceChargeType"], r["Status"]) for r in rows] == [
+        (masters[0]["instance_id"], "PrePaid", "Running"), (masters[1]["instance_id"], "PostPaid", "Running")]
+
+
+def test_delete_instances_dry_runs_refuses_subscription_instances_and_releases_pay_as_you_go_ones(
+    cloud: CloudSandbox,
+) -> None:
+    cluster_id = cloud.cluster(masters=2, charge_types=["PrePaid", "PostPaid"])
+    prepaid, payg = (m["instance_id"] for m in _masters(cloud, cluster_id))
+
+    with pytest.raises(ServerException) as subscription:
+        _delete_instances(cloud, [prepaid, payg], Force="true", DryRun="true")
+    with pytest.raises(ServerException) as running:
+        _delete_instances(cloud, [payg])
+    with pytest.raises(ServerException) as dry_run:
+        _delete_instances(cloud, [payg], Force="true", DryRun="true")
+    assert not any(n["released"] for n in _masters(cloud, cluster_id)), "refusals and a dry run change nothing"
+    _delete_instances(cloud, [payg], Force="true", ClientToken="t-1")
+    _delete_instances(cloud, [payg], Force="true", ClientToken="t-1")  # the same request again: no error
+    with pytest.raises(ServerException) as gone:
+        _delete_instances(cloud, [payg], Force="true")
+
+    assert (subscription.value.get_http_status(), subscription.value.get_error_code()) == (403, "ChargeTypeViolation")
+    assert (running.value.get_http_status(), running.value.get_error_code()) == (403, "IncorrectInstanceStatus")
+    assert (dry_run.value.get_http_status(), dry_run.value.get_error_code()) == (400, "DRYRUN.SUCCESS")
+    assert (gone.value.get_http_status(), gone.value.get_error_code()) == (404, "InvalidInstanceId.NotFound")
+    assert [n["released"] for n in _masters(cloud, cluster_id)] == [False, True]
+
+
 def _load_balancer(cloud: CloudSandbox, lb_id: str) -> dict:
     return cloud.call(cloud.rpc("slb", "DescribeLoadBalancerAttribute", {"RegionId": REGION, "LoadBalancerId": lb_id}))
 
@@ -76,11 +118,11 @@ def test_unknown_load_balancer_is_refused_with_slbs_code_and_the_pop_error_body(
     assert caught.value.get_request_id()
 
 
-def _role_policy(cloud: CloudSandbox, cluster_id: str) -> str:
+def _role_policy(cloud: CloudSandbox, cluster_id: str, *, default: str = "v1") -> str:
     role = cloud.control.cluster_state(cluster_id)["master_role"]
     body = cloud.call(cloud.rpc("ram", "ListPoliciesForRole", {"RoleName": role}))
     policies = body["Policies"]["Policy"]
-    assert [(p["PolicyType"], p["DefaultVersion"]) for p in policies] == [("Custom", "v1")]
+    assert [(p["PolicyType"], p["DefaultVersion"]) for p in policies] == [("Custom", default)]
     name: str = policies[0]["PolicyName"]
     return name
 
@@ -143,6 +185,45 @@ def test_a_sixth_version_is_refused_unless_the_oldest_may_be_rotated_out(cloud: 
     assert _get_policy(cloud, name)["Policy"]["DefaultVersion"] == "v6"
     kept = [v.version_id for v in cloud.world.policies[name].versions]
     assert kept == ["v1", "v3", "v4", "v5", "v6"]  # v2, the oldest non-default, made room
+
+
+def _document_of(size: int) -> str:
+    """A valid policy document of exactly `size` bytes."""
+    empty = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:GetObject"],
+                                                       "Resource": [""]}]})
+    return empty.replace('[""]', '["' + "x" * (size - len(empty)) + '"]')
+
+
+def test_a_document_over_6144_bytes_is_refused_with_rams_code(cloud: CloudSandbox) -> None:
+    name = _role_policy(cloud, cloud.cluster())
+
+    with pytest.raises(ServerException) as caught:
+        _new_version(cloud, name, _document_of(6145), SetAsDefault="true")
+    accepted = _new_version(cloud, name, _document_of(6144), SetAsDefault="true")
+
+    assert (caught.value.get_http_status(), caught.value.get_error_code()) == (
+        400, "InvalidParameter.PolicyDocument.Length")
+    assert accepted["PolicyVersion"]["VersionId"] == "v2"
+
+
+def test_versions_are_listed_and_only_a_non_default_one_can_be_deleted(cloud: CloudSandbox) -> None:
+    cluster_id = cloud.cluster(master_policy={"versions": 3})
+    name = _role_policy(cloud, cluster_id, default="v3")
+
+    listed = cloud.call(cloud.rpc("ram", "ListPolicyVersions", {"PolicyName": name, "PolicyType": "Custom"}))
+    with pytest.raises(ServerException) as default:
+        cloud.call(cloud.rpc("ram", "DeletePolicyVersion", {"PolicyName": name, "VersionId": "v3"}))
+    cloud.call(cloud.rpc("ram", "DeletePolicyVersion", {"PolicyName": name, "VersionId": "v1"}))
+    with pytest.raises(ServerException) as gone:
+        cloud.call(cloud.rpc("ram", "DeletePolicyVersion", {"PolicyName": name, "VersionId": "v1"}))
+
+    rows = listed["PolicyVersions"]["PolicyVersion"]
+    assert [(r["VersionId"], r["IsDefaultVersion"]) for r in rows] == [("v1", False), ("v2", False), ("v3", True)]
+    assert rows[0]["CreateDate"] < rows[1]["CreateDate"] < rows[2]["CreateDate"]
+    assert (default.value.get_http_status(), default.value.get_error_code()) == (
+        409, "DeleteConflict.Policy.Version.Default")
+    assert (gone.value.get_http_status(), gone.value.get_error_code()) == (404, "EntityNotExist.Policy.Version")
+    assert [v.version_id for v in cloud.world.policies[name].versions] == ["v2", "v3"]
 
 
 def test_a_malformed_policy_document_is_refused(cloud: CloudSandbox) -> None:

@@ -365,7 +365,29 @@ def test_message_metadata_is_kept_and_history_lists_newest_first(slack: SlackSta
     first = client.chat_postMessage(channel="C0PLATFORM", text="first", metadata=metadata)
     second = client.chat_postMessage(channel="C0PLATFORM", text="second")
 
-    history = client.conversations_history(channel="C0PLATFORM", limit=10)["messages"]
+    history = client.conversations_history(channel="C0PLATFORM", limit=10, include_all_metadata=True)["messages"]
+    plain = client.conversations_history(channel="C0PLATFORM", limit=10)["messages"]
 
     assert [m["ts"] for m in history] == [second["ts"], first["ts"]]
     assert history[1]["metadata"] == metadata
+    assert "metadata" not in plain[1], "Slack returns metadata only with include_all_metadata"
+
+
+def test_history_and_replies_page_with_a_cursor_as_slack_does(slack: SlackStandIn) -> None:
+    client = slack.web_client()
+    parent = client.chat_postMessage(channel="C0PLATFORM", text="parent")["ts"]
+    for n in range(5):
+        client.chat_postMessage(channel="C0PLATFORM", thread_ts=parent, text=f"reply {n}")
+
+    seen, cursor = [], None
+    while True:
+        page = client.conversations_replies(channel="C0PLATFORM", ts=parent, limit=2, cursor=cursor)
+        seen += [m["text"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] is bool(cursor)
+        if not cursor:
+            break
+
+    assert seen == ["parent"] + [f"reply {n}" for n in range(5)]
+    newer = client.conversations_history(channel="C0PLATFORM", oldest=parent)["messages"]
+    assert newer == [], "replies are not in the channel's history; only messages after `oldest` are"

@@ -47,6 +47,15 @@ def drive(ctx: Context, until: Callable[[], bool], *, timeout_s: float = 30.0) -
     raise AssertionError(f"condition not reached within {timeout_s} s")
 
 
+def migratable_cluster(sandbox: Any, **spec: Any) -> dict[str, str]:
+    """`prod-hz-1` with the bucket created and granted, and a 2-second migration (unless the spec says otherwise)."""
+    sandbox.control.create_bucket(BUCKET)
+    spec.setdefault("oss_granted_buckets", [BUCKET])
+    spec.setdefault("migration", {"duration_s": 2})
+    result: dict[str, str] = sandbox.control.create_cluster(name="prod-hz-1", **spec)
+    return result
+
+
 def approved_migration(ctx: Context, cluster: dict[str, str], *, bucket: str = BUCKET) -> Record:
     """A migration request as the bot leaves it after approval (posted, approved by bob)."""
     record = Record(

@@ -37,7 +37,7 @@ def test_a_dedicated_or_unreadable_cluster_skips_nothing(kind: ClusterKind) -> N
 
 
 def test_only_the_checks_that_need_the_masters_can_be_skipped() -> None:
-    assert sorted(MASTER_CHECKS) == ["cloud-assistant", "master-pods", "ram-policy"]
+    assert sorted(MASTER_CHECKS) == ["ack-migration-check", "cloud-assistant", "master-pods", "ram-policy"]
 
 
 def test_a_skipped_check_says_why_and_carries_nothing_to_do() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workers.checks.cluster_checks import (
     ClusterKind,
     check_cluster_state,
@@ -113,3 +115,16 @@ def test_unreadable_cluster_type_fails_without_claiming_what_it_is() -> None:
     check = check_cluster_type(cluster_type="", cluster_spec="", profile="")
     assert check.outcome is Outcome.FAIL
     assert "this one is not (cluster_type (empty)" in check.summary
+
+
+@pytest.mark.parametrize("spec", ["ack.pro.small", "ack.pro.xlarge", "ack.pro.2xlarge", "ack.pro.4xlarge"])
+def test_every_ack_pro_spec_is_already_pro(spec: str) -> None:
+    check = check_cluster_type(cluster_type="ManagedKubernetes", cluster_spec=spec, profile="Default")
+    assert check.outcome is Outcome.FAIL
+    assert "already an ACK Pro cluster" in check.summary
+
+
+@pytest.mark.parametrize("spec", ["ack.standard", ""])
+def test_basic_specs_are_managed_not_pro(spec: str) -> None:
+    kind = cluster_kind(cluster_type="ManagedKubernetes", cluster_spec=spec, profile="Default")
+    assert kind is ClusterKind.MANAGED

@@ -93,11 +93,10 @@ def test_addons_needing_steps_warn_with_each_step() -> None:
             _workload("Deployment", "coredns"),
         ]
     )
-    assert [f.addon for f in findings] == ["alb-ingress-controller", "terway-controlplane"]
+    assert [f.addon for f in findings] == ["alb-ingress-controller"]  # terway has a check of its own
     check = check_addons(findings)
     assert check.outcome is Outcome.WARN
     assert check.fix.startswith("Reinstall the ALB Ingress controller after the migration")
-    assert "stop terway-controlplane before migrating" in check.fix
 
 
 def test_no_special_addons_pass() -> None:

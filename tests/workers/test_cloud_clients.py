@@ -58,7 +58,7 @@ def test_cluster_is_found_by_its_name(sandbox: Any, clients: CloudClients) -> No
 
     assert detail.cluster_id == created["cluster_id"]
     assert [c["action"] for c in sandbox.control.calls(service="ack")] == [
-        "DescribeClustersV1",
+        "DescribeClustersForRegion",
         "DescribeClusterDetail",
     ]
 
@@ -206,6 +206,23 @@ def test_bucket_location_and_hotlink_protection_are_read_from_oss(
     assert not clients.oss.bucket_referer("ack-migrate-hz").hotlink_protection
     guarded = clients.oss.bucket_referer("ack-guarded-hz")
     assert guarded.hotlink_protection and guarded.referers == ("https://example.com",)
+
+
+def test_every_bucket_of_every_region_is_listed_across_pages_with_its_location(
+    sandbox: Any, clients: CloudClients
+) -> None:
+    names = [f"ack-list-{i:04d}" for i in range(1005)]  # more than ListBuckets' largest page (1000)
+    for name in names:
+        sandbox.control.create_bucket(name, "cn-hangzhou")
+    sandbox.control.create_bucket("ack-list-sh", "cn-shanghai")
+
+    listed = clients.oss.list_buckets()
+
+    assert [b.name for b in listed] == [*names, "ack-list-sh"]
+    assert {(b.name, b.region) for b in listed if b.name in ("ack-list-0000", "ack-list-sh")} == {
+        ("ack-list-0000", "cn-hangzhou"), ("ack-list-sh", "cn-shanghai")}
+    pages = sandbox.control.calls(service="oss", action="ListBuckets")
+    assert [c["status"] for c in pages] == [200, 200]
 
 
 def test_a_missing_bucket_is_not_found(clients: CloudClients) -> None:

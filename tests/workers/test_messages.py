@@ -197,7 +197,8 @@ def test_cleanup_request_lists_nodes_and_warns_when_ecs_instances_will_be_releas
     assert "Deletes 3 master nodes" in confirm and "RELEASES" in confirm
     text = _mrkdwn(message)
     assert "*Nodes to delete:* cn-hangzhou.10.0.0.1, cn-hangzhou.10.0.0.2, cn-hangzhou.10.0.0.3" in text
-    assert "will be *RELEASED* — i-master1, i-master2, i-master3" in text
+    assert "will be *RELEASED* (pay-as-you-go, ECS DeleteInstances) — i-master1, i-master2" in text
+    assert "*Not released by ackmigrate:* i-master3 (subscription)" in text
 
 
 def test_cleanup_that_keeps_instances_says_they_are_still_billed() -> None:
@@ -330,5 +331,22 @@ def test_cleanup_success_says_which_instances_were_released_and_which_are_still_
 
     _assert_slack_accepts(reply)
     assert "deleted 2 old master nodes (cn-hangzhou.10.0.0.1, cn-hangzhou.10.0.0.2)" in reply.text
-    assert "Released ECS instances: i-master1." in reply.text
+    assert "Released through ECS DeleteInstances (pay-as-you-go): i-master1." in reply.text
     assert "Still running and billed (not released): i-master2." in reply.text
+
+
+def test_cleanup_success_names_the_console_step_for_subscription_instances_and_claims_nothing_else() -> None:
+    master3 = {"instance_id": "i-master3", "charge_type": "PrePaid"}
+    record = _record(State.DONE, kind=Kind.CLEANUP, release_ecs=True, result={
+        "nodes_deleted": ["cn-hangzhou.10.0.0.3"], "instances_released": [], "instances_gone": ["i-master1"],
+        "needs_console": [master3], "still_billed": [master3],
+    })
+
+    reply = messages.success_reply(record)
+
+    _assert_slack_accepts(reply)
+    assert "Released through" not in reply.text
+    assert "Already released before this cleanup (ECS no longer lists them): i-master1." in reply.text
+    assert "*Not released, still billed:* i-master3 (subscription)." in reply.text
+    assert "Change Billing Method → Switch to Pay-as-you-go, then ⋮ → Release" in reply.text
+    assert "Still running and billed" not in reply.text, "the subscription instance is named once, with its step"

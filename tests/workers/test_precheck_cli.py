@@ -60,7 +60,7 @@ def test_a_healthy_cluster_prints_a_passing_checklist_and_exits_0(box: Any, tmp_
     out = done.stdout
     assert out.startswith(f"Cluster prod-hz-1 ({created['cluster_id']}) in cn-hangzhou\n")
     assert "3 masters, 3 workers" in out
-    assert f"Bucket {BUCKET} via oss-cn-hangzhou-internal.aliyuncs.com" in out
+    assert f"Bucket {BUCKET} via {BUCKET}.oss-cn-hangzhou.aliyuncs.com" in out
     for check_id in CHECK_ORDER:
         assert f"  {check_id} " in out
     assert "PASS   slb-spec" in out and "INFO   no-rollback" in out
@@ -146,7 +146,8 @@ def test_an_already_managed_cluster_shows_the_master_checks_as_skipped(box: Any,
     assert "SKIP   cloud-assistant" in out and "SKIP   ram-policy" in out
     assert "ERROR" not in out
     assert out.rstrip().endswith(
-        "Verdict: FAIL — blocked by cluster-type; not applicable: cloud-assistant, master-pods, ram-policy"
+        "Verdict: FAIL — blocked by cluster-type; not applicable: cloud-assistant, master-pods, ram-policy, "
+        "ack-migration-check"
     )
     assert "  skip  ram-policy" in done.stderr.splitlines()
 
@@ -163,7 +164,7 @@ def test_json_carries_skip_as_its_own_outcome(box: Any, tmp_path: Path) -> None:
     assert document["verdict"] == "fail"
     checks = {check["id"]: check for check in document["checks"]}
     skipped = sorted(check_id for check_id, check in checks.items() if check["outcome"] == "skip")
-    assert skipped == ["cloud-assistant", "master-pods", "ram-policy"]
+    assert skipped == ["ack-migration-check", "cloud-assistant", "master-pods", "ram-policy"]
     assert checks["ram-policy"]["summary"] == (
         "Skipped: the cluster is already an ACK Pro cluster, so it has no master RAM role to grant the bucket to."
     )

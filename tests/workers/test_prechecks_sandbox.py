@@ -81,7 +81,7 @@ def test_a_healthy_dedicated_cluster_passes_every_check(box: Any) -> None:
     }
     assert report.verdict is Outcome.PASS
     assert (report.cluster_name, report.master_count, report.worker_count) == ("prod-hz-1", 3, 3)
-    assert report.bucket_endpoint == "oss-cn-hangzhou-internal.aliyuncs.com"
+    assert report.bucket_endpoint == f"{BUCKET}.oss-cn-hangzhou.aliyuncs.com"  # the SDK's documented example form
 
 
 def test_each_fact_is_fetched_once_per_run_however_many_checks_read_it(box: Any) -> None:
@@ -205,7 +205,7 @@ def test_cluster_type_fails_for_a_serverless_cluster(box: Any) -> None:
 PRO: dict[str, Any] = {
     "name": "prod-hz-pro", "cluster_type": "ManagedKubernetes", "cluster_spec": "ack.pro.small"
 }
-MASTER_CHECKS = ("cloud-assistant", "master-pods", "ram-policy")
+MASTER_CHECKS = ("cloud-assistant", "master-pods", "ram-policy", "ack-migration-check")
 
 
 def test_an_already_managed_cluster_skips_the_master_checks_saying_why(box: Any) -> None:
@@ -224,6 +224,8 @@ def test_an_already_managed_cluster_skips_the_master_checks_saying_why(box: Any)
         "so it has no masters of its own for workloads to be left on.",
         "ram-policy": "Skipped: the cluster is already an ACK Pro cluster, "
         "so it has no master RAM role to grant the bucket to.",
+        "ack-migration-check": "Skipped: the cluster is already an ACK Pro cluster, "
+        "so there is no dedicated control plane for ACK's ClusterMigrate check to look at.",
     }
     assert report.verdict is Outcome.FAIL
     assert [check.id for check in report.blocking] == ["cluster-type"]
@@ -236,6 +238,7 @@ def test_skipped_checks_ask_nothing_of_ecs_or_ram(box: Any) -> None:
 
     assert box.control.calls(service="ecs", action="DescribeCloudAssistantStatus") == []
     assert box.control.calls(service="ram") == []
+    assert box.control.calls(service="ack", action="RunClusterCheck") == []
 
 
 def test_slack_shows_skipped_checks_apart_from_the_passes(box: Any) -> None:
@@ -245,8 +248,8 @@ def test_slack_shows_skipped_checks_apart_from_the_passes(box: Any) -> None:
 
     shown = json.dumps(message.blocks, ensure_ascii=False)
     passed = sum(1 for check in report.checks if check.outcome is Outcome.PASS)
-    assert passed == 6
-    assert "✅ 6 passed · ⚠️ 0 warnings · ❌ 1 failed · ➖ 3 skipped" in message.text
+    assert passed == 9
+    assert "✅ 9 passed · ⚠️ 0 warnings · ❌ 1 failed · ➖ 4 skipped" in message.text
     assert (
         "➖ *Cloud Assistant on every master* — Skipped: the cluster is already an ACK Pro cluster, "
         "so it has no masters of its own for Cloud Assistant to run on." in shown
@@ -277,11 +280,12 @@ def test_errors_on_a_cluster_that_is_not_running_point_at_its_state(box: Any) ->
     report = _precheck(box, {"state": "failed"})
 
     errored = [check for check in report.checks if check.outcome is Outcome.ERROR]
-    assert [check.id for check in errored] == ["master-pods", "cgpu", "addons"]
+    kube_checks = ["master-pods", "cgpu", "addons", "terway-pod-networking"]
+    assert [check.id for check in errored] == kube_checks
     for check in errored:
         assert check.summary.startswith("Could not check: kubernetes")
         assert check.fix.startswith("The cluster is failed (see cluster-state), the likely cause")
-    assert [check.id for check in report.blocking] == ["cluster-state", "master-pods", "cgpu", "addons"]
+    assert [check.id for check in report.blocking] == ["cluster-state", *kube_checks]
 
 
 def test_errors_on_a_running_cluster_keep_the_access_fix(box: Any) -> None:
@@ -317,7 +321,8 @@ def test_cluster_state_fails_when_not_running(box: Any, state: str, reason: str)
     [
         ("1.22.15-aliyun.1", Outcome.PASS),
         ("1.18.8-aliyun.1", Outcome.PASS),
-        ("1.16.9-aliyun.1", Outcome.WARN),
+        ("1.17.3-aliyun.1", Outcome.FAIL),  # the current doc's floor is 1.18: below it fails, not warns
+        ("1.16.9-aliyun.1", Outcome.FAIL),
         ("1.14.8-aliyun.1", Outcome.FAIL),
         ("unknown", Outcome.ERROR),
     ],
@@ -335,6 +340,15 @@ def test_k8s_version_thresholds_come_from_the_settings(box: Any) -> None:
 
     assert check.outcome is Outcome.FAIL
     assert "older than 1.20" in check.summary and "1.24" in check.fix
+
+
+def test_k8s_version_only_warns_when_an_operator_lowers_the_floor_below_the_advised_release(box: Any) -> None:
+    settings = {"ACKMIGRATE_MIN_K8S_VERSION": "1.16"}
+
+    check = _check(_precheck(box, {"current_version": "1.16.9-aliyun.1"}, settings=settings), "k8s-version")
+
+    assert check.outcome is Outcome.WARN
+    assert "1.18" in check.summary
 
 
 # --- cloud-assistant ------------------------------------------------------------------------------------
@@ -594,7 +608,8 @@ def test_addons_warn_with_the_step_each_one_needs(box: Any) -> None:
     assert check.outcome is Outcome.WARN
     assert "Reinstall the ALB Ingress controller after the migration" in check.fix
     assert "reinstall ack-virtual-node after the migration" in check.fix
-    assert "stop terway-controlplane before migrating" in check.fix
+    assert "terway" not in check.fix  # terway-pod-networking has every step of its own
+    assert _check(report, "terway-pod-networking").outcome is Outcome.WARN
     assert set(report.addons) == {"alb-ingress-controller", "ack-virtual-node", "terway-controlplane"}
 
 
@@ -605,3 +620,135 @@ def test_addons_are_an_error_when_workloads_cannot_be_listed(box: Any) -> None:
 
     assert check.outcome is Outcome.ERROR
     assert "Could not check" in check.summary
+
+
+# --- timezone --------------------------------------------------------------------------------------------
+
+
+def test_timezone_passes_when_the_cluster_has_one(box: Any) -> None:
+    check = _check(_precheck(box, {"timezone": "Asia/Shanghai"}), "timezone")
+    assert check.outcome is Outcome.PASS
+    assert "Asia/Shanghai" in check.summary
+
+
+def test_timezone_warns_when_none_is_set_saying_cronjobs_shift(box: Any) -> None:
+    check = _check(_precheck(box, {"timezone": ""}), "timezone")
+    assert check.outcome is Outcome.WARN
+    assert "CronJobs" in check.summary and "ModifyCluster `timezone`" in check.fix
+
+
+# --- public-api-server -------------------------------------------------------------------------------
+
+
+def test_public_api_server_passes_for_an_internal_only_api_server(box: Any) -> None:
+    assert _check(_precheck(box), "public-api-server").outcome is Outcome.PASS
+
+
+def test_public_api_server_warns_naming_the_internet_slb_and_the_eip_step(box: Any) -> None:
+    report = _precheck(box, {"api_server_public": True})
+
+    check = _check(report, "public-api-server")
+    assert check.outcome is Outcome.WARN
+    assert "internet-facing SLB lb-" in check.summary
+    assert "Bind an EIP to the internal SLB lb-" in check.fix
+    assert _check(report, "slb-spec").outcome is Outcome.PASS  # the internal SLB is still the one sized
+
+
+def test_public_api_server_is_an_error_when_the_slb_cannot_be_read(box: Any) -> None:
+    _forbid(box, "slb", "DescribeLoadBalancerAttribute")
+
+    check = _check(_precheck(box, {"api_server_public": True}), "public-api-server")
+
+    assert check.outcome is Outcome.ERROR
+    assert "Could not check" in check.summary
+
+
+# --- terway-pod-networking -------------------------------------------------------------------------------
+
+
+def test_terway_pod_networking_passes_without_terway_controlplane(box: Any) -> None:
+    assert _check(_precheck(box), "terway-pod-networking").outcome is Outcome.PASS
+
+
+def test_terway_pod_networking_warns_with_every_step_around_the_migration(box: Any) -> None:
+    report = _precheck(box, {"terway_pod_networking": True})
+
+    check = _check(report, "terway-pod-networking")
+    assert check.outcome is Outcome.WARN
+    assert "kube-system/terway-controlplane" in check.summary
+    for step in ("scale the terway-controlplane Deployment to 0", "back up then delete its mutating and "
+                 "validating webhook configurations", "If the migration fails: restore both webhooks",
+                 "reinstall terway-controlplane from the cluster's Add-ons page"):
+        assert step in check.fix
+    assert "terway-controlplane" in report.addons
+
+
+def test_terway_pod_networking_is_an_error_when_workloads_cannot_be_listed(box: Any) -> None:
+    _forbid(box, "kubernetes")
+
+    check = _check(_precheck(box, {"terway_pod_networking": True}), "terway-pod-networking")
+
+    assert check.outcome is Outcome.ERROR
+
+
+# --- ack-migration-check -------------------------------------------------------------------------------
+
+
+def test_ack_migration_check_passes_when_acks_check_passes(box: Any) -> None:
+    report = _precheck(box)
+
+    check = _check(report, "ack-migration-check")
+    assert check.outcome is Outcome.PASS
+    assert "ACK's ClusterMigrate check passed (6 items" in check.summary
+    runs = box.control.calls(service="ack", action="RunClusterCheck")
+    assert len(runs) == 1 and report.cluster_id in runs[0]["path"]
+    assert box.control.calls(service="ack", action="GetClusterCheck")
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        ({"vswitch_free_ips": 1}, "Resources/VSwitchFreeIP: check failed: vSwitch"),
+        ({"ack_check": {"fail_items": ["ApiServerSLBBackend", "Components"]}}, "Resources/ApiServerSLBBackend"),
+    ],
+)
+def test_ack_migration_check_fails_and_blocks_naming_the_failing_items(
+    box: Any, spec: dict[str, Any], named: str
+) -> None:
+    report = _precheck(box, spec)
+
+    check = _check(report, "ack-migration-check")
+    assert check.outcome is Outcome.FAIL
+    assert named in check.summary
+    assert "ack-migration-check" in [c.id for c in report.blocking]
+    shown = json.dumps(precheck_message(report.to_dict(), report.cluster_name).blocks, ensure_ascii=False)
+    assert "❌ *ACK's own migration check* — ACK's ClusterMigrate check failed" in shown and named in shown
+
+
+def test_ack_migration_check_that_cannot_start_is_an_error_not_a_pass(box: Any) -> None:
+    _forbid(box, "ack", "RunClusterCheck")
+
+    check = _check(_precheck(box), "ack-migration-check")
+
+    assert check.outcome is Outcome.ERROR
+    assert "RunClusterCheck" in check.summary
+
+
+def test_ack_migration_check_that_does_not_finish_in_time_is_an_error(box: Any) -> None:
+    report = _precheck(box, {"ack_check": {"duration_s": 600}}, settings={"ACKMIGRATE_ACK_CHECK_TIMEOUT": "0.6"})
+
+    check = _check(report, "ack-migration-check")
+    assert check.outcome is Outcome.ERROR
+    assert "had not finished after" in check.summary and "Running" in check.summary
+
+
+def test_ack_migration_check_already_running_is_followed_not_started_again(box: Any) -> None:
+    created = box.control.create_cluster(**HEALTHY, ack_check={"duration_s": 2})  # still running when listed
+    configured = Settings.from_env(box.env())
+    clients = CloudClients.from_settings(configured, retry=FAST)
+    first = clients.ack.run_cluster_check(created["cluster_id"])
+
+    report = run_prechecks(clients, configured, cluster=created["cluster_id"], bucket=BUCKET)
+
+    assert first in _check(report, "ack-migration-check").summary
+    assert len(box.control.calls(service="ack", action="RunClusterCheck")) == 1

@@ -13,21 +13,14 @@ from tests.workers.runbook_harness import (
     delivered,
     drive,
     make_context,
+    migratable_cluster,
     thread_texts,
 )
 from workers import cleanup
-from workers.checks.policy import policy_allows_bucket
+from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
 from workers.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
-
-
-def _cluster(sandbox: Any, **spec: Any) -> dict[str, str]:
-    sandbox.control.create_bucket(BUCKET)
-    spec.setdefault("oss_granted_buckets", [BUCKET])
-    spec.setdefault("migration", {"duration_s": 2})
-    result: dict[str, str] = sandbox.control.create_cluster(name="prod-hz-1", **spec)
-    return result
 
 
 def _migrate_calls(sandbox: Any) -> list[dict[str, Any]]:
@@ -37,7 +30,7 @@ def _migrate_calls(sandbox: Any) -> list[dict[str, Any]]:
 
 def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, cgpu="basic"))
+    record = approved_migration(ctx, migratable_cluster(sandbox, cgpu="basic"))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -58,7 +51,7 @@ def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(san
 
 def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
+    record = approved_migration(ctx, migratable_cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -72,7 +65,7 @@ def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sand
 
 def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, whitelisted=False))
+    record = approved_migration(ctx, migratable_cluster(sandbox, whitelisted=False))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -86,7 +79,7 @@ def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandb
 
 def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, oss_granted_buckets=[]))
+    record = approved_migration(ctx, migratable_cluster(sandbox, oss_granted_buckets=[]))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -100,7 +93,7 @@ def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox
 
 def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(sandbox, sandbox_env):
     ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
-    cluster = _cluster(sandbox, oss_granted_buckets=[])
+    cluster = migratable_cluster(sandbox, oss_granted_buckets=[])
     record = approved_migration(ctx, cluster)
 
     ctx.queues.run_migration(record.id)
@@ -110,14 +103,15 @@ def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(san
     assert len(sandbox.control.calls(service="ram", action="CreatePolicyVersion")) == 1
     clouds = CloudClients.from_settings(ctx.settings)
     policy = sandbox.control.cluster_state(cluster["cluster_id"])["master_policies"][0]
-    assert policy_allows_bucket(clouds.ram.get_policy(policy).document, BUCKET)
+    objects = BucketObjects(BUCKET, region="cn-hangzhou", account=clouds.oss.bucket_info(BUCKET).owner_id)
+    assert evaluate(clouds.ram.get_policy(policy).document, objects).allows_bucket
     granted = [e for e in ctx.audit.read() if e.event == "cloud_call" and e.details["action"] == "CreatePolicyVersion"]
     assert len(granted) == 1
 
 
 def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
 
     for _ in range(3):
         ctx.queues.run_migration(record.id)
@@ -132,7 +126,7 @@ def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env
 
 def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_the_task(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
+    cluster = migratable_cluster(sandbox)
     record = approved_migration(ctx, cluster)
     # The crash: the fence was saved and MigrateCluster called, then the worker died before saving the task.
     ctx.store.update(record.id, migrate_called_at=time.time())
@@ -151,7 +145,7 @@ def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_th
 
 def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
     sandbox.control.fault("slack", http_status=500, count=6)
     sandbox.control.fault("slack", action="chat.postMessage", http_status=429, count=2)
 
@@ -167,18 +161,24 @@ def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_
     assert any(e.event == "slack_error" for e in ctx.audit.read())
 
 
-def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
-    ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox)
+def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec: Any) -> tuple[dict[str, str], Record]:
+    """A cluster migrated for real, and an approved cleanup request for its old masters (not yet run)."""
+    cluster = migratable_cluster(sandbox, **spec)
     migration = approved_migration(ctx, cluster)
     ctx.queues.run_migration(migration.id)
     drive(ctx, delivered(ctx, migration.id))
     masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
-    cleanup_record = ctx.store.create(Record(
+    record = ctx.store.create(Record(
         id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
         cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, result={"masters": masters},
+        parent_id=migration.id, state=State.APPROVED, release_ecs=release_ecs, result={"masters": masters},
     ))
+    return cluster, record
+
+
+def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=False)
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
@@ -190,36 +190,81 @@ def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
     assert all(not n["in_kubernetes"] for n in nodes if n["role"] == "Master")
     assert all(n["in_kubernetes"] for n in nodes if n["role"] == "Worker")
     assert all(not n["released"] for n in nodes), "instances are released only when asked"
-    assert ctx.store.get(migration.id).result["cleanup_id"] == final.id
+    assert ctx.store.get(str(cleanup_record.parent_id)).result["cleanup_id"] == final.id
     assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
 
 
-def test_cleanup_with_release_calls_delete_cluster_nodes_with_release(sandbox, sandbox_env):
+def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_names_the_subscription_one(
+    sandbox, sandbox_env
+):
     ctx = make_context(sandbox_env)
-    cluster = _cluster(sandbox, charge_types=["PostPaid", "PrePaid", "PostPaid"])
-    migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
-    drive(ctx, delivered(ctx, migration.id))
-    cleanup_record = ctx.store.create(Record(
-        id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
-        cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=True,
-    ))
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True,
+                                                     charge_types=["PostPaid", "PrePaid", "PostPaid"])
 
     ctx.queues.run_cleanup(cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
-    calls = sandbox.control.calls(service="ack", action="DeleteClusterNodes")
-    assert len(calls) == 1
-    nodes = sandbox.control.cluster_state(cluster["cluster_id"])["nodes"]
-    assert all(n["released"] for n in nodes if n["role"] == "Master")
-    assert not any(n["released"] for n in nodes if n["role"] == "Worker")
-    assert len(ctx.store.get(cleanup_record.id).result["instances_released"]) == 3
+    final = ctx.store.get(cleanup_record.id)
+    assert final.state is State.DONE
+    nodes = [n for n in sandbox.control.cluster_state(cluster["cluster_id"])["nodes"] if n["role"] == "Master"]
+    payg = sorted(n["instance_id"] for n in nodes if n["charge_type"] == "PostPaid")
+    [prepaid] = [n["instance_id"] for n in nodes if n["charge_type"] == "PrePaid"]
+    assert all(not n["in_kubernetes"] for n in nodes), "kubectl delete node still happens for every old master"
+    assert [n["instance_id"] for n in nodes if n["released"]] == [i for i in (n["instance_id"] for n in nodes)
+                                                                   if i in payg]
+    deletes = sandbox.control.calls(service="ecs", action="DeleteInstances")
+    assert [(c["params"]["DryRun"], c["status"], c["error_code"]) for c in deletes] == [
+        ("true", 400, "DRYRUN.SUCCESS"), ("false", 200, "")]
+    assert sorted(v for k, v in deletes[1]["params"].items() if k.startswith("InstanceId.")) == payg
+    assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
+    assert final.result["instances_released"] == payg
+    assert [m["instance_id"] for m in final.result["needs_console"]] == [prepaid]
+    reply = thread_texts(sandbox, final)[-1]
+    released_line = next(line for line in reply.splitlines() if line.startswith("Released"))
+    assert all(i in released_line for i in payg) and prepaid not in released_line
+    console_line = next(line for line in reply.splitlines() if "Not released" in line)
+    assert prepaid in console_line and "Switch to Pay-as-you-go" in console_line
+    assert "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance" in console_line
+
+
+def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    _, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
+    masters = cleanup_record.result["masters"]
+    # An earlier run released one instance and was cut off before it recorded anything.
+    ctx.clouds().ecs.release([masters[0]["instance_id"]], client_token="earlier-run")
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    final = ctx.store.get(cleanup_record.id)
+    assert final.result["instances_gone"] == [masters[0]["instance_id"]]
+    assert sorted(final.result["instances_released"]) == sorted(m["instance_id"] for m in masters[1:])
+    reply = thread_texts(sandbox, final)[-1]
+    assert f"Already released before this cleanup (ECS no longer lists them): {masters[0]['instance_id']}" in reply
+
+
+def test_a_refused_dry_run_releases_nothing_and_says_why(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
+    sandbox.control.fault("ecs", action="DeleteInstances", http_status=403, code="Forbidden.RAM",
+                          message="User not authorized to operate on the specified resource.", count=1)
+
+    ctx.queues.run_cleanup(cleanup_record.id)
+    drive(ctx, delivered(ctx, cleanup_record.id))
+
+    final = ctx.store.get(cleanup_record.id)
+    assert final.state is State.FAILED
+    assert "Forbidden.RAM" in str(final.reason)
+    assert [c["params"]["DryRun"] for c in sandbox.control.calls(service="ecs", action="DeleteInstances")] == ["true"]
+    assert not any(n["released"] for n in sandbox.control.cluster_state(cluster["cluster_id"])["nodes"])
+    reply = thread_texts(sandbox, final)[-1]
+    assert "Forbidden.RAM" in reply and "Released through" not in reply
 
 
 def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_cloud(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox, cloud_assistant=[True, False, True]))
+    record = approved_migration(ctx, migratable_cluster(sandbox, cloud_assistant=[True, False, True]))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))
@@ -233,7 +278,7 @@ def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_clou
 
 def test_the_audit_log_tells_the_jobs_and_the_cloud_call_of_a_migration(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
-    record = approved_migration(ctx, _cluster(sandbox))
+    record = approved_migration(ctx, migratable_cluster(sandbox))
 
     ctx.queues.run_migration(record.id)
     drive(ctx, delivered(ctx, record.id))

@@ -26,10 +26,11 @@ MASTER_CHECKS: dict[str, str] = {
     "cloud-assistant": "it has no masters of its own for Cloud Assistant to run on",
     "master-pods": "it has no masters of its own for workloads to be left on",
     "ram-policy": "it has no master RAM role to grant the bucket to",
+    "ack-migration-check": "there is no dedicated control plane for ACK's ClusterMigrate check to look at",
 }
 
 # Read from the cluster detail itself, which the run already has: the state cannot explain their errors.
-_DETAIL_CHECKS = frozenset({"cluster-type", "cluster-state", "k8s-version"})
+_DETAIL_CHECKS = frozenset({"cluster-type", "cluster-state", "k8s-version", "timezone"})
 
 
 def masters_absent_because(kind: ClusterKind) -> str | None:

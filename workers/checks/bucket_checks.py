@@ -18,9 +18,15 @@ def bucket_name_problem(name: str) -> str | None:
     )
 
 
-def internal_endpoint(region: str) -> str:
-    """The endpoint MigrateCluster is given: the region's internal one, reachable from the masters."""
-    return f"oss-{region}-internal.aliyuncs.com"
+def migrate_bucket_endpoint(*, bucket: str, region: str, extranet_endpoint: str = "") -> str:
+    """MigrateCluster's `oss_bucket_endpoint`: the bucket's own domain, `<bucket>.oss-<region>.aliyuncs.com`.
+
+    Where the form comes from: the official SDK models document the field only as "The endpoint of the OSS
+    bucket", and the one example Alibaba publishes is `*******.oss-cn-hangzhou.aliyuncs.com` (the Go SDK
+    alibabacloud-go/cs-20151215 MigrateClusterRequest.OssBucketEndpoint), i.e. bucket name + the region's
+    public endpoint. The Terraform provider and the SDK samples we could search do not call MigrateCluster.
+    The region endpoint is taken from the bucket's own info (extranet_endpoint) when OSS gave one."""
+    return f"{bucket}.{extranet_endpoint or f'oss-{region}.aliyuncs.com'}"
 
 
 def check_no_bucket() -> CheckResult:

@@ -33,6 +33,7 @@ CHECKS: dict[str, CheckSpec] = {
             Severity.FAIL,
             f"{_HELP}/ack/ack-managed-and-ack-dedicated/user-guide/update-the-kubernetes-version-of-an-ack-cluster",
         ),
+        CheckSpec("timezone", "Cluster time zone set", Severity.WARN, MIGRATION_DOC),
         CheckSpec(
             "cloud-assistant",
             "Cloud Assistant on every master",
@@ -45,6 +46,7 @@ CHECKS: dict[str, CheckSpec] = {
             Severity.FAIL,
             f"{_HELP}/slb/classic-load-balancer/user-guide/change-the-specification-of-a-pay-as-you-go-clb-instance",
         ),
+        CheckSpec("public-api-server", "API server not behind an internet-facing SLB", Severity.WARN, MIGRATION_DOC),
         CheckSpec("master-pods", "No workloads on masters", Severity.FAIL, MIGRATION_DOC),
         CheckSpec("oss-bucket", "OSS bucket", Severity.FAIL, f"{_HELP}/oss/user-guide/hotlink-protection"),
         CheckSpec(
@@ -52,6 +54,12 @@ CHECKS: dict[str, CheckSpec] = {
             "Master RAM role may use the bucket",
             Severity.FAIL,
             f"{_HELP}/ram/user-guide/modify-the-document-and-description-of-a-custom-policy",
+        ),
+        CheckSpec(
+            "ack-migration-check",
+            "ACK's own migration check",
+            Severity.FAIL,
+            f"{_HELP}/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-runclustercheck",
         ),
         CheckSpec(
             "whitelist",
@@ -66,6 +74,12 @@ CHECKS: dict[str, CheckSpec] = {
             f"{_HELP}/ack/ack-managed-and-ack-dedicated/user-guide/upgrade-cgpu-basic-edition-to-cgpu-professional-edition-in-a-professional-kubernetes-cluster",
         ),
         CheckSpec("addons", "Add-ons that need steps around the migration", Severity.WARN, MIGRATION_DOC),
+        CheckSpec(
+            "terway-pod-networking",
+            "terway custom pod configuration (PodNetworking)",
+            Severity.WARN,
+            MIGRATION_DOC,
+        ),
         CheckSpec("no-rollback", "No rollback", Severity.INFO, MIGRATION_DOC),
     )
 }

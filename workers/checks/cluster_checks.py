@@ -47,6 +47,13 @@ _FIXES = {
 }
 
 
+def is_pro_spec(cluster_spec: str) -> bool:
+    """Every `ack.pro.*` spec is ACK Pro: ack.pro.small, and the provisioned control plane tiers
+    ack.pro.xlarge, ack.pro.2xlarge, ack.pro.4xlarge (alibabacloud_cs20151215 DescribeClusterDetailResponseBody
+    cluster_spec); `ack.standard` is Basic."""
+    return cluster_spec.strip().lower().startswith("ack.pro.")
+
+
 def cluster_kind(*, cluster_type: str, cluster_spec: str, profile: str) -> ClusterKind:
     """Classify the detail's cluster_type / cluster_spec / profile, as ACK documents them."""
     default_profile = profile in ("", "Default")
@@ -59,7 +66,7 @@ def cluster_kind(*, cluster_type: str, cluster_spec: str, profile: str) -> Clust
     if cluster_type == "ExternalKubernetes":
         return ClusterKind.REGISTERED
     if cluster_type == "ManagedKubernetes" and default_profile:
-        return ClusterKind.PRO if cluster_spec == "ack.pro.small" else ClusterKind.MANAGED
+        return ClusterKind.PRO if is_pro_spec(cluster_spec) else ClusterKind.MANAGED
     return ClusterKind.UNKNOWN
 
 

@@ -1,23 +1,45 @@
 """The master RAM role's policy and the OSS statement the migration needs in it.
 
 Pure functions over the policy document (a JSON string, as RAM stores it), shared by the ram-policy
-check and the migrate job that adds the statement when ACKMIGRATE_GRANT_RAM_POLICY allows it.
+check and the migrate job that adds the statement when ACKMIGRATE_GRANT_RAM_POLICY allows it. How a
+document is read is workers.checks.ram_evaluation (RAM's grammar and evaluation order); this module
+turns the reading into the check's words, and plans the grant within RAM's limits.
+
+RAM's limits for CreatePolicyVersion (https://www.alibabacloud.com/help/en/ram/developer-reference/api-ram-2015-05-01-createpolicyversion,
+https://help.aliyun.com/document_detail/28720.html): a document of at most 6,144 bytes (HTTP 400
+`InvalidParameter.PolicyDocument.Length`), at most 5 versions per policy (HTTP 409
+`LimitExceeded.Policy.Version`). The grant measures UTF-8 bytes, never fewer than the characters, so a
+document it sends is not refused for its length, and it sends JSON without indentation.
 """
 
 from __future__ import annotations
 
 import json
-from fnmatch import fnmatchcase
+from dataclasses import dataclass
 from typing import Any
 
 from workers.checks.catalog import result
 from workers.checks.model import CheckResult, Outcome
-from workers.cloud.models import AttachedPolicy, ClusterDetail, ClusterResource
+from workers.checks.ram_evaluation import NEEDED_ACTIONS, BucketObjects, PolicyVerdict, evaluate
+from workers.cloud.models import AttachedPolicy, ClusterDetail, ClusterResource, PolicyVersion
 
 MASTER_ROLE_PREFIX = "KubernetesMasterRole-"
 MASTER_POLICY_PREFIX = "k8sMasterRolePolicy"
-NEEDED_ACTIONS = ("oss:PutObject", "oss:GetObject")
 RAM_ROLE_RESOURCE_TYPE = "ALIYUN::RAM::Role"
+MAX_DOCUMENT_BYTES = 6144
+MAX_POLICY_VERSIONS = 5
+
+
+class GrantImpossible(Exception):
+    """The statement cannot be added without breaking one of RAM's limits; str() says which, with the size."""
+
+
+@dataclass(frozen=True)
+class GrantPlan:
+    """What the migrate job sends RAM: the compact document, and the version to delete first (if any)."""
+
+    document: str
+    remove_version: PolicyVersion | None
 
 
 def oss_statement(bucket: str) -> dict[str, Any]:
@@ -29,33 +51,46 @@ def oss_statement(bucket: str) -> dict[str, Any]:
     }
 
 
+def compact(document: Any) -> str:
+    """JSON as RAM counts it: no indentation, no spaces after separators, non-ASCII kept as is."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
 def policy_with_oss_statement(document_json: str, bucket: str) -> str:
-    """The document with the statement appended; unchanged (same text) when it already allows the bucket."""
-    if policy_allows_bucket(document_json, bucket):
-        return document_json
+    """The document with the statement appended, compact. Raises GrantImpossible when it would be over
+    RAM's size limit, naming the size, so the caller can say so before calling RAM."""
     document = json.loads(document_json)
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
     document["Statement"] = [*(statements or []), oss_statement(bucket)]
     document.setdefault("Version", "1")
-    return json.dumps(document, indent=2)
-
-
-def policy_allows_bucket(document_json: str, bucket: str) -> bool:
-    """True when Allow statements grant both actions on the bucket's objects and no Deny takes one away."""
-    statements = _statements(json.loads(document_json))
-    target = f"acs:oss:*:*:{bucket}/ackmigrate-object"
-
-    def granted(effect: str, action: str) -> bool:
-        return any(
-            str(s.get("Effect", "")).lower() == effect
-            and _matches(_as_list(s.get("Action")), action)
-            and _matches(_as_list(s.get("Resource")), target)
-            for s in statements
+    text = compact(document)
+    size = len(text.encode())
+    if size > MAX_DOCUMENT_BYTES:
+        raise GrantImpossible(
+            f"with the OSS statement for {bucket} the policy document would be {size:,} bytes, over RAM's "
+            f"limit of {MAX_DOCUMENT_BYTES:,} bytes per document"
         )
+    return text
 
-    return all(granted("allow", action) and not granted("deny", action) for action in NEEDED_ACTIONS)
+
+def plan_grant(*, document_json: str, bucket: str, versions: list[PolicyVersion]) -> GrantPlan:
+    """The new default version's document, and, when the policy already has RAM's 5 versions, the oldest
+    non-default one to delete first (the default one is what RAM enforces now and is never removed)."""
+    document = policy_with_oss_statement(document_json, bucket)
+    if len(versions) < MAX_POLICY_VERSIONS:
+        return GrantPlan(document, None)
+    candidates = [v for v in versions if not v.is_default]
+    if not candidates:
+        raise GrantImpossible(f"the policy has {len(versions)} versions and none of them can be removed")
+    return GrantPlan(document, min(candidates, key=_age))
+
+
+def _age(version: PolicyVersion) -> tuple[str, int]:
+    # RAM's CreateDate is ISO 8601 UTC, so text order is time order; v1 < v2 < … breaks a tie.
+    digits = version.version_id.lstrip("v")
+    return version.create_date, int(digits) if digits.isdigit() else 0
 
 
 def master_role_name(*, detail: ClusterDetail, resources: list[ClusterResource]) -> str | None:
@@ -77,52 +112,71 @@ def master_policy(policies: list[AttachedPolicy]) -> AttachedPolicy | None:
 
 
 def check_ram_policy(
-    *, role_name: str, policy_name: str, document_json: str, bucket: str, will_grant: bool
+    *, role_name: str, policy_name: str, document_json: str, objects: BucketObjects, will_grant: bool
 ) -> CheckResult:
+    bucket = objects.bucket
     try:
-        allowed = policy_allows_bucket(document_json, bucket)
+        verdict = evaluate(document_json, objects)
     except (ValueError, AttributeError, TypeError) as error:
         return result(
             "ram-policy",
             Outcome.ERROR,
             f"Policy {policy_name} of {role_name} is not a readable document: {error}.",
         )
-    if allowed:
+    where = f"{policy_name} (role {role_name})"
+    if verdict.allows_bucket:
         return result(
             "ram-policy",
             Outcome.PASS,
-            f"{policy_name} (role {role_name}) allows oss:PutObject and oss:GetObject on {bucket}/*.",
+            f"{where} allows oss:PutObject and oss:GetObject on {bucket}/*.",
         )
+    blocking = _blocking_statements(verdict, where, bucket)
+    if blocking is not None:
+        return blocking
     statement = json.dumps(oss_statement(bucket))
+    missing = "/".join(verdict.missing)
+    ignored = "".join(
+        f" {finding.describe().capitalize()} would allow {'/'.join(finding.actions)} but only under a "
+        "Condition, which is not counted." for finding in verdict.ignored_allows
+    )
     if will_grant:
         return result(
             "ram-policy",
             Outcome.WARN,
-            f"{policy_name} (role {role_name}) does not allow oss:PutObject/oss:GetObject on {bucket}/*; "
-            "the migrate job will add the statement (ACKMIGRATE_GRANT_RAM_POLICY=true).",
+            f"{where} does not allow {missing} on {bucket}/*;{ignored} the migrate job will add the statement "
+            "(ACKMIGRATE_GRANT_RAM_POLICY=true).",
             f"Nothing to do; the statement added will be {statement}.",
         )
     return result(
         "ram-policy",
         Outcome.FAIL,
-        f"{policy_name} (role {role_name}) does not allow oss:PutObject/oss:GetObject on {bucket}/*.",
+        f"{where} does not allow {missing} on {bucket}/*.{ignored}",
         f"Add this statement to {policy_name} (RAM console → Policies → Modify Policy Document): {statement}",
     )
 
 
-def _statements(document: Any) -> list[dict[str, Any]]:
-    statements = document.get("Statement") if isinstance(document, dict) else None
-    if isinstance(statements, dict):
-        statements = [statements]
-    return [s for s in statements or [] if isinstance(s, dict)]
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
-def _matches(patterns: list[str], value: str) -> bool:
-    # RAM matches actions case-insensitively and treats * in patterns as a wildcard.
-    return any(fnmatchcase(value.lower(), pattern.lower()) for pattern in patterns)
+def _blocking_statements(verdict: PolicyVerdict, where: str, bucket: str) -> CheckResult | None:
+    """A Deny (certain or possible) or an unreadable statement: adding an Allow cannot help, since Deny
+    wins, so this fails whether or not granting is on, and names the statement to change."""
+    if verdict.denied or verdict.maybe_denied:
+        findings = [*verdict.denied, *verdict.maybe_denied]
+        lines = "; ".join(
+            f"{f.describe()} denies {'/'.join(f.actions)}"
+            + (" under a Condition that may apply" if f in verdict.maybe_denied else "")
+            for f in findings
+        )
+        return result(
+            "ram-policy",
+            Outcome.FAIL,
+            f"{where} denies the master role access to objects of {bucket}: {lines}. A Deny wins over any Allow.",
+            f"Remove or narrow that Deny so it does not match acs:oss:*:*:{bucket}/*; adding an Allow cannot help.",
+        )
+    if verdict.unreadable:
+        lines = "; ".join(f"{f.describe()}: {f.why}" for f in verdict.unreadable)
+        return result(
+            "ram-policy",
+            Outcome.FAIL,
+            f"{where} has statements that cannot be evaluated, so the grant cannot be confirmed: {lines}.",
+            "Fix those statements in the RAM console (Policies → Modify Policy Document).",
+        )
+    return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from workers.checks.ack_check import run_ack_check
 from workers.checks.applicability import (
     MASTER_CHECKS,
     masters_absent_because,
@@ -29,7 +30,7 @@ from workers.checks.bucket_checks import (
     check_missing_bucket,
     check_no_bucket,
     check_oss_bucket,
-    internal_endpoint,
+    migrate_bucket_endpoint,
 )
 from workers.checks.catalog import CHECK_ORDER, error_result, result
 from workers.checks.cluster_checks import (
@@ -38,10 +39,19 @@ from workers.checks.cluster_checks import (
     check_k8s_version,
     cluster_kind,
 )
+from workers.checks.current_checks import (
+    TERWAY_CONTROLPLANE,
+    check_public_api_server,
+    check_terway_pod_networking,
+    check_timezone,
+    find_terway_controlplane,
+    internet_endpoint_refs,
+)
 from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
 from workers.checks.policy import check_ram_policy, master_policy, master_role_name
+from workers.checks.ram_evaluation import BucketObjects
 from workers.checks.workload_checks import (
     AddonFinding,
     CgpuFinding,
@@ -178,6 +188,9 @@ class _Run:
             self.bucket_info = self.bucket_referer = None
         self.cgpu: Future[CgpuFinding] = pool.submit(lambda: find_cgpu(self.workloads.result()))
         self.addons: Future[list[AddonFinding]] = pool.submit(lambda: find_addons(self.workloads.result()))
+        self.terway: Future[Workload | None] = pool.submit(
+            lambda: find_terway_controlplane(self.workloads.result())
+        )
 
     # --- fetches that build on other fetches ---------------------------------------------------------
 
@@ -237,6 +250,8 @@ class _Run:
                 cluster_type=d.cluster_type, cluster_spec=d.cluster_spec, profile=d.profile
             ),
             "cluster-state": lambda: check_cluster_state(state=d.state),
+            "timezone": lambda: check_timezone(timezone=d.timezone),
+            "public-api-server": self._check_public_api_server,
             "k8s-version": lambda: check_k8s_version(
                 current_version=d.current_version,
                 minimum=self.settings.min_k8s_version,
@@ -249,9 +264,11 @@ class _Run:
             ),
             "oss-bucket": self._check_bucket,
             "ram-policy": self._check_ram,
+            "ack-migration-check": self._check_ack_migration,
             "whitelist": whitelist_notice,
             "cgpu": lambda: check_cgpu(self.cgpu.result()),
             "addons": lambda: check_addons(self.addons.result()),
+            "terway-pod-networking": lambda: check_terway_pod_networking(self.terway.result()),
             "no-rollback": lambda: no_rollback_notice(master_count=_count_masters(_value(self.nodes))),
         }
         if self.masters_absent is not None:
@@ -269,6 +286,33 @@ class _Run:
     def _check_slb(self) -> CheckResult:
         lb, candidates = self.api_lb.result()
         return check_slb_spec(load_balancer=lb, candidates=candidates, minimum=self.settings.min_slb_spec)
+
+    def _check_public_api_server(self) -> CheckResult:
+        internet = [
+            lb
+            for lb in (
+                self.clients.slb.describe_load_balancer(ref.load_balancer_id)
+                for ref in internet_endpoint_refs(self.detail.api_server_load_balancers)
+            )
+            if lb.address_type.lower() == "internet"
+        ]
+        internal, _ = self.api_lb.result() if internet else (None, [])
+        return check_public_api_server(internet=internet, internal=internal)
+
+    def _check_ack_migration(self) -> CheckResult:
+        """ACK's own ClusterMigrate check, followed to its end within ACKMIGRATE_ACK_CHECK_TIMEOUT."""
+        ack, cluster_id = self.clients.ack, self.detail.cluster_id
+
+        def latest_running() -> str | None:
+            running = [c for c in ack.list_cluster_checks(cluster_id) if c.status.lower() == "running"]
+            return max(running, key=lambda c: c.created_at).check_id if running else None
+
+        return run_ack_check(
+            start=lambda: ack.run_cluster_check(cluster_id),
+            latest_running=latest_running,
+            get=lambda check_id: ack.get_cluster_check(cluster_id, check_id),
+            timeout_s=self.settings.ack_check_timeout_s,
+        )
 
     def _check_bucket(self) -> CheckResult:
         if self.bucket is None:
@@ -293,11 +337,13 @@ class _Run:
                 "Name the bucket the migration will use (--bucket B).",
             )
         role, policy_name, version = self.policy.result()
+        info = _value(self.bucket_info)  # its owner is the account in the bucket's resource names
+        objects = BucketObjects(bucket=self.bucket, region=self.detail.region_id, account=info.owner_id if info else "")
         return check_ram_policy(
             role_name=role,
             policy_name=policy_name,
             document_json=version.document,
-            bucket=self.bucket,
+            objects=objects,
             will_grant=self.settings.grant_ram_policy,
         )
 
@@ -309,10 +355,14 @@ class _Run:
         masters = [n for n in nodes or [] if n.is_master]
         info = _value(self.bucket_info)
         cgpu = _value(self.cgpu)
-        addons = _value(self.addons)
+        addons = [f.addon for f in _value(self.addons) or []]
+        if _value(self.terway) is not None:
+            addons.append(TERWAY_CONTROLPLANE)
         endpoint = None
         if self.bucket is not None:
-            endpoint = (info.intranet_endpoint if info else "") or internal_endpoint(d.region_id)
+            endpoint = migrate_bucket_endpoint(
+                bucket=self.bucket, region=d.region_id, extranet_endpoint=info.extranet_endpoint if info else ""
+            )
         return PrecheckReport(
             cluster_id=d.cluster_id,
             cluster_name=d.name,
@@ -327,7 +377,7 @@ class _Run:
             bucket_endpoint=endpoint,
             masters=tuple(MasterInstance(m.instance_id, m.node_name, m.charge_type) for m in masters),
             cgpu=cgpu.edition if cgpu else "",
-            addons=tuple(f.addon for f in addons or []),
+            addons=tuple(addons),
             checks=checks,
             checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
@@ -357,6 +407,6 @@ def _guarded(check_id: str, evaluate: Callable[[], CheckResult]) -> CheckResult:
         return evaluate()
     except CloudError as error:
         return error_result(check_id, str(error))
-    except Exception as error:  # noqa: BLE001 - a bug in one check must not hide the other eleven
+    except Exception as error:  # noqa: BLE001 - a bug in one check must not hide the others
         log.exception("precheck %s crashed", check_id)
         return error_result(check_id, f"internal error {type(error).__name__}: {error}")

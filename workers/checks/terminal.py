@@ -18,6 +18,7 @@ from workers.checks.bucket_checks import bucket_name_problem
 from workers.checks.model import CheckResult, Outcome, PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
+from workers.cloud.ack import LIST_ACTION
 from workers.config import Settings
 from workers.errors import CloudError, Conflict, NotFound
 
@@ -64,7 +65,7 @@ def run_precheck(
             clients, settings, cluster=cluster, bucket=bucket, on_result=lambda r: _progress(r, err)
         )
     except (NotFound, Conflict) as error:
-        if error.service != "ack" or error.action != "DescribeClustersV1":
+        if error.service != "ack" or error.action != LIST_ACTION:
             raise
         print(f"ackmigrate precheck: {error.message}", file=err)
         return EXIT_USAGE

@@ -106,12 +106,8 @@ _ADDON_STEPS = (
         "reinstall the ALB Ingress controller after the migration",
     ),
     ("ack-virtual-node", "ack-virtual-node", "reinstall ack-virtual-node after the migration"),
-    (
-        "terway-controlplane",
-        "terway-controlplane",
-        "if custom pod configuration is on, stop terway-controlplane before migrating",
-    ),
 )
+"""terway-controlplane has its own check (terway-pod-networking), with every step around the migration."""
 
 
 def find_addons(workloads: list[Workload]) -> list[AddonFinding]:
@@ -127,7 +123,7 @@ def check_addons(findings: list[AddonFinding]) -> CheckResult:
         return result(
             "addons",
             Outcome.PASS,
-            "No ALB Ingress controller, ack-virtual-node or terway-controlplane installed.",
+            "No ALB Ingress controller or ack-virtual-node installed.",
         )
     found = ", ".join(f"{f.addon} ({f.workload})" for f in findings)
     steps = "; ".join(f.step for f in findings)

@@ -1,8 +1,16 @@
-"""ACK (Container Service, API 2015-12-15, ROA): clusters, nodes, kubeconfigs, migration tasks.
+"""ACK (Container Service, API 2015-12-15, ROA): clusters, nodes, kubeconfigs, migration tasks, checks.
 
 aliyun-python-sdk-cs request classes where they exist; CommonRequest for the actions that 4.8.1 lacks
-(MigrateCluster, DescribeTaskInfo, DescribeClusterTasks) or sends in an outdated shape (DeleteClusterNodes
-without `nodes`/`drain_node`).
+(DescribeClustersForRegion, MigrateCluster, DescribeTaskInfo, DescribeClusterTasks, RunClusterCheck,
+GetClusterCheck, ListClusterChecks). Old masters are released through ECS (workers.cloud.ecs), not
+DeleteClusterNodes: after the migration they are no longer cluster members, and `release_node` cannot
+release subscription instances.
+
+DescribeClusters and DescribeClustersV1 are decommissioned (ACK's "Announcement on ACK API parameter changes
+and deprecation", https://www.alibabacloud.com/help/en/ack/product-overview/announcement-on-ack-openapi-parameter-changes-and-deprecation):
+clusters are listed with DescribeClustersForRegion only. The same announcement drops deprecated fields from
+DescribeClusterDetail; `_cluster_detail` reads none of them (docker_version, external_loadbalancer_id,
+network_mode, vswitch_id).
 """
 
 from __future__ import annotations
@@ -14,13 +22,14 @@ from aliyunsdkcore.request import CommonRequest
 from aliyunsdkcs.request.v20151215.DescribeClusterDetailRequest import DescribeClusterDetailRequest
 from aliyunsdkcs.request.v20151215.DescribeClusterNodesRequest import DescribeClusterNodesRequest
 from aliyunsdkcs.request.v20151215.DescribeClusterResourcesRequest import DescribeClusterResourcesRequest
-from aliyunsdkcs.request.v20151215.DescribeClustersV1Request import DescribeClustersV1Request
 from aliyunsdkcs.request.v20151215.DescribeClusterUserKubeconfigRequest import (
     DescribeClusterUserKubeconfigRequest,
 )
 
 from workers.cloud.acs import AcsTransport
 from workers.cloud.models import (
+    ClusterCheckItem,
+    ClusterCheckRun,
     ClusterDetail,
     ClusterNode,
     ClusterResource,
@@ -35,6 +44,7 @@ from workers.cloud.models import (
 from workers.errors import Conflict, NotFound
 
 SERVICE = "ack"
+LIST_ACTION = "DescribeClustersForRegion"
 API_VERSION = "2015-12-15"
 _PAGE_SIZE = 100
 _CLUSTER_ID_RE = re.compile(r"^c[0-9a-z]{16,}$")
@@ -66,7 +76,7 @@ class AckClient:
         if len(exact) > 1:
             raise Conflict(
                 service=SERVICE,
-                action="DescribeClustersV1",
+                action=LIST_ACTION,
                 code="AmbiguousClusterName",
                 message=f"{len(exact)} clusters are named {id_or_name!r}: {_listing(exact)}; use the cluster id",
             )
@@ -79,7 +89,7 @@ class AckClient:
             seen = f"; clusters there: {_listing(existing)}" if existing else "; there are no clusters there"
         raise NotFound(
             service=SERVICE,
-            action="DescribeClustersV1",
+            action=LIST_ACTION,
             code="ClusterNotFound",
             message=f"no cluster with id or name {id_or_name!r} in {self.region}{seen}",
         )
@@ -95,23 +105,25 @@ class AckClient:
     def list_clusters(
         self, *, name: str | None = None, cluster_type: str | None = None
     ) -> list[ClusterSummary]:
-        """All pages of DescribeClustersV1 in this region (lower-case filters: what the API documents)."""
+        """All pages of DescribeClustersForRegion (`GET /regions/{region_id}/clusters`; query names as in
+        alibabacloud_cs20151215.models.DescribeClustersForRegionRequest; `name` matches fuzzily there)."""
         clusters: list[ClusterSummary] = []
         page = 1
         while True:
 
-            def build(page: int = page) -> DescribeClustersV1Request:
-                request = DescribeClustersV1Request()
-                request.add_query_param("region_id", self.region)
+            def build(page: int = page) -> CommonRequest:
+                request = self._roa(
+                    "DescribeClustersForRegion", "GET", "/regions/[RegionId]/clusters", RegionId=self.region
+                )
                 if name:
                     request.add_query_param("name", name)
                 if cluster_type:
                     request.add_query_param("cluster_type", cluster_type)
-                request.set_page_number(page)
-                request.set_page_size(_PAGE_SIZE)
+                request.add_query_param("page_number", str(page))
+                request.add_query_param("page_size", str(_PAGE_SIZE))
                 return request
 
-            body = self._transport.call(build, action="DescribeClustersV1")
+            body = self._transport.call(build, action="DescribeClustersForRegion")
             rows = body.get("clusters") or []
             clusters.extend(_cluster_summary(row) for row in rows)
             total = int((body.get("page_info") or {}).get("total_count") or 0)
@@ -189,22 +201,39 @@ class AckClient:
         body = self._transport.call(build, action="DescribeClusterTasks")
         return [_cluster_task(row) for row in body.get("tasks") or []]
 
-    def delete_cluster_nodes(
-        self, cluster_id: str, *, nodes: list[str], release_node: bool, drain_node: bool
-    ) -> StartedTask:
-        """Remove nodes (by node name) from the cluster; ECS instances are released only when asked."""
+    def run_cluster_check(self, cluster_id: str, *, check_type: str = "ClusterMigrate") -> str:
+        """Start ACK's own check (RunClusterCheck, `POST /clusters/{id}/checks`); returns its check_id.
+        Running a check changes nothing in the cluster, so a retry is harmless."""
 
         def build() -> CommonRequest:
-            request = self._roa(
-                "DeleteClusterNodes", "POST", "/clusters/[ClusterId]/nodes", ClusterId=cluster_id
-            )
-            _json_body(
-                request, {"nodes": list(nodes), "release_node": release_node, "drain_node": drain_node}
-            )
+            request = self._roa("RunClusterCheck", "POST", "/clusters/[ClusterId]/checks", ClusterId=cluster_id)
+            _json_body(request, {"type": check_type})
             return request
 
-        body = self._transport.call(build, action="DeleteClusterNodes", idempotent=False)
-        return _started_task(body)
+        body = self._transport.call(build, action="RunClusterCheck")
+        return _text(body, "check_id")
+
+    def get_cluster_check(self, cluster_id: str, check_id: str) -> ClusterCheckRun:
+        """GetClusterCheck (`GET /clusters/{id}/checks/{check_id}`): status, message and check_items."""
+
+        def build() -> CommonRequest:
+            return self._roa(
+                "GetClusterCheck", "GET", "/clusters/[ClusterId]/checks/[CheckId]", ClusterId=cluster_id,
+                CheckId=check_id,
+            )
+
+        return _check_run(self._transport.call(build, action="GetClusterCheck"))
+
+    def list_cluster_checks(self, cluster_id: str, *, check_type: str = "ClusterMigrate") -> list[ClusterCheckRun]:
+        """ListClusterChecks (`GET /clusters/{id}/checks?type=`): the checks run so far, without items."""
+
+        def build() -> CommonRequest:
+            request = self._roa("ListClusterChecks", "GET", "/clusters/[ClusterId]/checks", ClusterId=cluster_id)
+            request.add_query_param("type", check_type)
+            return request
+
+        body = self._transport.call(build, action="ListClusterChecks")
+        return [_check_run(row) for row in body.get("checks") or []]
 
     def _roa(self, action: str, method: str, pattern: str, **path: str) -> CommonRequest:
         request = CommonRequest(version=API_VERSION, action_name=action, uri_pattern=pattern, product="CS")
@@ -258,6 +287,9 @@ def _cluster_detail(body: dict[str, Any]) -> ClusterDetail:
         current_version=_text(body, "current_version"),
         vpc_id=_text(body, "vpc_id"),
         master_url=_text(body, "master_url"),
+        # In the detail's official model (DescribeClusterDetailResponseBody.timezone, "The time zone");
+        # absent or empty when none was set.
+        timezone=_text(body, "timezone"),
         parameters={str(k): "" if v is None else str(v) for k, v in parameters.items()},
         api_server_load_balancers=tuple(
             LoadBalancerRef(
@@ -330,3 +362,37 @@ def _cluster_task(row: dict[str, Any]) -> ClusterTask:
         error_code=_text(error, "code") if isinstance(error, dict) else "",
         error_message=_text(error, "message") if isinstance(error, dict) else str(error),
     )
+
+
+def _check_run(body: dict[str, Any]) -> ClusterCheckRun:
+    """GetClusterCheck / a ListClusterChecks row. `check_items` is typed `Dict[str, List[Dict[str, Any]]]`
+    in the official model (category → items) and the item fields are not documented, so each item keeps
+    whichever of name/status/message it has, and its whole text for anything else."""
+    items: list[ClusterCheckItem] = []
+    raw = body.get("check_items") or {}
+    groups = raw.items() if isinstance(raw, dict) else [("", raw)]
+    for category, rows in groups:
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict):
+                continue
+            items.append(
+                ClusterCheckItem(
+                    category=str(category),
+                    name=_first(row, "name", "item", "key", "check_item") or str(category),
+                    status=_first(row, "status", "result", "state", "level"),
+                    message=_first(row, "message", "msg", "description", "reason"),
+                )
+            )
+    return ClusterCheckRun(
+        check_id=_text(body, "check_id"),
+        check_type=_text(body, "type"),
+        status=_text(body, "status"),
+        message=_text(body, "message"),
+        created_at=_text(body, "created_at"),
+        finished_at=_text(body, "finished_at"),
+        items=tuple(items),
+    )
+
+
+def _first(row: dict[str, Any], *keys: str) -> str:
+    return next((str(row[key]) for key in keys if row.get(key) not in (None, "")), "")

@@ -111,7 +111,22 @@ class KubeClient:
     def delete_namespace(self, name: str) -> None:
         self._call("DeleteNamespace", lambda: self._core.delete_namespace(name, _request_timeout=self._timeout_s))
 
-    def create_pod(self, namespace: str, pod: k8s.V1Pod) -> None:
+    def create_pause_pod(self, namespace: str, name: str, *, image: str, labels: dict[str, str]) -> None:
+        """A pause container that asks for almost nothing and tolerates nothing (so it may only land on a
+        schedulable worker), never restarts, mounts no token and goes at once when deleted."""
+        pod = k8s.V1Pod(
+            metadata=k8s.V1ObjectMeta(name=name, labels=labels),
+            spec=k8s.V1PodSpec(
+                containers=[k8s.V1Container(
+                    name="pause", image=image, image_pull_policy="IfNotPresent",
+                    resources=k8s.V1ResourceRequirements(requests={"cpu": "10m", "memory": "16Mi"},
+                                                         limits={"cpu": "50m", "memory": "32Mi"}),
+                )],
+                restart_policy="Never",
+                automount_service_account_token=False,
+                termination_grace_period_seconds=0,
+            ),
+        )
         self._call(
             "CreatePod", lambda: self._core.create_namespaced_pod(namespace, pod, _request_timeout=self._timeout_s)
         )

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 @dataclass(frozen=True)
 class ClusterSummary:
-    """One row of DescribeClustersV1: enough to tell clusters with similar names apart."""
+    """One row of DescribeClustersForRegion: enough to tell clusters with similar names apart."""
 
     cluster_id: str
     name: str
@@ -48,6 +48,7 @@ class ClusterDetail:
     master_url: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
     api_server_load_balancers: tuple[LoadBalancerRef, ...] = ()
+    timezone: str = ""  # "" = not set
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,29 @@ class ClusterTask:
     error_message: str = ""
 
 
+@dataclass(frozen=True)
+class ClusterCheckItem:
+    """One item of ACK's check: its category (the key of `check_items`), name, status and message."""
+
+    category: str
+    name: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ClusterCheckRun:
+    """GetClusterCheck: ACK's own check (e.g. ClusterMigrate) and, once it ended, its items."""
+
+    check_id: str
+    check_type: str
+    status: str
+    message: str
+    created_at: str
+    finished_at: str
+    items: tuple[ClusterCheckItem, ...] = ()
+
+
 class StartedTask(NamedTuple):
     """What an asynchronous ACK action returns: the task to follow and the request id for the audit log.
 
@@ -160,12 +184,15 @@ class AttachedPolicy:
 
 @dataclass(frozen=True)
 class PolicyVersion:
-    """The default version of a policy: its document is a JSON string, kept verbatim."""
+    """One version of a policy (GetPolicy's default one, or a row of ListPolicyVersions): its document is a
+    JSON string, kept verbatim."""
 
     policy_name: str
     policy_type: str
     version_id: str
     document: str
+    is_default: bool = True
+    create_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +202,19 @@ class BucketInfo:
     extranet_endpoint: str
     intranet_endpoint: str
     creation_date: str
+    owner_id: str = ""
+
+
+@dataclass(frozen=True)
+class BucketSummary:
+    """One row of ListBuckets: enough to offer the bucket for a cluster in `location`'s region."""
+
+    name: str
+    location: str  # oss-cn-hangzhou
+
+    @property
+    def region(self) -> str:
+        return self.location.removeprefix("oss-")
 
 
 @dataclass(frozen=True)
@@ -233,6 +273,24 @@ class Workload:
     images: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A version RAM created or deleted, and the request id to quote to support."""
+
+    version_id: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class EcsInstance:
+    """An instance as ECS DescribeInstances reports it: how it is billed decides how it can be released."""
+
+    instance_id: str
+    charge_type: str  # PostPaid (pay-as-you-go) | PrePaid (subscription); other values are kept as given
+    status: str  # Running, Stopped, …
+    expired_time: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from oss2.exceptions import OssError
 
 from workers.cloud.credentials import CloudCredentials
 from workers.cloud.endpoints import ApiEndpoint, public_oss_endpoint
-from workers.cloud.models import BucketInfo, BucketReferer
+from workers.cloud.models import BucketInfo, BucketReferer, BucketSummary
 from workers.cloud.retry import RetryPolicy, call_with_retry
 from workers.cloud.translate import cloud_error
 from workers.errors import CloudError, InvalidRequest, Unavailable
 
 SERVICE = "oss"
 T = TypeVar("T")
+_LIST_PAGE = 1000  # ListBuckets' largest page
 _REQUEST_ERROR_STATUS = -2  # oss2: the request never got an HTTP answer (refused, reset, timeout)
 
 
@@ -48,6 +49,8 @@ class OssClient:
             extranet_endpoint=str(result.extranet_endpoint or ""),
             intranet_endpoint=str(result.intranet_endpoint or ""),
             creation_date=str(result.creation_date or ""),
+            # The owner's uid is the account in the bucket's RAM resource names (acs:oss:…:ACCOUNT:bucket/…).
+            owner_id=str(getattr(result.owner, "id", "") or ""),
         )
 
     def bucket_referer(self, bucket: str) -> BucketReferer:
@@ -57,6 +60,24 @@ class OssClient:
             referers=tuple(str(r) for r in result.referers or []),
             black_referers=tuple(str(r) for r in getattr(result, "black_referers", None) or []),
         )
+
+    def list_buckets(self) -> list[BucketSummary]:
+        """Every bucket the credentials can see, in all regions (ListBuckets pages through them all).
+
+        ListBuckets is `GET /` on the service endpoint
+        (https://www.alibabacloud.com/help/en/oss/developer-reference/listbuckets); oss2.BucketIterator
+        follows `NextMarker` while `IsTruncated`.
+        """
+        def attempt() -> list[BucketSummary]:
+            service = oss2.Service(self._auth, self._endpoint.url, session=self._session,
+                                   connect_timeout=self._timeout_s, region=self.region)
+            try:
+                return [BucketSummary(name=str(b.name), location=str(b.location or ""))
+                        for b in oss2.BucketIterator(service, max_keys=_LIST_PAGE)]
+            except OssError as error:
+                raise _translate(error, action="ListBuckets") from error
+
+        return call_with_retry(attempt, policy=self._retry)
 
     def _bucket(self, name: str) -> oss2.Bucket:
         return oss2.Bucket(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aliyunsdkcore.request import CommonRequest
+
+from workers.cloud.acs import AcsTransport
 
 
 def rpc_request(*, product: str, version: str, action: str, params: dict[str, str]) -> CommonRequest:
@@ -13,3 +17,16 @@ def rpc_request(*, product: str, version: str, action: str, params: dict[str, st
     for key, value in params.items():
         request.add_query_param(key, value)
     return request
+
+
+def rpc_call(
+    transport: AcsTransport, *, product: str, version: str, action: str, params: dict[str, str],
+    idempotent: bool = True,
+) -> dict[str, Any]:
+    """Send one RPC action through the transport (a fresh request per attempt) and return its JSON body."""
+    body = transport.call(
+        lambda: rpc_request(product=product, version=version, action=action, params=params),
+        action=action,
+        idempotent=idempotent,
+    )
+    return dict(body)

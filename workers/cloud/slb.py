@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workers.cloud.acs import AcsTransport
 from workers.cloud.models import LoadBalancer
-from workers.cloud.rpc import rpc_request
+from workers.cloud.rpc import rpc_call
 
 SERVICE = "slb"
 API_VERSION = "2014-05-15"
@@ -17,11 +17,9 @@ class SlbClient:
 
     def describe_load_balancer(self, load_balancer_id: str) -> LoadBalancer:
         params = {"RegionId": self.region, "LoadBalancerId": load_balancer_id}
-        body = self._transport.call(
-            lambda: rpc_request(
-                product="Slb", version=API_VERSION, action="DescribeLoadBalancerAttribute", params=params
-            ),
-            action="DescribeLoadBalancerAttribute",
+        body = rpc_call(
+            self._transport, product="Slb", version=API_VERSION, action="DescribeLoadBalancerAttribute",
+            params=params,
         )
         return LoadBalancer(
             load_balancer_id=str(body.get("LoadBalancerId") or load_balancer_id),

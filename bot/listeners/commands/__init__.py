@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import replies
 from bot.authz import Refusal, RefusalCode, may_request, may_use_channel
@@ -29,6 +30,7 @@ from bot.grammar import (
     render,
     subcommand_of,
 )
+from bot.listeners.commands.open_form import open_form
 from bot.metrics import COMMANDS, DECISIONS, REFUSALS
 from bot.services import Services
 from bot.status import status_message
@@ -49,8 +51,16 @@ class SlashCommand:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def acknowledge(self, ack: Ack, command: dict[str, Any]) -> None:
-        """Answer within Slack's 3 seconds with what was done (or why nothing was)."""
+    def acknowledge(self, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        """Answer within Slack's 3 seconds with what was done (or why nothing was).
+
+        `/ackmigrate` alone opens the modal (bot.modal) instead: views.open is the one Slack call made
+        before the acknowledgement, because the trigger it needs lasts only 3 seconds.
+        """
+        if not str(command.get("text") or "").strip():
+            open_form(self.services, client, command)
+            ack()
+            return
         answer = self.answer(command)
         ack(response_type="ephemeral", text=answer.text, blocks=answer.blocks or None)
 

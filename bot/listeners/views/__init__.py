@@ -11,19 +11,28 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks import REJECT_CALLBACK_ID, RejectContext, submitted_reason
+from bot.blocks import REJECT_CALLBACK_ID, RejectContext, reject_dialog_errors, submitted_reason
 from bot.errors import tell_user_on_error
+from bot.listeners.views.migration_form import MigrationForm
 from bot.metrics import DECISIONS, REFUSALS
+from bot.modal import FORM_CALLBACK_ID
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     dialogs = Dialogs(services)
     app.view(REJECT_CALLBACK_ID)(ack=close_dialog, lazy=[dialogs.reject_with_reason])
+    form = MigrationForm(services)
+    app.view(FORM_CALLBACK_ID)(ack=form.check, lazy=[form.run])
 
 
-def close_dialog(ack: Ack) -> None:
-    ack()
+def close_dialog(ack: Ack, view: dict[str, Any]) -> None:
+    """Close the dialog, or keep it open with the problem shown on its field (a reason too long)."""
+    errors = reject_dialog_errors(view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
 
 
 class Dialogs:
@@ -33,6 +42,8 @@ class Dialogs:
     @tell_user_on_error
     def reject_with_reason(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
+        if reject_dialog_errors(view):
+            return  # the acknowledgement showed the problem on the field; nothing is decided
         context = RejectContext.from_metadata(view["private_metadata"])
         user = str(body["user"]["id"])
         outcome = self.services.approvals.reject(
