@@ -250,8 +250,12 @@ def judge_follow_ups(workloads: Sequence[Workload], precheck: dict[str, Any] | N
     follow_ups: list[CheckResult] = []
     if report.get("cgpu") == "basic" or cgpu_now == "basic":
         if cgpu_now == "basic":
-            follow_ups.append(_result("follow-up-cgpu", "cGPU", Outcome.WARN, "to do: cGPU Basic Edition is still "
-                                      "installed; upgrade it to cGPU Professional Edition.", doc_url=CGPU_DOC))
+            follow_ups.append(_result(
+                "follow-up-cgpu", "cGPU", Outcome.WARN,
+                "to do: cGPU Basic Edition is still installed and does not work in the Pro cluster: apply the doc's "
+                "gpushare-label-change.yaml Job (it relabels the GPU nodes and uninstalls cGPU Basic; wait for "
+                "`kubectl get po -l app=change-gpushare-labels -n kube-system` to show Completed), then install "
+                "cGPU (ack-ai-installer) and the GPU memory inspection tool.", doc_url=CGPU_DOC))
         else:
             follow_ups.append(_result("follow-up-cgpu", "cGPU", Outcome.PASS,
                                       "done: no cGPU Basic Edition left."))
