@@ -88,26 +88,31 @@ def before_migration(ctx: Context, kube: KubeClient, record: Record) -> None:
 
 
 def undo(ctx: Context, kube: KubeClient, record: Record) -> str:
-    """The migration failed: put the webhooks and the replica count back. Returns what to tell people."""
+    """The migration failed: put the webhooks and the replica count back, each once. Returns what to tell
+    people (the same words on a rerun that finds it all done, so the failure message always says it)."""
     key = KEY + record.id
     done = _done(ctx, key)
-    if "backup" not in done or "restored" in done:
+    if "backup" not in done:
         return ""
     backup = _backup(ctx, key)
     try:
         for kind, body in backup.webhooks.items():
+            if f"restored:{kind}" in done:
+                continue
             try:
                 kube.create_webhook_configuration(kind, body)
                 _audit(ctx, record, f"Create{kind}")
             except Conflict:
-                pass  # restored by a run a kill cut short
-        kube.scale_deployment(NAMESPACE, NAME, backup.replicas)
-        _audit(ctx, record, "ScaleDeployment", replicas=str(backup.replicas))
+                pass  # the run a kill cut short created it
+            _mark(ctx, key, f"restored:{kind}")
+        if "restored:replicas" not in done:
+            kube.scale_deployment(NAMESPACE, NAME, backup.replicas)
+            _audit(ctx, record, "ScaleDeployment", replicas=str(backup.replicas))
+            _mark(ctx, key, "restored:replicas")
     except CloudError as error:
         _audit(ctx, record, "RestoreTerway", outcome="error", error=str(error))
         return (f" terway could NOT be restored ({error}): recreate its webhook configurations from the backup "
                 f"in this thread and scale terway-controlplane back to {backup.replicas} by hand.")
-    _mark(ctx, key, "restored")
     return (f" terway restored: its webhook configurations are back and terway-controlplane is scaled back to "
             f"{backup.replicas}.")
 

@@ -139,3 +139,46 @@ def test_the_steps_are_off_by_default(stack: Stack) -> None:
         stack.click(BOB, str(record.message_ts), "approve_migration")
         wait_for(lambda: stack.settled(record.id), what="migrated without the terway steps")
     assert _calls(stack, cluster_id, *STEPS) == []
+
+
+def test_a_worker_killed_while_undoing_resumes_the_undo_where_it_stopped(stack: Stack) -> None:
+    cluster_id, record = _requested(stack, "terway-kill-undo", migration={"duration_s": 3, "fail_at_stage": 3})
+    (victim,) = stack.workers.alive
+    # The mutating configuration is created back at once; the answer waits while the worker is killed.
+    stack.control.fault("kubernetes", "create mutatingwebhookconfigurations", latency_ms=6000, delay_response=True)
+    stack.click(BOB, str(record.message_ts), "approve_migration")
+    wait_for(lambda: _calls(stack, cluster_id, "create mutatingwebhookconfigurations"), timeout_s=60,
+             what="the undo started")
+    stack.workers.kill(victim)
+    stack.workers.start()
+
+    wait_for(lambda: stack.settled(record.id), timeout_s=60, what="the undo finished and the failure shown")
+    assert stack.store.get(record.id).state is State.FAILED
+    assert "terway restored" in str(stack.store.get(record.id).reason)
+    assert _calls(stack, cluster_id, *STEPS)[3:] == [
+        ("create mutatingwebhookconfigurations", 201),
+        ("create mutatingwebhookconfigurations", 409),  # the step the kill cut short, redone: already there
+        ("create validatingwebhookconfigurations", 201),  # not skipped
+        ("patch deployments/scale", 200)]  # the replicas back, once
+    assert _replicas(stack, cluster_id) == "1"
+    assert all(name.endswith("/terway-controlplane") for name in _webhooks(stack, cluster_id))
+
+
+def test_a_worker_killed_while_finishing_after_success_resumes_and_says_it_once(stack: Stack) -> None:
+    cluster_id, record = _requested(stack, "terway-kill-after")
+    (victim,) = stack.workers.alive
+    stack.control.fault("kubernetes", "delete deployments", latency_ms=6000, delay_response=True)
+    stack.click(BOB, str(record.message_ts), "approve_migration")
+    wait_for(lambda: _calls(stack, cluster_id, "delete deployments"), timeout_s=60, what="the old Deployment deleted")
+    stack.workers.kill(victim)
+    stack.workers.start()
+
+    wait_for(lambda: stack.settled(record.id), timeout_s=60, what="finished after the kill")
+    assert stack.store.get(record.id).state is State.SUCCEEDED
+    assert _calls(stack, cluster_id, *STEPS) == [
+        ("patch deployments/scale", 200), ("delete mutatingwebhookconfigurations", 200),
+        ("delete validatingwebhookconfigurations", 200),
+        ("delete deployments", 200), ("delete deployments", 404)]  # cut short, redone: already gone
+    thread = stack.thread_texts(str(record.message_ts))
+    assert sum(t.startswith("terway: the old terway-controlplane Deployment is deleted") for t in thread) == 1
+    assert len(thread) == len(set(thread)), "nothing said twice"
