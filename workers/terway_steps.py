@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from workers.cloud.kube import KubeClient
@@ -68,19 +70,11 @@ def before_migration(ctx: Context, kube: KubeClient, record: Record) -> None:
         ctx.redis.hsetnx(key, "backup", backup.to_json())  # the first backup stands: later reads see 0 replicas
     if "backup_posted" not in done:
         _say(ctx, record, key, "backup_posted", _backup_text(record, _backup(ctx, key)))
-    if "scaled_down" not in done:
-        kube.scale_deployment(NAMESPACE, NAME, 0)
-        _audit(ctx, record, "ScaleDeployment", replicas="0")
-        _mark(ctx, key, "scaled_down")
+    step = _Steps(ctx, record, key, done)
+    step("scaled_down", "ScaleDeployment", lambda: kube.scale_deployment(NAMESPACE, NAME, 0), replicas="0")
     for kind in WEBHOOK_KINDS:
-        if f"deleted:{kind}" in done:
-            continue
-        try:
-            kube.delete_webhook_configuration(kind, NAME)
-            _audit(ctx, record, f"Delete{kind}")
-        except NotFound:
-            pass  # deleted by the run a kill cut short, or never there
-        _mark(ctx, key, f"deleted:{kind}")
+        step(f"deleted:{kind}", f"Delete{kind}", partial(kube.delete_webhook_configuration, kind, NAME),
+             already=NotFound)
     if "announced_before" not in done:
         _say(ctx, record, key, "announced_before",
              "terway: scaled terway-controlplane to 0 and deleted its mutating and validating webhook "
@@ -95,20 +89,13 @@ def undo(ctx: Context, kube: KubeClient, record: Record) -> str:
     if "backup" not in done:
         return ""
     backup = _backup(ctx, key)
+    step = _Steps(ctx, record, key, done)
     try:
         for kind, body in backup.webhooks.items():
-            if f"restored:{kind}" in done:
-                continue
-            try:
-                kube.create_webhook_configuration(kind, body)
-                _audit(ctx, record, f"Create{kind}")
-            except Conflict:
-                pass  # the run a kill cut short created it
-            _mark(ctx, key, f"restored:{kind}")
-        if "restored:replicas" not in done:
-            kube.scale_deployment(NAMESPACE, NAME, backup.replicas)
-            _audit(ctx, record, "ScaleDeployment", replicas=str(backup.replicas))
-            _mark(ctx, key, "restored:replicas")
+            step(f"restored:{kind}", f"Create{kind}",
+                 partial(kube.create_webhook_configuration, kind, body), already=Conflict)
+        step("restored:replicas", "ScaleDeployment", lambda: kube.scale_deployment(NAMESPACE, NAME, backup.replicas),
+             replicas=str(backup.replicas))
     except CloudError as error:
         _audit(ctx, record, "RestoreTerway", outcome="error", error=str(error))
         return (f" terway could NOT be restored ({error}): recreate its webhook configurations from the backup "
@@ -123,17 +110,32 @@ def after_success(ctx: Context, kube: KubeClient, record: Record) -> None:
     done = _done(ctx, key)
     if "backup" not in done:
         return
-    if "removed" not in done:
-        try:
-            kube.delete_deployment(NAMESPACE, NAME)
-            _audit(ctx, record, "DeleteDeployment")
-        except NotFound:
-            pass
-        _mark(ctx, key, "removed")
+    _Steps(ctx, record, key, done)("removed", "DeleteDeployment", lambda: kube.delete_deployment(NAMESPACE, NAME),
+                                   already=NotFound)
     if "announced_after" not in done:
         _say(ctx, record, key, "announced_after",
              "terway: the old terway-controlplane Deployment is deleted. Install terway-controlplane again from "
              "the cluster's Add-ons page in the ACK console (the backup of its webhooks stays in this thread).")
+
+
+class _Steps:
+    """Runs a step unless marked done, audits it, marks it. `already`: the error that means a run a kill cut
+    short did it (deleting what is gone, creating what exists) — the step counts as done."""
+
+    def __init__(self, ctx: Context, record: Record, key: str, done: set[str]) -> None:
+        self.ctx, self.record, self.key, self.done = ctx, record, key, done
+
+    def __call__(self, step: str, action: str, do: Callable[[], None], *,
+                 already: type[CloudError] | None = None, **details: str) -> None:
+        if step in self.done:
+            return
+        try:
+            do()
+            _audit(self.ctx, self.record, action, **details)
+        except CloudError as error:
+            if already is None or not isinstance(error, already):
+                raise
+        _mark(self.ctx, self.key, step)
 
 
 def _done(ctx: Context, key: str) -> set[str]:
