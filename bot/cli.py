@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="liveness of this host's worker or Socket Mode bot (exit 0 alive)")
     health.add_argument("role", choices=("worker", "socket"))
 
+    verify = sub.add_parser("verify", help="check that a migrated cluster works; exit 1 when it does not")
+    verify.add_argument("cluster", metavar="CLUSTER", help="cluster id (c…) or name")
+    verify.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
     status = sub.add_parser("status", help="migrations in flight and recent results")
     status.add_argument("cluster", nargs="?", metavar="CLUSTER")
     status.add_argument("--json", action="store_true")
@@ -187,6 +191,10 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         from workers.health import run_health
 
         return run_health(settings, args.role)
+    if command == "verify":
+        from workers.verifying import run_verify
+
+        return run_verify(settings, cluster=args.cluster, as_json=args.json)
     if command == "status":
         from workers.reports import run_status
 

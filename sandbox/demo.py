@@ -277,20 +277,22 @@ class Journey:
         self.control.click(BOB, CHANNEL, parent["ts"], "approve_migration")
 
     def follow_thread(self, parent: dict[str, Any]) -> None:
-        self.n.chapter("4. The migration runs; the thread fills with its stages")
+        self.n.chapter("4. The migration runs; the thread fills with its stages, then its verification")
 
         def finished() -> dict[str, Any] | None:
             for reply in self._new_thread_replies(parent["ts"]):
                 self.n.slack("ackmigrate replied in the thread" +
                              (" (also sent to the channel)" if reply.get("reply_broadcast") else "") + ":", reply)
                 text = render_message_text(reply)
-                if reply.get("reply_broadcast") and ("✅" in text or "❌" in text):
+                if reply.get("reply_broadcast") and any(mark in text for mark in ("✅", "❌", "⚠️")):
                     return reply
             return None
 
         result = wait_for("the migration's result in the thread", finished, timeout=60)
         if "❌" in render_message_text(result):
             raise DemoStepFailed("the migration of the ready cluster failed")
+        if "⚠️" in render_message_text(result):
+            raise DemoStepFailed("the ready cluster migrated but did not pass its verification")
         updated = self._message(parent["ts"])
         self.n.slack("The request message, updated in place:", updated)
 

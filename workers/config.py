@@ -70,6 +70,9 @@ class Settings:
     migration_timeout_s: int = 7200
     grant_ram_policy: bool = False
     kubeconfig_private: bool = False
+    canary_image: str | None = None  # None: ACK's pause image for the cluster's region (workers.verification)
+    canary_timeout_s: float = 90.0  # how long the post-migration canary pod may take to run
+    automate_terway: bool = False  # do the doc's terway steps around the migration (workers.terway_steps)
 
     min_k8s_version: str = "1.18"
     advised_k8s_version: str = "1.18"
@@ -111,6 +114,9 @@ class Settings:
             migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
             kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
+            canary_image=_opt(env, "ACKMIGRATE_CANARY_IMAGE"),
+            canary_timeout_s=_canary_timeout(env),
+            automate_terway=_bool(env, "ACKMIGRATE_AUTOMATE_TERWAY", False),
             min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.18"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
@@ -226,6 +232,14 @@ def number_setting(env: Mapping[str, str], name: str, default: float, *, minimum
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum:g} (got {value!r})")
     return number
+
+
+def _canary_timeout(env: Mapping[str, str]) -> float:
+    """The canary's wait runs inside one RQ job (180 s by default), with the other checks around it."""
+    seconds = number_setting(env, "ACKMIGRATE_CANARY_TIMEOUT", 90.0, minimum=1.0)
+    if seconds > 150:
+        raise ConfigError(f"ACKMIGRATE_CANARY_TIMEOUT must be at most 150 seconds (got {seconds:g})")
+    return seconds
 
 
 def _version(env: Mapping[str, str], name: str, default: str) -> str:

@@ -97,6 +97,13 @@ class Queues:
                     "response_url": response_url},
         )
 
+    def verify_for_user(self, *, cluster_ref: str, user: str, channel: str, response_url: str | None) -> Job:
+        """Verify a (migrated) cluster and answer the user privately; the canary wait is bounded by
+        ACKMIGRATE_CANARY_TIMEOUT, well inside RQ's job timeout."""
+        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.verify_for_user",
+            kwargs={"cluster_ref": cluster_ref, "user": user, "channel": channel, "response_url": response_url},
+        )
+
     def list_clusters_for_user(self, *, user: str, channel: str, response_url: str | None) -> Job:
         """List the region's dedicated clusters with a one-word readiness each, privately."""
         return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.list_clusters_for_user",

@@ -18,6 +18,7 @@ from bot.grammar import (
     Precheck,
     Status,
     UsageError,
+    Verify,
     is_cluster_id,
     parse,
     render,
@@ -36,6 +37,8 @@ CLUSTER_ID = "c82e6987e29614511b3e6a3d3a4fbbd2a"
         ("help migrate", Help("migrate")),
         ("HELP", Help()),
         ("list", ListClusters()),
+        ("verify prod-hz-1", Verify("prod-hz-1")),
+        (f"VERIFY {CLUSTER_ID}", Verify(CLUSTER_ID)),
         ("precheck prod-hz-1", Precheck("prod-hz-1")),
         ("precheck prod-hz-1 --bucket ack-migrate-hz", Precheck("prod-hz-1", "ack-migrate-hz")),
         ("precheck --bucket=ack-migrate-hz prod-hz-1", Precheck("prod-hz-1", "ack-migrate-hz")),
@@ -73,6 +76,9 @@ def test_documented_forms_parse_to_their_command(text: str, expected: Command) -
         ("precheck " + "a" * 64, "precheck", "not a cluster id"),
         ("cleanup prod --release-ecs=yes", "cleanup", "takes no value"),
         ("cancel", "cancel", "needs a cluster"),
+        ("verify", "verify", "needs a cluster"),
+        ("verify a b", "verify", "more than it takes"),
+        ("verify prod --json", "verify", "no option `--json`"),
         ("list everything", "list", "more than it takes"),
         ("status a b", "status", "more than it takes"),
         ("help me", "help", "no help on `me`"),
@@ -107,6 +113,7 @@ commands: st.SearchStrategy[Command] = st.one_of(
     st.builds(Status, st.none() | cluster_names),
     st.builds(Cancel, cluster_names),
     st.builds(Cleanup, cluster_names, st.booleans()),
+    st.builds(Verify, cluster_names),
 )
 
 

@@ -29,6 +29,9 @@ def test_demo_plays_the_whole_journey_and_exits_zero(tmp_path: Path) -> None:
         "You requested this migration, so someone else must approve it (two-person rule).",  # Alice, an approver
         "@bob approved. Queued.",
         "Stage 3/5",  # the thread fills with stages
+        "Verification of prod-hz-ready",  # the verification reply, a checklist
+        "Canary pod runs",
+        "✅ Verified: the API server, the nodes, kube-system and a canary pod all work.",
         "✅ prod-hz-ready is now ACK Pro",  # the success broadcast
         "Cleanup request",
         "deleted 3 old master nodes",

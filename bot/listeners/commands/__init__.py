@@ -25,6 +25,7 @@ from bot.grammar import (
     Precheck,
     Status,
     UsageError,
+    Verify,
     parse,
     render,
     subcommand_of,
@@ -132,6 +133,9 @@ class SlashCommand:
             queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
                                         channel=channel, response_url=response_url, record_id=record_id)
             return replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
+        if isinstance(parsed, Verify):
+            queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
+            return replies.verify_taken(parsed.cluster)
         if isinstance(parsed, ListClusters):
             queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
             return replies.list_taken()
