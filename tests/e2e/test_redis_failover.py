@@ -27,7 +27,7 @@ from tests.e2e.processes import (
     wait_for,
 )
 from tests.e2e.sentinel import SentinelRedis
-from workers.records import State
+from workers.records import Record, State
 from workers.store import RecordStore
 
 pytestmark = pytest.mark.e2e
@@ -60,14 +60,20 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def test_a_sentinel_failover_mid_migration_loses_nothing(stack: Stack) -> None:
-    name = "prod-hz-failover"
+def _migrating_at_stage_two(stack: Stack, name: str) -> tuple[str, Record]:
+    """Alice asks, Bob approves, and ACK is at stage 2 of the migration: when the operator fails over."""
     cluster_id = stack.new_cluster(name, migration={"duration_s": 8})["cluster_id"]
     stack.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
     request = stack.posted_request(cluster_id)
     assert request.message_ts is not None
     stack.click(BOB, request.message_ts, "approve_migration")
     wait_for(lambda: stack.store.get(request.id).stage >= 2, what="the migration at stage 2")
+    return cluster_id, request
+
+
+def test_a_sentinel_failover_mid_migration_loses_nothing(stack: Stack) -> None:
+    name = "prod-hz-failover"
+    cluster_id, request = _migrating_at_stage_two(stack, name)
 
     redis_set: SentinelRedis = stack.redis_server  # type: ignore[assignment]
     old_master = redis_set.master_port()
@@ -91,12 +97,7 @@ def test_an_unplanned_failover_mid_migration_says_every_stage_once_and_migrates_
     each reply's "being posted" mark wait for the replica (WAIT), so none of what was lost can make the
     bot call ACK again or post a reply twice."""
     name = "prod-hz-unplanned"
-    cluster_id = stack.new_cluster(name, migration={"duration_s": 8})["cluster_id"]
-    stack.slash(ALICE, f"migrate {name} --bucket {BUCKET}")
-    request = stack.posted_request(cluster_id)
-    assert request.message_ts is not None
-    stack.click(BOB, request.message_ts, "approve_migration")
-    wait_for(lambda: stack.store.get(request.id).stage >= 2, what="the migration at stage 2")
+    cluster_id, request = _migrating_at_stage_two(stack, name)
 
     redis_set: SentinelRedis = stack.redis_server  # type: ignore[assignment]
     redis_set.failover_unplanned()
