@@ -65,7 +65,7 @@ class Principals:
 
 @dataclass(frozen=True)
 class Policy:
-    """The settings that decide who may do what (DESIGN.md: ACKMIGRATE_APPROVERS, …_REQUESTERS, …)."""
+    """The settings that decide who may do what (README "Configuration": ACKMIGRATE_APPROVERS, …_REQUESTERS, …)."""
 
     approvers: Principals
     requesters: Principals  # empty: anyone in an allowed channel

@@ -1,6 +1,6 @@
 """`ackmigrate serve`: the bot over HTTP under gunicorn (threaded workers), the production way.
 
-Several worker processes share nothing but Redis (DESIGN.md: nothing may assume a single process).
+Several worker processes share nothing but Redis (ARCHITECTURE.md: nothing may assume a single process).
 Their Prometheus counters are added up through PROMETHEUS_MULTIPROC_DIR, which must be set before any
 worker imports prometheus_client; serve() makes a private one when the operator did not choose one.
 """

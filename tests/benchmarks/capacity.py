@@ -1,6 +1,6 @@
 """Capacity: 500 migrations in flight, followed by ONE `ackmigrate worker` polling every 15 s.
 
-DESIGN.md promises that one worker follows hundreds of migrations, because a poll is a short job that
+ARCHITECTURE.md promises that one worker follows hundreds of migrations, because a poll is a short job that
 reschedules itself. The figure that shows whether it keeps up is the poll lag: how much later than
 scheduled each poll starts (workers.poll_lag; the interval itself is not lag). Target: p99 ≤ 2 s.
 

@@ -1,4 +1,4 @@
-"""The sandbox's control API (DESIGN.md): shape the world, read the call log, inject faults — over plain
+"""The sandbox's control API (README "The sandbox"): shape the world, read the call log, inject faults — over plain
 HTTP on the ACK port, raw and through `SandboxClient`."""
 
 from __future__ import annotations

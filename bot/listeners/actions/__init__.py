@@ -139,6 +139,6 @@ def _click(body: dict[str, Any]) -> Click:
 
 
 def _value(body: dict[str, Any]) -> str:
-    """The request id the button carries (DESIGN.md: the button `value`)."""
+    """The request id the button carries (ARCHITECTURE.md, "Names others rely on": the button `value`)."""
     actions = body.get("actions") or [{}]
     return str(actions[0].get("value") or "")
