@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SERVICES = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack")
+SERVICES = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack", "sts")
 
 
 @dataclass

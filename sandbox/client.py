@@ -56,6 +56,11 @@ class SandboxClient(SlackControl):
         result: dict[str, Any] = self.request("PATCH", f"/clusters/{cluster_id}", changes)
         return result
 
+    def create_account(self, account_id: str, alias: str) -> str:
+        """Add an account (its own world of clusters, buckets, roles); returns the role ARN to assume."""
+        result: dict[str, str] = self.request("POST", "/accounts", {"account_id": account_id, "alias": alias})
+        return result["role_arn"]
+
     def create_bucket(self, name: str, region_id: str = "cn-hangzhou", **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", "/buckets", {"name": name, "region_id": region_id, **extra})
         return result
