@@ -47,6 +47,7 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("POST", r"/clusters/(?P<cluster_id>[^/]+)/migrate", "MigrateCluster"),
     ("GET", r"/clusters/(?P<cluster_id>[^/]+)/tasks", "DescribeClusterTasks"),
     ("GET", r"/tasks/(?P<task_id>[^/]+)", "DescribeTaskInfo"),
+    ("GET", r"/quota", "DescribeUserQuota"),
 )
 """(method, path, action): every ACK API the sandbox serves; anything else is answered 404."""
 
@@ -236,6 +237,12 @@ class AckService:
                     ),
                 }
         return Response.json({"cluster_id": cluster.cluster_id, "request_id": new_request_id(), "task_id": task.task_id})
+
+    def _describe_user_quota(self, request: Request) -> Response:
+        """DescribeUserQuota (`GET /quota`; https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-describeuserquota):
+        the caller's account's quotas, the documented defaults unless the control API set others."""
+        with self.world.lock:
+            return Response.json(self.world.quotas_of(caller_account()))
 
     def _describe_task_info(self, request: Request, task_id: str) -> Response:
         with self.world.lock:

@@ -63,6 +63,12 @@ class ControlApi:
         if path == "accounts" and method == "GET":
             return Response.json([{"account_id": a.account_id, "alias": a.alias, "role_arn": a.role_arn}
                                   for a in self.world.accounts.values()])
+        if path == "quotas" and method == "POST":  # {"account", "amk_cluster_quota", …}
+            spec = _object(request)
+            with self.world.lock:
+                account_id = self.world.account_named(spec.pop("account", None))
+                self.world.set_quotas(account_id, spec)
+                return Response.json(self.world.quotas_of(account_id))
         if path == "credentials" and method == "POST":
             return self._add_credential(request)
         if path == "calls" and method == "GET":

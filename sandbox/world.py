@@ -58,6 +58,16 @@ SLB_SPECS = (
 )
 
 
+DEFAULT_QUOTAS = {
+    "amk_cluster_quota": 20,
+    "ask_cluster_quota": 20,
+    "cluster_nodepool_quota": 20,
+    "cluster_quota": 50,
+    "node_quota": 100,
+}
+"""DescribeUserQuota's documented defaults (managed clusters 20, clusters per account 50, nodes per cluster 100)."""
+
+
 class SpecError(ValueError):
     """A control-API spec that cannot be built; answered 400 with this text."""
 
@@ -351,6 +361,7 @@ class World:
         self.faults = Faults()
         self.credentials: dict[str, Credential] = {}
         self.accounts: dict[str, SandboxAccount] = {MAIN_ACCOUNT_ID: SandboxAccount(MAIN_ACCOUNT_ID, MAIN_ALIAS)}
+        self.quotas: dict[str, dict[str, int]] = {}  # account id → DescribeUserQuota values set by a test
         self.clusters: dict[str, Cluster] = {}
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.roles: dict[str, RamRole] = {}
@@ -386,7 +397,19 @@ class World:
             raise SpecError(f"an account with id {account_id} or alias {alias} already exists")
         account = SandboxAccount(account_id, alias)
         self.accounts[account_id] = account
+        if spec.get("quotas") is not None:
+            self.set_quotas(account_id, spec["quotas"])
         return account
+
+    def set_quotas(self, account: Any, quotas: Any) -> None:
+        if not isinstance(quotas, dict) or set(quotas) - set(DEFAULT_QUOTAS) or not all(
+            isinstance(v, int) and v >= 0 for v in quotas.values()
+        ):
+            raise SpecError(f"quotas takes whole numbers for {', '.join(DEFAULT_QUOTAS)}")
+        self.quotas.setdefault(self.account_named(account), {}).update(quotas)
+
+    def quotas_of(self, account_id: str) -> dict[str, Any]:
+        return {**DEFAULT_QUOTAS, **self.quotas.get(account_id, {})}
 
     def account_by_role(self, role_arn: str) -> SandboxAccount | None:
         return next((a for a in self.accounts.values() if a.role_arn == role_arn), None)
