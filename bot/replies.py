@@ -24,6 +24,8 @@ USAGE: dict[str, str] = {
     "cleanup": "`/ackmigrate cleanup CLUSTER [--release-ecs]` — after a migration, ask to delete the old "
     "master nodes from Kubernetes; with `--release-ecs` also release their ECS instances.",
     "list": "`/ackmigrate list` — the region's dedicated clusters and whether each is ready to migrate.",
+    "plan": "`/ackmigrate plan [--account A] [--region R]` — the fleet's readiness: every dedicated cluster in "
+            "the configured accounts and regions prechecked, blockers ranked, quotas, a chart and the full table.",
 }
 
 HELP_INTRO = (
@@ -65,6 +67,11 @@ def cleanup_taken(cluster: str, release_ecs: bool) -> str:
         f":hourglass_flowing_sand: Checking {code(cluster)} before asking to {what}… "
         "the cleanup request will be posted in this channel for approval."
     )
+
+
+def plan_taken(scope: str) -> str:
+    return (f":hourglass_flowing_sand: Planning the fleet ({escape(scope)}): the readiness report will be posted "
+            "in this channel, with its progress shown as it goes.")
 
 
 def list_taken() -> str:

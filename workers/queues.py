@@ -25,6 +25,7 @@ RUNBOOK_QUEUE = "ackmigrate-runbook"
 """The migration runbook: migrate, follow, clean up. Steps are short; polling reschedules itself."""
 
 ALL_QUEUES = (NOTIFY_QUEUE, INTERACTIVE_QUEUE, RUNBOOK_QUEUE)
+PLAN_TIMEOUT_S = 3600
 """What `ackmigrate worker` listens on, in priority order."""
 
 _JOBS = "workers.jobs"
@@ -95,6 +96,14 @@ class Queues:
         return self._queue(INTERACTIVE_QUEUE).enqueue(
             f"{_JOBS}.count_approval", args=(record_id,), kwargs={"user": user, "clicked_at": clicked_at},
         )
+    def plan_fleet(self, *, account: str | None, region: str | None, user: str, channel: str) -> Job:
+        """Discover and precheck every dedicated cluster in scope and post the readiness report. On the
+        runbook queue with an hour's timeout: a plan over hundreds of clusters takes minutes."""
+        return self._queue(RUNBOOK_QUEUE).enqueue(
+            f"{_JOBS}.plan_fleet", kwargs={"account": account, "region": region, "user": user, "channel": channel},
+            job_timeout=PLAN_TIMEOUT_S,
+        )
+
     def refresh_pickers(self, region: str) -> Job:
         """List the region's dedicated clusters and buckets into the modal's picker cache."""
         return self._queue(INTERACTIVE_QUEUE).enqueue(f"{_JOBS}.refresh_pickers", region)
