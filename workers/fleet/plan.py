@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 DEDICATED = "Kubernetes"
 MANAGED = "ManagedKubernetes"
-CLUSTERS_PER_SLOT = 2
+CLUSTERS_PER_SLOT = 4
 
 
 @dataclass(frozen=True)
@@ -108,27 +108,34 @@ def _discover(fleet: FleetClients, covered: list[tuple[Account, str]], tell: Pro
 
 def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterSummary]],
                tell: Callable[[int], None]) -> list[ClusterRow]:
-    """Prechecks on every dedicated cluster, a bounded number at once per (account, region)."""
+    """Prechecks on every dedicated cluster: one pool per (account, region), each running a bounded number
+    of clusters at once, so every place's lanes are kept busy at the same time (one shared pool would be
+    taken up by the first places' clusters while the others' lanes sat idle)."""
     rows: list[ClusterRow] = []
     lock = threading.Lock()
     per_place = fleet.settings.cloud_concurrency * CLUSTERS_PER_SLOT
-    gates: dict[tuple[str, str], threading.BoundedSemaphore] = {}
-    for account, region, _ in dedicated:
-        gates.setdefault((account.alias, region), threading.BoundedSemaphore(per_place))
+    by_place: dict[tuple[str, str], list[tuple[Account, str, ClusterSummary]]] = {}
+    for item in dedicated:
+        by_place.setdefault((item[0].alias, item[1]), []).append(item)
     tell(0)
 
     def check(item: tuple[Account, str, ClusterSummary]) -> None:
-        account, region, summary = item
-        with gates[(account.alias, region)]:
-            row = _check_one(fleet, account, region, summary)
+        row = _check_one(fleet, *item)
         with lock:
             rows.append(row)
             checked = len(rows)
         tell(checked)
 
-    workers = max(1, min(len(dedicated), per_place * max(1, len(gates))))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan-check") as pool:
-        list(pool.map(check, dedicated))
+    pools = [ThreadPoolExecutor(max_workers=min(per_place, len(items)), thread_name_prefix=f"plan-{a}-{r}")
+             for (a, r), items in by_place.items()]
+    try:
+        futures = [pool.submit(check, item) for pool, items in zip(pools, by_place.values(), strict=True)
+                   for item in items]
+        for future in futures:
+            future.result()
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True)
     return rows
 
 
