@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv tools demo test lint bench lock clean
+.PHONY: venv tools demo dev test lint bench lock clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# System tools the suite uses for real: redis-server (tests start their own) and kubectl.
+# System tools the suite uses for real: redis-server and redis-sentinel (tests start their own) and kubectl.
 tools:
 	@command -v redis-server >/dev/null || { echo "installing redis-server from Debian's packages"; \
 	  (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null; }
+	@command -v redis-sentinel >/dev/null || { echo "installing redis-sentinel from Debian's packages"; \
+	  (apt-get update -qq && apt-get install -y -qq redis-sentinel) >/dev/null; }
 	@command -v kubectl >/dev/null || { echo "installing kubectl (kubernetes-client) from Debian's packages"; \
 	  (apt-get update -qq && apt-get install -y -qq kubernetes-client) >/dev/null; }
 
@@ -30,6 +32,10 @@ test: venv tools lint
 
 demo: venv tools
 	$(BIN)/ackmigrate demo
+
+# The local stack (sandbox, its own Redis, bot, worker) under honcho, until Ctrl-C; see the README.
+dev: venv tools
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f deploy/Procfile.sandbox start
 
 bench: venv tools
 	$(BIN)/python -m tests.bench

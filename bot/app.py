@@ -15,6 +15,7 @@ from typing import Any
 
 from redis import Redis
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -39,6 +40,19 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
+class _DropTokenSkipped(logging.Filter):
+    """Bolt warns that `token` is unused whenever SLACK_BOT_TOKEN is in the environment and a client is
+    given (it reads the variable itself). We give the client built from that same token on purpose, so
+    the warning says nothing an operator could act on; every other Bolt warning still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOGGER = logging.getLogger("bot.bolt")
+BOLT_LOGGER.addFilter(_DropTokenSkipped())
+
+
 def build_app(settings: Settings, *, redis: Redis, socket_mode: bool = False) -> App:
     """`socket_mode`: requests arrive over Slack's WebSocket, so there is no HTTP signature to check."""
     settings.require("slack_bot_token", *(() if socket_mode else ("slack_signing_secret",)))
@@ -50,7 +64,7 @@ def build_app(settings: Settings, *, redis: Redis, socket_mode: bool = False) ->
         request_verification_enabled=not socket_mode,
         process_before_response=True,
         token_verification_enabled=False,  # auth.test just ran; Bolt need not call it again
-        logger=logging.getLogger("bot.bolt"),
+        logger=BOLT_LOGGER,
     )
     services = Services.build(settings, redis=redis, client=client, team_url=str(identity.get("url") or ""))
     app.middleware(measure_ack_latency)

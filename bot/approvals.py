@@ -78,15 +78,10 @@ class Approvals:
     def approve(self, record_id: str, *, user: str, kind: Kind, click: Click) -> Outcome:
         """Authorise the click and hand it to a worker to re-check and count (`workers.approving`)."""
         now = self.clock()
-        record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=True, now=now, click=click)
-        if refusal is not None:
-            if refusal.code is RefusalCode.EXPIRED:
-                self._expire_now(now)
-            return self._refused(record, user=user, action="approve", refusal=refusal, record_id=record_id)
-        assert record is not None  # _refusal refuses a missing record
-        self.queues.count_approval(record.id, user=user, clicked_at=now)
-        return Outcome(record)
+        checked = self._authorised(record_id, user=user, kind=kind, approving=True, now=now, click=click)
+        if checked.record is not None and checked.allowed:
+            self.queues.count_approval(checked.record.id, user=user, clicked_at=now)
+        return checked
 
     def reject(self, record_id: str, *, user: str, kind: Kind, reason: str | None) -> Outcome:
         """One rejection ends a request, however many approvals it already has.
@@ -96,13 +91,10 @@ class Approvals:
         if reason is not None and len(reason) > REASON_MAX_LENGTH:
             raise ValueError(f"a rejection's reason is at most {REASON_MAX_LENGTH} characters (got {len(reason)})")
         now = self.clock()
-        record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=False, now=now, click=None)
-        if refusal is not None:
-            if refusal.code is RefusalCode.EXPIRED:
-                self._expire_now(now)
-            return self._refused(record, user=user, action="reject", refusal=refusal, record_id=record_id)
-        assert record is not None  # _refusal refuses a missing record
+        checked = self._authorised(record_id, user=user, kind=kind, approving=False, now=now, click=None)
+        record = checked.record
+        if record is None or not checked.allowed:
+            return checked
         said = f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
         try:
             saved = self.store.transition(record.id, State.REJECTED, decided_by=user, decided_at=now,
@@ -139,6 +131,19 @@ class Approvals:
         return Outcome(saved)
 
     # -- shared ---------------------------------------------------------------------------------------
+
+    def _authorised(
+        self, record_id: str, *, user: str, kind: Kind, approving: bool, now: float, click: Click | None
+    ) -> Outcome:
+        """The record, if `user` may decide it now; else the refusal, audited (a lapsed request expires)."""
+        record = self.store.find(record_id)
+        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now, click=click)
+        if refusal is None:
+            return Outcome(record)
+        if refusal.code is RefusalCode.EXPIRED:
+            self._expire_now(now)
+        action = "approve" if approving else "reject"
+        return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
 
     def _refusal(
         self, record: Record | None, *, user: str, kind: Kind, approving: bool, now: float, click: Click | None

@@ -1,12 +1,18 @@
 """The `ackmigrate` console script: one entry point for every process and terminal command.
 
 Each subcommand imports what it runs only when chosen, so `ackmigrate worker` never loads Slack Bolt
-and `ackmigrate sandbox` never loads the production code it simulates a cloud for.
+and `ackmigrate sandbox` never loads the production code it simulates a cloud for. The sandbox itself
+is optional (the container image leaves it out): only `sandbox` and `demo` import it, and without it
+they say how to get it.
+
+Output commands may be piped into `head` or `less` that stop reading early; that ends the command
+quietly, as it would end `cat`, instead of with a BrokenPipeError traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,12 +22,19 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+SANDBOX_MISSING = (
+    "ackmigrate: the sandbox is not installed here (the production image leaves it out); "
+    "install it from a clone with: pip install '.[sandbox]'"
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ackmigrate",
         description="Migrate ACK dedicated clusters to ACK Pro, with approvals in Slack.",
     )
+    parser.add_argument("--env-file", default=".env", metavar="FILE",
+                        help="read settings from FILE too (default .env; variables already set win)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="the bot over HTTP (POST /slack/events, /healthz, /metrics)")
@@ -39,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     precheck.add_argument("--bucket", help="OSS bucket the migration will use")
     precheck.add_argument("--region", help="region id (default: ACKMIGRATE_REGION)")
     precheck.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
+    listing = sub.add_parser("list", help="the region's dedicated clusters, each ready or with its blocking check")
+    listing.add_argument("--region", help="region id (default: ACKMIGRATE_REGION)")
+    listing.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
+    health = sub.add_parser("health", help="liveness of this host's worker or Socket Mode bot (exit 0 alive)")
+    health.add_argument("role", choices=("worker", "socket"))
+
+    verify = sub.add_parser("verify", help="check that a migrated cluster works; exit 1 when it does not")
+    verify.add_argument("cluster", metavar="CLUSTER", help="cluster id (c…) or name")
+    verify.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
     plan = sub.add_parser("plan", help="the fleet's readiness: every dedicated cluster in the configured accounts "
                                        "and regions, prechecked")
@@ -68,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--slack-request-url",
         help="where simulated users' commands and clicks are delivered (the bot's /slack/events)",
     )
+    sandbox.add_argument(
+        "--no-redis", action="store_true",
+        help="do not start a private redis-server (REDIS_URL is then yours to add to the env file)",
+    )
+
+    ready = sub.add_parser("sandbox-ready", help="wait until the sandbox writing ENV_FILE (and its Redis) answers")
+    ready.add_argument("env_file", metavar="ENV_FILE")
+    ready.add_argument("--timeout", type=float, default=60.0, help="seconds to wait (default 60)")
 
     sub.add_parser("demo", help="the whole journey offline, narrated in the terminal")
     return parser
@@ -76,22 +108,49 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # inside the try: a reader that left early is noticed here, not at exit
+        return code
     except ConfigError as error:
         print(f"ackmigrate: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
 
 
-def _settings() -> Settings:
-    load_dotenv()
+def _reader_went_away() -> int:
+    """stdout's reader (`| head`) closed it: stop quietly. Python would otherwise report the pipe again
+    when it flushes stdout at exit, so stdout is pointed at /dev/null first (the recipe in Python's
+    documentation of SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_FAILED
+
+
+def _settings(env_file: str) -> Settings:
+    load_dotenv(env_file)
     return Settings.from_env()
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
-    if command == "sandbox":
+    if command in ("sandbox", "sandbox-ready", "demo"):
+        try:
+            return _run_sandbox_command(args)
+        except ModuleNotFoundError as error:
+            if error.name is None or error.name.split(".")[0] not in ("sandbox", "cryptography"):
+                raise
+            print(SANDBOX_MISSING, file=sys.stderr)
+            return EXIT_USAGE
+    settings = _settings(args.env_file)
+    return _run_command(args, settings)
+
+
+def _run_sandbox_command(args: argparse.Namespace) -> int:
+    """`sandbox` and `demo`: the only commands that import the sandbox package."""
+    if args.command == "sandbox":
         from sandbox.cli import run_sandbox
 
         return run_sandbox(
@@ -101,12 +160,19 @@ def _dispatch(args: argparse.Namespace) -> int:
             speed=args.speed,
             scenario=args.scenario,
             slack_request_url=args.slack_request_url,
+            redis=not args.no_redis,
         )
-    if command == "demo":
-        from sandbox.demo import run_demo
+    if args.command == "sandbox-ready":
+        from sandbox.ready import wait_until_ready
 
-        return run_demo()
-    settings = _settings()
+        return wait_until_ready(args.env_file, timeout_s=args.timeout)
+    from sandbox.demo import run_demo
+
+    return run_demo()
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command
     if command == "serve":
         from bot.server import serve
 
@@ -125,6 +191,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_precheck(
             settings, cluster=args.cluster, bucket=args.bucket, region=args.region, as_json=args.json
         )
+    if command == "list":
+        from workers.listing import run_list
+
+        return run_list(settings, region=args.region, as_json=args.json)
+    if command == "health":
+        from workers.health import run_health
+
+        return run_health(settings, args.role)
+    if command == "verify":
+        from workers.verifying import run_verify
+
+        return run_verify(settings, cluster=args.cluster, as_json=args.json)
     if command == "plan":
         from workers.fleet.terminal import run_plan_cli
 

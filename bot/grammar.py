@@ -5,7 +5,7 @@ command it can act on or a `UsageError` naming the subcommand whose usage the us
 malformed request is refused the same way, privately, before anything happens.
 
 Grammar (DESIGN.md): `help` · `precheck CLUSTER [--bucket B]` · `migrate CLUSTER --bucket B` ·
-`status [CLUSTER]` · `cancel CLUSTER` · `cleanup CLUSTER [--release-ecs]` · `list` ·
+`status [CLUSTER]` · `cancel CLUSTER` · `cleanup CLUSTER [--release-ecs]` · `list` · `verify CLUSTER` ·
 `plan [--account A] [--region R]`. Values may be quoted;
 flags take `--flag value` or `--flag=value`.
 """
@@ -27,7 +27,7 @@ CLUSTER_NAME_RE = re.compile(rf"^[A-Za-z0-9{_CJK}][A-Za-z0-9_\-{_CJK}]{{0,62}}$"
 """ACK's rule for a cluster name: 1–63 letters, digits, Chinese characters, `_` and `-`, not starting with a
 symbol."""
 
-SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list", "plan")
+SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list", "verify", "plan")
 _ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # as workers.accounts names an account
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
@@ -83,6 +83,11 @@ class ListClusters:
 
 
 @dataclass(frozen=True)
+class Verify:
+    cluster: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """The fleet's readiness: every configured account and region, or the one named."""
 
@@ -90,7 +95,7 @@ class Plan:
     region: str | None = None
 
 
-Command = Help | Precheck | Migrate | Status | Cancel | Cleanup | ListClusters | Plan
+Command = Help | Precheck | Migrate | Status | Cancel | Cleanup | ListClusters | Verify | Plan
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ _SHAPES: dict[str, _Shape] = {
     "cancel": _Shape(1, 1, {}),
     "cleanup": _Shape(1, 1, {"release-ecs": False}),
     "list": _Shape(0, 0, {}),
+    "verify": _Shape(1, 1, {}),
     "plan": _Shape(0, 0, {"account": True, "region": True}),
 }
 
@@ -151,6 +157,8 @@ def render(command: Command) -> str:
             return _join("status", *((cluster,) if cluster else ()))
         case Cancel(cluster=cluster):
             return _join("cancel", cluster)
+        case Verify(cluster=cluster):
+            return _join("verify", cluster)
         case Cleanup(cluster=cluster, release_ecs=release_ecs):
             return _join("cleanup", cluster, *(("--release-ecs",) if release_ecs else ()))
     raise AssertionError(f"unknown command {command!r}")  # the match above covers the Command union
@@ -224,6 +232,8 @@ def _build(name: str, positional: list[str], flags: dict[str, str | bool]) -> Co
         return Migrate(cluster, _bucket(name, str(bucket)))
     if name == "cancel":
         return Cancel(cluster)
+    if name == "verify":
+        return Verify(cluster)
     return Cleanup(cluster, release_ecs=bool(flags.get("release-ecs", False)))
 
 

@@ -24,6 +24,8 @@ USAGE: dict[str, str] = {
     "cleanup": "`/ackmigrate cleanup CLUSTER [--release-ecs]` — after a migration, ask to delete the old "
     "master nodes from Kubernetes; with `--release-ecs` also release their ECS instances.",
     "list": "`/ackmigrate list` — the region's dedicated clusters and whether each is ready to migrate.",
+    "verify": "`/ackmigrate verify CLUSTER` — check that a migrated cluster works (API server address, nodes, "
+    "kube-system, a canary pod) and show the result to you only.",
     "plan": "`/ackmigrate plan [--account A] [--region R]` — the fleet's readiness: every dedicated cluster in "
             "the configured accounts and regions prechecked, blockers ranked, quotas, a chart and the full table.",
 }
@@ -46,6 +48,11 @@ def usage_text(error: UsageError) -> str:
     if error.subcommand is None:
         return f":warning: {escape(error.problem)}\n" + "\n".join(f"• {u}" for u in USAGE.values())
     return f":warning: {escape(error.problem)}\nUsage: {USAGE[error.subcommand]}"
+
+
+def verify_taken(cluster: str) -> str:
+    return (f":hourglass_flowing_sand: Verifying {code(cluster)} (a canary pod takes up to a minute or two)… "
+            "the result will come to you here.")
 
 
 def precheck_taken(cluster: str) -> str:

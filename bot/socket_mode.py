@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
+import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.builtin import SocketModeClient
@@ -22,6 +27,7 @@ from bot import intake
 from bot.app import build_app
 from bot.web import connect_redis
 from workers.config import Settings
+from workers.health import SOCKET_HEARTBEAT_INTERVAL_S, SOCKET_HEARTBEAT_TTL_S, socket_heartbeat_key
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +86,9 @@ def run_socket_mode(settings: Settings) -> int:
     app = build_app(settings, redis=connect_redis(settings), socket_mode=True)
     handler = BoundedSocketModeHandler(app, app_token=str(settings.slack_app_token))
     logger.info("connecting to Slack over Socket Mode at %s", settings.slack_api_url)
+    beating = threading.Thread(target=_heartbeat, args=(handler, connect_redis(settings)), name="heartbeat",
+                               daemon=True)
+    beating.start()
     handler.start()  # blocks until the process is stopped
     return 0
 
@@ -94,3 +103,15 @@ def _envelope_id(message: str) -> str | None:
         return None
     envelope_id = envelope.get("envelope_id") if isinstance(envelope, dict) else None
     return envelope_id if isinstance(envelope_id, str) and 0 < len(envelope_id) <= 100 else None
+def _heartbeat(handler: SocketModeHandler, redis: Redis) -> None:
+    """Say in Redis, while the WebSocket is connected, that this process is alive (`ackmigrate health socket`)."""
+    key = socket_heartbeat_key(socket.gethostname())
+    while True:
+        pause = 1.0  # not connected (yet): look again soon, so the first beat follows the connection
+        try:
+            if handler.client.is_connected():
+                redis.set(key, str(time.time()), ex=SOCKET_HEARTBEAT_TTL_S)
+                pause = SOCKET_HEARTBEAT_INTERVAL_S
+        except RedisError as error:
+            logger.warning("heartbeat: Redis unavailable (%s); the liveness probe will say so", error)
+        time.sleep(pause)

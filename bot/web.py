@@ -25,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import intake
 from bot.app import build_app
+from workers import redis_connection
 from workers.config import Settings
 
 if TYPE_CHECKING:
@@ -38,9 +39,8 @@ REDIS_TIMEOUT_S = 2.0
 
 
 def connect_redis(settings: Settings) -> Redis:
-    return Redis.from_url(
-        settings.redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S,
-        health_check_interval=30,
+    return redis_connection.connect_redis(
+        settings, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S, health_check_interval=30,
     )
 
 

@@ -209,7 +209,7 @@ class AckService:
             raise ApiError(400, "InvalidParameter", "TemporaryDurationMinutes must be between 15 and 4320")
         with self.world.lock:
             cluster = self._cluster(cluster_id)
-            server = f"{self.world.endpoints.get('kubernetes', '')}/clusters/{cluster.cluster_id}"
+            server = f"{self.world.endpoints.get('kubernetes', '')}/clusters/{cluster.api_path or cluster.cluster_id}"
             expiration = iso(time.time() + (minutes * 60 if minutes else 3 * 365 * 86400))
             return Response.json({"config": kubeconfig(cluster, server), "expiration": expiration})
 

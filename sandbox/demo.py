@@ -30,6 +30,7 @@ from sandbox.ack import RETIRED_ACTIONS, kubeconfig
 from sandbox.processes import stop_group
 from sandbox.redis_local import RedisServer, free_port
 from sandbox.runtime import Sandbox
+from sandbox.scenario import DEFAULT_MIGRATION
 from sandbox.slack_render import render_message_text
 
 CHANNEL = "C0PLATFORM"
@@ -38,7 +39,9 @@ BLOCKED_CLUSTER = "prod-hz-old"
 READY_CLUSTER = "prod-hz-ready"
 BUCKET = "ack-migrate-hz"
 SPEED = 6.0
-"""The default scenario's migration takes 75 simulated seconds; at this speed about 13 real ones."""
+"""The sandbox's clock runs this many times faster than the wall clock. With the default scenario's
+migration shortened to 75 simulated seconds (a real one takes about 10–15 minutes), it lasts about 13
+real seconds, and the whole journey under a minute."""
 
 STEP_TIMEOUT_S = 45.0
 T = TypeVar("T")
@@ -116,9 +119,15 @@ def _stack(narrator: Narrator) -> Iterator[DemoWorld]:
         sandbox = Sandbox(scenario="default", speed=SPEED).start()
         stack.callback(sandbox.stop)
         narrator.say(f"Sandbox: simulated ACK, ECS, SLB, RAM, OSS, Kubernetes and Slack on {sandbox.host}")
+        simulated = DEFAULT_MIGRATION["duration_s"]
+        narrator.say(f"Clock: simulated time runs {SPEED:g}× faster than real time, and the simulated migration "
+                     f"is shortened to {simulated} s. A real one takes about 10–15 minutes (as the request "
+                     f"message says); here it takes about {simulated / SPEED:.0f} s, so the whole demo runs in "
+                     f"under a minute.")
         port = free_port()
+        # Alice is an approver too, for this demo: so her refusal shows the two-person rule itself.
         env = {**os.environ, **sandbox.env(), "REDIS_URL": redis_url,
-               "ACKMIGRATE_APPROVERS": "S0PLATFORM", "ACKMIGRATE_POLL_INTERVAL": "1",
+               "ACKMIGRATE_APPROVERS": f"S0PLATFORM,{ALICE}", "ACKMIGRATE_POLL_INTERVAL": "1",
                "ACKMIGRATE_CHANNELS": CHANNEL, "PYTHONUNBUFFERED": "1"}
         logs = workdir / "logs"
         logs.mkdir()
@@ -127,7 +136,8 @@ def _stack(narrator: Narrator) -> Iterator[DemoWorld]:
         _wait_http(f"http://127.0.0.1:{port}/healthz", "the bot's /healthz", logs)
         sandbox.control.set_request_url(f"http://127.0.0.1:{port}/slack/events")
         narrator.say(f"Bot: ackmigrate serve on :{port} (Slack delivers commands and clicks there); worker: "
-                     "ackmigrate worker. Approvers: @platform-leads (Bob, Carol). Two-person rule on.")
+                     "ackmigrate worker. Approvers: @platform-leads (Bob, Carol) and, for this demo, Alice. "
+                     "Two-person rule on.")
         yield DemoWorld(sandbox, redis_url, workdir)
         narrator.chapter("Stopping")
 
@@ -258,29 +268,31 @@ class Journey:
         return parent
 
     def approve(self, parent: dict[str, Any]) -> None:
-        self.n.chapter("3. Alice may not approve (she is not a platform lead); Bob approves")
-        self.n.person("alice", "clicks [ Approve ]")
+        self.n.chapter("3. Alice is an approver, but not of her own request (two-person rule); Bob approves")
+        self.n.person("alice", "clicks [ Approve ] on her own request")
         self.control.click(ALICE, CHANNEL, parent["ts"], "approve_migration")
-        self._private_answer(ALICE, "the refusal of Alice's approval",
-                             lambda m: "approve" in render_message_text(m).lower())
+        self._private_answer(ALICE, "the two-person rule refusing Alice's approval of her own request",
+                             lambda m: "two-person rule" in render_message_text(m))
         self.n.person("bob", "clicks [ Approve ] and confirms")
         self.control.click(BOB, CHANNEL, parent["ts"], "approve_migration")
 
     def follow_thread(self, parent: dict[str, Any]) -> None:
-        self.n.chapter("4. The migration runs; the thread fills with its stages")
+        self.n.chapter("4. The migration runs; the thread fills with its stages, then its verification")
 
         def finished() -> dict[str, Any] | None:
             for reply in self._new_thread_replies(parent["ts"]):
                 self.n.slack("ackmigrate replied in the thread" +
                              (" (also sent to the channel)" if reply.get("reply_broadcast") else "") + ":", reply)
                 text = render_message_text(reply)
-                if reply.get("reply_broadcast") and ("✅" in text or "❌" in text):
+                if reply.get("reply_broadcast") and any(mark in text for mark in ("✅", "❌", "⚠️")):
                     return reply
             return None
 
         result = wait_for("the migration's result in the thread", finished, timeout=60)
         if "❌" in render_message_text(result):
             raise DemoStepFailed("the migration of the ready cluster failed")
+        if "⚠️" in render_message_text(result):
+            raise DemoStepFailed("the ready cluster migrated but did not pass its verification")
         updated = self._message(parent["ts"])
         self.n.slack("The request message, updated in place:", updated)
 

@@ -11,9 +11,17 @@ because the real API server is away for 5–10 minutes then.
 Action names in the call log and for faults (service `kubernetes`) are the Kubernetes verb and resource:
 `discovery` (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`), `list nodes`,
 `get nodes`, `delete nodes`, `list pods`, `get pods`, `list namespaces`, `get namespaces`,
-`list daemonsets`, `get daemonsets`, `list deployments`, `get deployments`. A verb the sandbox does not
-serve is logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is
-logged as `unknown` and answered 404.
+`list daemonsets`, `get daemonsets`, `list deployments`, `get deployments`, and for post-migration
+verification `readyz` (`/readyz`, `/livez`, `/healthz`: plain `ok`), `create namespaces`, `delete namespaces`
+(only namespaces made through the API; a system namespace is 403), `create pods` (Pending, then placed on a
+Ready worker by the World's scheduler unless the cluster's `after_migration.canary_schedulable` is false)
+and `delete pods`; for the steps around a terway migration `list|get|create|delete
+mutatingwebhookconfigurations` (and validating), `get|patch|update deployments/scale` and `patch
+deployments` (only `spec.replicas`), `delete deployments`. Request bodies are JSON only: a protobuf body (kubectl's default for create) is answered
+415 UnsupportedMediaType, as a server that does not speak it answers. A verb the sandbox does not serve is
+logged as e.g. `create nodes` or `watch pods` and answered 405; any other path under a cluster is logged as
+`unknown` and answered 404. A cluster whose API endpoint moved (`after_migration.api_endpoint_changes`)
+answers under `/clusters/{id}-pro` too, which is where ACK's kubeconfig then points.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import hmac
 import json
 import re
 import ssl
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +57,7 @@ from sandbox.kube_selectors import (
     parse_label_selector,
 )
 from sandbox.kube_tls import server_context
-from sandbox.world import Cluster, Pod, World
+from sandbox.world import Cluster, Pod, World, iso
 
 Object = dict[str, Any]
 Column = tuple[str, str, str, int, str]
@@ -68,12 +77,18 @@ _REASONS = {
     406: "NotAcceptable",
     409: "Conflict",
     410: "Expired",
+    415: "UnsupportedMediaType",
     422: "Invalid",
     429: "TooManyRequests",
     500: "InternalError",
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+_SCALE_PATH = re.compile(r"/apis/apps/v1/namespaces/(?P<namespace>[^/]+)/deployments/(?P<name>[^/]+)/scale/?")
+_PATCH_TYPES = ("application/merge-patch+json", "application/strategic-merge-patch+json")
+_HEALTH_PATHS = ("/readyz", "/livez", "/healthz")
+"""The API server's health endpoints (https://kubernetes.io/docs/reference/using-api/health-checks/): plain "ok"."""
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 _CONTINUE_VERSION = "meta.k8s.io/v1"
 _NOT_FOUND = "the server could not find the requested resource"
@@ -138,6 +153,13 @@ def _namespace_fields(obj: Object) -> dict[str, str]:
     return {**_metadata_fields(obj), "status.phase": obj["status"]["phase"]}
 
 
+def _webhook_configurations(plural: str) -> Callable[[Cluster], list[Object]]:
+    def build(cluster: Cluster) -> list[Object]:
+        return [objects.webhook_configuration_object(o) for o in cluster.webhooks[plural].values()]
+
+    return build
+
+
 def _kinds() -> dict[str, Kind]:
     def resource(group_version: str, name: str) -> Resource:
         found = find_resource(group_version, name)
@@ -183,6 +205,16 @@ def _kinds() -> dict[str, Kind]:
             objects.DEPLOYMENT_COLUMNS,
             objects.deployment_cells,
         ),
+        *(
+            Kind(
+                resource("admissionregistration.k8s.io/v1", plural),
+                _webhook_configurations(plural),
+                _metadata_fields,
+                objects.WEBHOOK_COLUMNS,
+                objects.webhook_cells,
+            )
+            for plural in ("mutatingwebhookconfigurations", "validatingwebhookconfigurations")
+        ),
     ]
     return {f"{k.resource.group_version}/{k.resource.name}": k for k in kinds}
 
@@ -218,12 +250,23 @@ class KubeService:
         if prefix is None:
             return None
         cluster_id, rest = prefix["cluster_id"], prefix["rest"] or "/"
+        with self.world.lock:
+            addressed = self.world.cluster_by_api_path(cluster_id)
+        cluster_id = addressed.cluster_id if addressed is not None else cluster_id
         params = {"cluster_id": cluster_id}
+        if rest.rstrip("/") in _HEALTH_PATHS:
+            if request.method not in ("GET", "HEAD"):
+                return Route("readyz", _refuse_method, params)
+            return Route("readyz", lambda _req: Response(status=200, body=b"ok",
+                                                         headers={"Content-Type": "text/plain; charset=utf-8"}), params)
         discovery = self._discovery(cluster_id, rest.rstrip("/") or "/")
         if discovery is not None:
             if request.method not in ("GET", "HEAD"):
                 return Route("discovery", _refuse_method, params)
             return Route("discovery", lambda _req: discovery(), params)
+        scale = _SCALE_PATH.fullmatch(rest)
+        if scale is not None:
+            return self._scale_route(request, cluster_id, scale["namespace"], scale["name"], params)
         target = _target(rest)
         if target is None:
             return Route("unknown", _not_found, params)
@@ -234,7 +277,9 @@ class KubeService:
         handlers: dict[str, Callable[[Request], Response]] = {
             "list": lambda req: self._list(req, cluster_id, target),
             "get": lambda req: self._get(req, cluster_id, target),
-            "delete": lambda req: self._delete_node(req, cluster_id, target),
+            "delete": lambda req: self._delete(req, cluster_id, target),
+            "create": lambda req: self._create(req, cluster_id, target),
+            "patch": lambda req: self._patch_deployment(req, cluster_id, target),
         }
         return Route(action, handlers[verb], params)
 
@@ -255,7 +300,8 @@ class KubeService:
                 raise KubeError(401, "Unauthorized", "Unauthorized")
 
     def error(self, request: Request, error: ApiError, request_id: str) -> Response:
-        reason = error.code if error.code in _REASONS.values() else _REASONS.get(error.status, "Unknown")
+        known = error.code in _REASONS.values() or error.code == "AlreadyExists"
+        reason = error.code if known else _REASONS.get(error.status, "Unknown")
         status: Object = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -362,6 +408,180 @@ class KubeService:
 
     # --- writing -------------------------------------------------------------------------------------
 
+    def _scale_route(self, request: Request, cluster_id: str, namespace: str, name: str,
+                     params: dict[str, str]) -> Route:
+        """`deployments/{name}/scale` (autoscaling/v1 Scale): what `kubectl scale` and the clients' scale calls use."""
+        verb = {"GET": "get", "PUT": "update", "PATCH": "patch"}.get(request.method, request.method.lower())
+        action = f"{verb} deployments/scale"
+        if verb == "get":
+            return Route(action, lambda _req: _json(self._scale_object(cluster_id, namespace, name)), params)
+        if verb in ("update", "patch"):
+            return Route(action, lambda req: self._set_scale(req, cluster_id, namespace, name), params)
+        return Route(action, _refuse_method, params)
+
+    def _deployment(self, cluster_id: str, namespace: str, name: str) -> tuple[Cluster, Any]:
+        cluster = self._cluster(cluster_id)
+        workload = objects.find_workload(cluster, "Deployment", namespace, name)
+        if workload is None:
+            raise KubeError(404, "NotFound", f'deployments.apps "{name}" not found',
+                            {"name": name, "group": "apps", "kind": "deployments"})
+        return cluster, workload
+
+    def _scale_object(self, cluster_id: str, namespace: str, name: str) -> Object:
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, namespace, name)
+            deployment = objects.deployment_object(cluster, workload)
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {key: deployment["metadata"][key]
+                         for key in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")},
+            "spec": {"replicas": workload.replicas},
+            "status": {"replicas": deployment["status"]["replicas"],
+                       "selector": ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())},
+        }
+
+    def _set_scale(self, request: Request, cluster_id: str, namespace: str, name: str) -> Response:
+        self._apply_replicas(request, cluster_id, namespace, name)
+        return _json(self._scale_object(cluster_id, namespace, name))
+
+    def _patch_deployment(self, request: Request, cluster_id: str, target: Target) -> Response:
+        """Only `spec.replicas` (a merge or strategic-merge patch): the scale a client may send as a patch."""
+        if target.name is None or target.namespace is None:
+            raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        self._apply_replicas(request, cluster_id, target.namespace, target.name)
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, target.namespace, target.name)
+            return _json(objects.deployment_object(cluster, workload))
+
+    def _apply_replicas(self, request: Request, cluster_id: str, namespace: str, name: str) -> None:
+        accepted = _PATCH_TYPES if request.method == "PATCH" else ("application/json", "*/*")
+        body = _json_body(request, accepted)
+        replicas = (body.get("spec") or {}).get("replicas") if isinstance(body, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise KubeError(422, "Invalid", f'"{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must '
+                            "be greater than or equal to 0 (only spec.replicas can be changed here)")
+        other = {k for k in (body.get("spec") or {}) if k != "replicas"} | {k for k in body if k not in (
+            "spec", "kind", "apiVersion", "metadata")}
+        if other:
+            raise KubeError(422, "Invalid", f"the sandbox changes only spec.replicas (got {', '.join(sorted(other))})")
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, namespace, name)
+            self.world.scale_workload(cluster, workload, replicas)
+
+    def _delete(self, request: Request, cluster_id: str, target: Target) -> Response:
+        resource = target.kind.resource.name
+        if resource.endswith("webhookconfigurations"):
+            return self._delete_webhook_configuration(cluster_id, target)
+        if resource == "deployments":
+            return self._delete_deployment(cluster_id, target)
+        if resource == "namespaces":
+            return self._delete_namespace(cluster_id, target)
+        if resource == "pods":
+            return self._delete_pod(cluster_id, target)
+        return self._delete_node(request, cluster_id, target)
+
+    def _create(self, request: Request, cluster_id: str, target: Target) -> Response:
+        if target.name is not None:
+            raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        body = _object_body(request, target.kind.resource.kind)
+        name = str(body.get("metadata", {}).get("name") or "")
+        if not _DNS_LABEL.fullmatch(name):
+            raise KubeError(422, "Invalid", f'{target.kind.resource.kind} "{name}" is invalid: metadata.name: Invalid '
+                            "value: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+                            "'-', and must start and end with an alphanumeric character")
+        if target.kind.resource.name == "namespaces":
+            return self._create_namespace(cluster_id, name, body)
+        if target.kind.resource.name.endswith("webhookconfigurations"):
+            return self._create_webhook_configuration(cluster_id, target, name, body)
+        return self._create_pod(cluster_id, target.namespace or "", name, body)
+
+    def _create_webhook_configuration(self, cluster_id: str, target: Target, name: str, body: Object) -> Response:
+        """Stored as sent (a restore puts back what a backup read), with the server-set metadata renewed."""
+        resource = target.kind.resource
+        with self.world.lock:
+            stored = self._cluster(cluster_id).webhooks[resource.name]
+            if name in stored:
+                raise _already_exists(resource.qualified, name)
+            metadata = {key: value for key, value in (body.get("metadata") or {}).items()
+                        if key not in ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation")}
+            obj = {**body, "kind": resource.kind, "apiVersion": resource.group_version,
+                   "metadata": {**metadata, "name": name, "uid": str(uuid.uuid4()), "creationTimestamp": iso()}}
+            stored[name] = obj
+            return _json(objects.webhook_configuration_object(obj), status=201)
+
+    def _delete_deployment(self, cluster_id: str, target: Target) -> Response:
+        """The Deployment goes, and its pods with it (the garbage collector's work, done at once)."""
+        with self.world.lock:
+            cluster, workload = self._deployment(cluster_id, target.namespace or "", target.name or "")
+            self.world.scale_workload(cluster, workload, 0)
+            cluster.workloads.remove(workload)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": target.name, "group": "apps", "kind": "deployments", "uid": workload.uid}})
+
+    def _delete_webhook_configuration(self, cluster_id: str, target: Target) -> Response:
+        with self.world.lock:
+            stored = self._cluster(cluster_id).webhooks[target.kind.resource.name]
+            if target.name not in stored:
+                raise _object_not_found(target)
+            gone = stored.pop(target.name or "")
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": target.name, "group": target.kind.resource.group,
+                                  "kind": target.kind.resource.name, "uid": gone["metadata"]["uid"]}})
+
+    def _create_namespace(self, cluster_id: str, name: str, body: Object) -> Response:
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if name in objects.namespace_names(cluster):
+                raise _already_exists("namespaces", name)
+            cluster.created_namespaces.add(name)
+            created = objects.namespace_object(cluster, name)
+        created["metadata"]["labels"].update(body.get("metadata", {}).get("labels") or {})
+        return _json(created, status=201)
+
+    def _create_pod(self, cluster_id: str, namespace: str, name: str, body: Object) -> Response:
+        containers = (body.get("spec") or {}).get("containers") or []
+        if not containers or not all(isinstance(c, dict) and c.get("image") for c in containers):
+            raise KubeError(422, "Invalid", f'Pod "{name}" is invalid: spec.containers: Required value')
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if namespace not in objects.namespace_names(cluster):
+                raise KubeError(404, "NotFound", f'namespaces "{namespace}" not found',
+                                {"name": namespace, "kind": "namespaces"})
+            if any(p.namespace == namespace and p.name == name for p in cluster.pods):
+                raise _already_exists("pods", name)
+            pod = Pod(namespace=namespace, name=name, node_name="", image=str(containers[0]["image"]),
+                      labels=dict(body.get("metadata", {}).get("labels") or {}), phase="Pending", from_api=True)
+            cluster.pods.append(pod)
+            return _json(objects.pod_object(cluster, pod), status=201)
+
+    def _delete_pod(self, cluster_id: str, target: Target) -> Response:
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            pod = next((p for p in cluster.pods if p.namespace == target.namespace and p.name == target.name), None)
+            if pod is None:
+                raise _object_not_found(target)
+            deleted = objects.pod_object(cluster, pod)
+            cluster.pods.remove(pod)
+        deleted["metadata"]["deletionTimestamp"] = deleted["metadata"]["creationTimestamp"]
+        return _json(deleted)
+
+    def _delete_namespace(self, cluster_id: str, target: Target) -> Response:
+        """Only a namespace made through the API goes (with its pods); the others hold the simulated cluster."""
+        name = target.name or ""
+        with self.world.lock:
+            cluster = self._cluster(cluster_id)
+            if name not in objects.namespace_names(cluster):
+                raise _object_not_found(target)
+            if name not in cluster.created_namespaces:
+                raise KubeError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be '
+                                "deleted", {"name": name, "kind": "namespaces"})
+            gone = objects.namespace_object(cluster, name)
+            cluster.created_namespaces.discard(name)
+            cluster.pods[:] = [p for p in cluster.pods if p.namespace != name]
+        gone["status"]["phase"] = "Terminating"
+        return _json(gone)
+
     def _delete_node(self, request: Request, cluster_id: str, target: Target) -> Response:
         """`kubectl delete node`: the node leaves Kubernetes (its pods with it); the ECS instance stays."""
         dry_run = request.arg("dryRun") == "All" or _body_dry_run(request)
@@ -411,6 +631,29 @@ def _verb(request: Request, target: Target) -> str:
     if request.method == "DELETE":
         return "delete" if target.name else "deletecollection"
     return _WRITE_VERBS.get(request.method, request.method.lower())
+
+
+def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+    """The request's JSON body; a media type the sandbox does not speak (kubectl's protobuf) is a 415."""
+    media = request.header("Content-Type").split(";", 1)[0].strip() or "application/json"
+    if media not in accepted:
+        raise KubeError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
+                        f'media types include: {", ".join(accepted)} (got "{media}")')
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise KubeError(400, "BadRequest", f"the body of the request was in an unknown format: {error}") from None
+
+
+def _object_body(request: Request, kind: str) -> Object:
+    body = _json_body(request, ("application/json", "*/*"))
+    if not isinstance(body, dict) or body.get("kind", kind) != kind:
+        raise KubeError(400, "BadRequest", f"the body of the request is not a {kind}")
+    return body
+
+
+def _already_exists(resource: str, name: str) -> KubeError:
+    return KubeError(409, "AlreadyExists", f'{resource} "{name}" already exists', {"name": name, "kind": resource})
 
 
 def _bearer_token(request: Request) -> str:

@@ -38,12 +38,24 @@ class Resource:
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("namespaces", "namespace", "Namespace", "", "v1", False, ("get", "list"), ("ns",)),
+    Resource("namespaces", "namespace", "Namespace", "", "v1", False, ("create", "delete", "get", "list"), ("ns",)),
     Resource("nodes", "node", "Node", "", "v1", False, ("delete", "get", "list"), ("no",)),
-    Resource("pods", "pod", "Pod", "", "v1", True, ("get", "list"), ("po",), ("all",)),
+    Resource("pods", "pod", "Pod", "", "v1", True, ("create", "delete", "get", "list"), ("po",), ("all",)),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("get", "list"), ("ds",), ("all",)),
     Resource(
-        "deployments", "deployment", "Deployment", "apps", "v1", True, ("get", "list"), ("deploy",), ("all",)
+        "deployments", "deployment", "Deployment", "apps", "v1", True, ("delete", "get", "list", "patch"), ("deploy",),
+        ("all",),
+    ),
+    Resource("deployments/scale", "", "Scale", "apps", "v1", True, ("get", "patch", "update")),
+    Resource(
+        "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration",
+        "admissionregistration.k8s.io", "v1", False, ("create", "delete", "get", "list"),
+        (), ("api-extensions",),
+    ),
+    Resource(
+        "validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration",
+        "admissionregistration.k8s.io", "v1", False, ("create", "delete", "get", "list"),
+        (), ("api-extensions",),
     ),
 )
 """Everything the sandbox's Kubernetes API serves."""
@@ -121,6 +133,8 @@ def _api_resource(resource: Resource) -> dict[str, Any]:
         "kind": resource.kind,
         "verbs": list(resource.verbs),
     }
+    if resource.kind == "Scale":  # a scale subresource speaks autoscaling/v1 Scale, whatever its parent's group
+        entry.update({"group": "autoscaling", "version": "v1"})
     if resource.short_names:
         entry["shortNames"] = list(resource.short_names)
     if resource.categories:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import json
 import time
 import uuid
 from typing import Any
@@ -842,7 +843,8 @@ def deployment_cells(obj: dict[str, Any]) -> list[Any]:
 
 
 def namespace_names(cluster: Cluster) -> list[str]:
-    names = set(NAMESPACES) | {p.namespace for p in cluster.pods} | {w.namespace for w in cluster.workloads}
+    names = (set(NAMESPACES) | {p.namespace for p in cluster.pods} | {w.namespace for w in cluster.workloads}
+             | cluster.created_namespaces)
     return sorted(names)
 
 
@@ -871,3 +873,25 @@ NAMESPACE_COLUMNS = (
 
 def namespace_cells(obj: dict[str, Any]) -> list[Any]:
     return [obj["metadata"]["name"], obj["status"]["phase"], _created_age(obj)]
+
+
+# --- admission webhook configurations ----------------------------------------------------------------
+
+
+def webhook_configuration_object(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored Mutating/ValidatingWebhookConfiguration as the server shows it (resourceVersion from content)."""
+    obj = json.loads(json.dumps(stored))
+    obj["metadata"]["resourceVersion"] = resource_version(json.dumps(stored, sort_keys=True))
+    obj["metadata"].setdefault("generation", 1)
+    return obj
+
+
+WEBHOOK_COLUMNS = (
+    ("Name", "string", "name", 0, "Name must be unique within a namespace."),
+    ("Webhooks", "integer", "", 0, "Webhooks indicates the number of webhooks in the configuration."),
+    _AGE,
+)
+
+
+def webhook_cells(obj: dict[str, Any]) -> list[Any]:
+    return [obj["metadata"]["name"], len(obj.get("webhooks") or []), _created_age(obj)]

@@ -25,7 +25,9 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; `restart()` keeps its data when started with persistence."""
 
-    def __init__(self, *, persistence: bool = False) -> None:
+    def __init__(self, *, persistence: bool = False, own_session: bool = False) -> None:
+        """`own_session`: keep redis-server out of its parent's process group, so a signal to that group
+        (a Procfile runner stopping the sandbox) leaves it to the parent, which stops it last."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed: run `make tools` (Debian package redis-server)")
@@ -33,6 +35,7 @@ class RedisServer:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="ackmigrate-redis-"))
         self.persistence = persistence
+        self.own_session = own_session
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,7 +48,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
              "--protected-mode", "no", *persistence],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=self.own_session,
         )
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10

@@ -150,6 +150,8 @@ class Pod:
     phase: str = "Running"
     uid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created: float = field(default_factory=time.time)
+    created_mono: float = field(default_factory=time.monotonic)
+    from_api: bool = False  # created through the Kubernetes API: the scheduler places it (World.advance)
 
 
 @dataclass
@@ -262,6 +264,41 @@ class ClusterCheck:
         return [item["name"] for rows in self.items.values() for item in rows if item["status"] == "Failed"]
 
 
+@dataclass(frozen=True)
+class AfterMigration:
+    """How the cluster comes out of a successful migration (spec `after_migration`): what verification meets."""
+
+    not_ready_workers: int = 0  # this many workers (the last ones) go NotReady
+    coredns_available: bool = True  # False: CoreDNS's pods stop (its Deployment unavailable)
+    canary_schedulable: bool = True  # False: no new pod can be scheduled (it stays Pending, Unschedulable)
+    api_endpoint_changes: bool = False  # True: the kubeconfig ACK hands out names another API server address
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> AfterMigration:
+        if spec is None:
+            return cls()
+        if not isinstance(spec, dict):
+            raise SpecError("after_migration must be an object")
+        known = {"not_ready_workers", "coredns_available", "canary_schedulable", "api_endpoint_changes"}
+        unknown = sorted(set(spec) - known)
+        if unknown:
+            raise SpecError(f"unknown after_migration field(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        count = spec.get("not_ready_workers", 0)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise SpecError("after_migration.not_ready_workers must be a non-negative count")
+        flags = {}
+        for name in ("coredns_available", "canary_schedulable", "api_endpoint_changes"):
+            value = spec.get(name, getattr(cls, name))
+            if not isinstance(value, bool):
+                raise SpecError(f"after_migration.{name} must be true or false")
+            flags[name] = value
+        return cls(not_ready_workers=count, **flags)
+
+
+SCHEDULE_AFTER_S = 1.0
+"""Simulated seconds a created pod spends Pending before the scheduler places it and it runs."""
+
+
 @dataclass
 class Cluster:
     cluster_id: str
@@ -304,6 +341,19 @@ class Cluster:
     # so tests vary them to prove the bot does not depend on them.
     migration_task_type: str = MIGRATE_TASK_TYPE
     migrating_state: str = "migrating"
+    after_migration: AfterMigration = field(default_factory=AfterMigration)
+    api_path: str = ""  # the path segment its API server answers under; "" = the cluster id
+    created_namespaces: set[str] = field(default_factory=set)  # made through the Kubernetes API
+    # admissionregistration.k8s.io/v1: resource (mutatingwebhookconfigurations | validatingwebhookconfigurations)
+    # → name → the object as stored
+    webhooks: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {"mutatingwebhookconfigurations": {}, "validatingwebhookconfigurations": {}}
+    )
+
+    @property
+    def api_paths(self) -> set[str]:
+        """Where its API server answers: the cluster id, and the moved address once the endpoint changed."""
+        return {self.cluster_id, self.api_path or self.cluster_id}
 
     @property
     def masters(self) -> list[Node]:
@@ -433,6 +483,12 @@ class World:
             return None
         return cluster
 
+    def cluster_by_api_path(self, segment: str) -> Cluster | None:
+        """The cluster whose API server answers under `/clusters/{segment}` (its id, or its moved address)."""
+        return self.clusters.get(segment) or next(
+            (c for c in self.clusters.values() if segment in c.api_paths), None
+        )
+
     def cluster_by_token(self, token: str) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.kube_token == token), None)
 
@@ -486,7 +542,8 @@ class World:
             "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
             "addons", "oss_granted_buckets", "charge_types", "profile", "master_policy", "timezone",
-            "api_server_public", "vswitch_free_ips", "terway_pod_networking", "ack_check", "account",
+            "api_server_public", "vswitch_free_ips", "terway_pod_networking", "ack_check", "after_migration",
+            "account",
         }
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -559,6 +616,7 @@ class World:
             account=account,
             **extras,
         )
+        cluster.after_migration = AfterMigration.from_spec(spec.get("after_migration"))
         if cluster.terway_pod_networking and "terway-controlplane" not in cluster.addons:
             cluster.addons.append("terway-controlplane")
         self._add_load_balancers(cluster, slb_spec)
@@ -703,6 +761,8 @@ class World:
                 raise SpecError(f"addons may list {', '.join(addon_workloads)} (got {addon!r})")
             namespace, name = addon_workloads[addon]
             self._workload(cluster, "Deployment", namespace, name, labels={"app": addon})
+            if addon == "terway-controlplane":
+                self._add_terway_webhooks(cluster)
         for node in cluster.masters:
             for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
                 cluster.pods.append(
@@ -717,6 +777,50 @@ class World:
                         labels={"component": component, "tier": "control-plane"},
                     )
                 )
+
+    def _add_terway_webhooks(self, cluster: Cluster) -> None:
+        """terway-controlplane's admission webhooks (they serve PodNetworking's custom pod configuration)."""
+        for resource, kind in (("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+                               ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration")):
+            short = "mutating" if resource.startswith("mutating") else "validating"
+            cluster.webhooks[resource]["terway-controlplane"] = {
+                "kind": kind,
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "metadata": {"name": "terway-controlplane", "uid": str(uuid.uuid4()),
+                             "creationTimestamp": iso(cluster.created), "labels": {"app": "terway-controlplane"}},
+                "webhooks": [{
+                    "name": f"terway-controlplane-{short}.k8s.alibabacloud.com",
+                    "clientConfig": {"service": {"namespace": "kube-system", "name": "terway-controlplane",
+                                                 "path": f"/{short}", "port": 443},
+                                     "caBundle": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="},
+                    "rules": [{"operations": ["CREATE"], "apiGroups": ["", "network.alibabacloud.com"],
+                               "apiVersions": ["v1", "v1beta1"], "resources": ["pods", "podnetworkings"],
+                               "scope": "*"}],
+                    "failurePolicy": "Ignore",
+                    "matchPolicy": "Equivalent",
+                    "sideEffects": "None",
+                    "timeoutSeconds": 10,
+                    "admissionReviewVersions": ["v1", "v1beta1"],
+                    **({"reinvocationPolicy": "Never"} if short == "mutating" else {}),
+                }],
+            }
+
+    def scale_workload(self, cluster: Cluster, workload: Workload, replicas: int) -> None:
+        """A Deployment's replica count changed: its ReplicaSet's pods follow (removed, or added on workers)."""
+        pods = [p for p in cluster.pods if p.namespace == workload.namespace and p.owner_kind == "ReplicaSet"
+                and p.owner_name and p.owner_name.rsplit("-", 1)[0] == workload.name]
+        replica_set = pods[0].owner_name if pods else f"{workload.name}-{_alnum(10)}"
+        for pod in pods[replicas:]:
+            cluster.pods.remove(pod)
+        workers = cluster.workers or cluster.nodes
+        for index in range(len(pods), replicas):
+            placed = workers[index % len(workers)] if workers else None
+            cluster.pods.append(Pod(namespace=workload.namespace, name=f"{replica_set}-{_alnum(5)}",
+                                    node_name=placed.name if placed else "", image=workload.image,
+                                    owner_kind="ReplicaSet", owner_name=replica_set, labels=dict(workload.labels),
+                                    phase="Running" if placed else "Pending"))
+        workload.replicas = replicas
+        cluster.updated = time.time()
 
     def _workload(
         self,
@@ -842,6 +946,8 @@ class World:
     def advance(self) -> None:
         """Walk every running task forward to the present (call with the lock held)."""
         now_mono = time.monotonic()
+        for cluster in self.clusters.values():
+            self._schedule_pods(cluster, now_mono)
         for task in self.tasks.values():
             if task.state != "running":
                 continue
@@ -857,6 +963,17 @@ class World:
                 task.stage_index + 0.5
             ) * per_stage:
                 self._fail(task)
+
+    def _schedule_pods(self, cluster: Cluster, now_mono: float) -> None:
+        """The scheduler: a pod created through the API runs on a Ready worker after SCHEDULE_AFTER_S, unless
+        the cluster cannot schedule (spec `after_migration.canary_schedulable`) or has no Ready worker."""
+        ready = [n for n in cluster.workers if n.in_kubernetes and n.ready == "True"]
+        for pod in cluster.pods:
+            if not pod.from_api or pod.node_name or (now_mono - pod.created_mono) * self.speed < SCHEDULE_AFTER_S:
+                continue
+            if ready and cluster.after_migration.canary_schedulable:
+                pod.node_name = ready[0].name
+                pod.phase = "Running"
 
     def _finish_stage(self, task: Task) -> None:
         stamp = task.stage_started[task.stage_index] + task.duration_s / len(task.stages) / self.speed
@@ -901,6 +1018,20 @@ class World:
         cluster.updated = task.updated
         for node in cluster.masters:
             node.ready = "Unknown"
+        self._apply_after_migration(cluster)
+
+    def _apply_after_migration(self, cluster: Cluster) -> None:
+        """What the spec's `after_migration` says goes wrong (verification is there to notice)."""
+        after = cluster.after_migration
+        # The last workers: the first ones carry kube-system's Deployments, whose loss is its own outcome.
+        for node in cluster.workers[max(0, len(cluster.workers) - after.not_ready_workers):]:
+            node.ready = "False"
+        if not after.coredns_available:
+            for pod in cluster.pods:
+                if pod.namespace == "kube-system" and pod.owner_name and pod.owner_name.startswith("coredns-"):
+                    pod.phase = "Pending"
+        if after.api_endpoint_changes:
+            cluster.api_path = f"{cluster.cluster_id}-pro"
 
 
 def _internet_slb(cluster: Cluster, *, name: str, block: int) -> LoadBalancer:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 
 AUDIT_KEY = "ackmigrate:audit"
 
 EVENTS = frozenset({
     "command", "requested", "blocked", "refused", "approved", "rejected", "cancelled", "expired",
-    "job_started", "job_finished", "cloud_call", "slack_error",
+    "job_started", "job_finished", "cloud_call", "slack_error", "verified",
 })
 """The event names operators filter on; an unknown name is refused so a typo cannot hide an event."""
 
@@ -80,9 +81,10 @@ class AuditLog:
         cluster_id: str | None = None,
         outcome: str = "ok",
         at: float | None = None,
+        pipeline: Pipeline | None = None,
         **details: Detail,
     ) -> str:
-        """Record one event; returns the entry id.
+        """Record one event; returns the entry id ("" when written into `pipeline`, sent by its owner).
 
         `at` backdates the entry (imports, tests); it must not be older than the newest entry, because
         a stream's ids only grow (and `<ms>-*` ids need Redis 7). Without it Redis stamps the entry with
@@ -97,7 +99,10 @@ class AuditLog:
         fields["details"] = json.dumps({k: v for k, v in details.items() if v is not None}, sort_keys=True)
         entry_id = "*" if at is None else f"{int(at * 1000)}-*"
         oldest_kept_ms = int(self.clock() * 1000) - self.retention_days * _DAY_MS
-        added = self.redis.xadd(AUDIT_KEY, fields, id=entry_id, minid=oldest_kept_ms, approximate=False)
+        target = self.redis if pipeline is None else pipeline
+        added = target.xadd(AUDIT_KEY, fields, id=entry_id, minid=oldest_kept_ms, approximate=False)
+        if pipeline is not None:
+            return ""
         return _text(added)
 
     def read(

@@ -59,6 +59,11 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
 
     redis_url: str = DEFAULT_REDIS_URL
+    # Redis through Sentinel: (host, port) of each sentinel and the name of the master they watch. When
+    # set, the master is found through them (and found again after a failover); REDIS_URL then only
+    # supplies the database number and the password.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str | None = None
 
     approvers: tuple[str, ...] = ()
     requesters: tuple[str, ...] = ()
@@ -71,6 +76,9 @@ class Settings:
     migration_timeout_s: int = 7200
     grant_ram_policy: bool = False
     kubeconfig_private: bool = False
+    canary_image: str | None = None  # None: ACK's pause image for the cluster's region (workers.verification)
+    canary_timeout_s: float = 90.0  # how long the post-migration canary pod may take to run
+    automate_terway: bool = False  # do the doc's terway steps around the migration (workers.terway_steps)
 
     min_k8s_version: str = "1.18"
     advised_k8s_version: str = "1.18"
@@ -106,6 +114,8 @@ class Settings:
             slack_app_token=_opt(env, "SLACK_APP_TOKEN"),
             slack_api_url=_url(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             redis_url=_redis_url(env),
+            redis_sentinels=_sentinels(env),
+            redis_sentinel_master=_sentinel_master(env),
             approvers=_principals(env, "ACKMIGRATE_APPROVERS"),
             requesters=_principals(env, "ACKMIGRATE_REQUESTERS"),
             channels=_channels(env, "ACKMIGRATE_CHANNELS"),
@@ -116,6 +126,9 @@ class Settings:
             migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
             kubeconfig_private=_bool(env, "ACKMIGRATE_KUBECONFIG_PRIVATE", False),
+            canary_image=_opt(env, "ACKMIGRATE_CANARY_IMAGE"),
+            canary_timeout_s=_canary_timeout(env),
+            automate_terway=_bool(env, "ACKMIGRATE_AUTOMATE_TERWAY", False),
             min_k8s_version=_version(env, "ACKMIGRATE_MIN_K8S_VERSION", "1.18"),
             advised_k8s_version=_version(env, "ACKMIGRATE_ADVISED_K8S_VERSION", "1.18"),
             min_slb_spec=_opt(env, "ACKMIGRATE_MIN_SLB_SPEC") or "slb.s1.small",
@@ -179,6 +192,27 @@ def _redis_url(env: Mapping[str, str]) -> str:
     return value
 
 
+def _sentinels(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    sentinels = []
+    for value in _split(env, "REDIS_SENTINELS"):
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(
+                f"REDIS_SENTINELS must list sentinels as host:port, comma-separated (got {value!r})"
+            )
+        sentinels.append((host.strip("[]"), int(port)))
+    return tuple(sentinels)
+
+
+def _sentinel_master(env: Mapping[str, str]) -> str | None:
+    master = _opt(env, "REDIS_SENTINEL_MASTER")
+    if _split(env, "REDIS_SENTINELS") and master is None:
+        raise ConfigError("REDIS_SENTINEL_MASTER must name the master the sentinels watch (e.g. mymaster)")
+    if master is not None and not _split(env, "REDIS_SENTINELS"):
+        raise ConfigError("REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS lists no sentinel (host:port,…)")
+    return master
+
+
 def _region(env: Mapping[str, str], name: str, default: str) -> str:
     value = _opt(env, name) or default
     if not _REGION_RE.match(value):
@@ -234,6 +268,14 @@ def number_setting(env: Mapping[str, str], name: str, default: float, *, minimum
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum:g} (got {value!r})")
     return number
+
+
+def _canary_timeout(env: Mapping[str, str]) -> float:
+    """The canary's wait runs inside one RQ job (180 s by default), with the other checks around it."""
+    seconds = number_setting(env, "ACKMIGRATE_CANARY_TIMEOUT", 90.0, minimum=1.0)
+    if seconds > 150:
+        raise ConfigError(f"ACKMIGRATE_CANARY_TIMEOUT must be at most 150 seconds (got {seconds:g})")
+    return seconds
 
 
 def _version(env: Mapping[str, str], name: str, default: str) -> str:

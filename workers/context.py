@@ -20,6 +20,7 @@ from workers.cloud.fleet import FleetClients
 from workers.config import Settings
 from workers.lease import Leases
 from workers.queues import Queues
+from workers.redis_connection import connect_redis, replicas_to_wait_for
 from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.timing import WorkerTiming
@@ -43,11 +44,11 @@ class Context:
     def build(
         cls, settings: Settings, *, timing: WorkerTiming | None = None, retry: RetryPolicy | None = None
     ) -> Context:
-        redis = Redis.from_url(settings.redis_url, health_check_interval=30)
+        redis = connect_redis(settings, health_check_interval=30)
         return cls(settings=settings, redis=redis, timing=timing or WorkerTiming(), retry=retry)
 
     def __post_init__(self) -> None:
-        self.store = RecordStore(self.redis)
+        self.store = RecordStore(self.redis, replicas=replicas_to_wait_for(self.settings))
         self.audit = AuditLog(self.redis, retention_days=self.settings.audit_retention_days)
         self.queues = Queues(self.redis)
         self.leases = Leases(self.redis, ttl_s=self.timing.lease_ttl_s)

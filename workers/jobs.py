@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook
+from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
 from workers.context import context
 from workers.fleet.plan_job import post_plan
 from workers.fleet.scope import Scope
@@ -58,6 +58,12 @@ def precheck_for_user(
             context(), cluster_ref=cluster_ref, bucket=bucket, user=user, channel=channel,
             response_url=response_url,
         )
+
+
+def verify_for_user(*, cluster_ref: str, user: str, channel: str, response_url: str | None) -> None:
+    with _audited("verify_for_user", actor=user, cluster_name=cluster_ref):
+        verifying.verify_for_user(context(), cluster_ref=cluster_ref, user=user, channel=channel,
+                                  response_url=response_url)
 
 
 def list_clusters_for_user(*, user: str, channel: str, response_url: str | None) -> None:

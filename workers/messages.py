@@ -84,10 +84,13 @@ class Message:
 # -- the request message ----------------------------------------------------------------------------
 
 
-def request_message(record: Record, *, approvers_label: str, two_person_rule: bool, now: float) -> Message:
+def request_message(
+    record: Record, *, approvers_label: str, two_person_rule: bool, now: float, will_also: Sequence[str] = ()
+) -> Message:
     """The channel message of a migration or cleanup request, in whatever state it is.
 
-    `approvers_label` is mrkdwn the caller built with `mrkdwn.user` (e.g. `<!subteam^S0LEADS>`).
+    `approvers_label` is mrkdwn the caller built with `mrkdwn.user` (e.g. `<!subteam^S0LEADS>`);
+    `will_also` names the automated steps around the migration the settings turn on, shown before approval.
     """
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_header(record), emoji=True))]
     blocks.append(_section(_request_facts(record, now=now)))
@@ -98,6 +101,9 @@ def request_message(record: Record, *, approvers_label: str, two_person_rule: bo
     if record.kind is Kind.CLEANUP:
         blocks.append(_section(_cleanup_targets_text(record)))
     if record.state in (State.REQUESTED, State.PRECHECKING, State.AWAITING_APPROVAL):
+        if will_also:
+            blocks.append(_section("*ackmigrate will also:* " + "; ".join(mrkdwn.escape(step) for step in will_also)
+                                   + "."))
         blocks.append(_context(EXPECTATIONS if record.kind is Kind.MIGRATION else CLEANUP_EXPECTATIONS))
     if record.state is State.AWAITING_APPROVAL:
         blocks.append(_approval_actions(record))
@@ -519,6 +525,9 @@ def success_reply(record: Record) -> Message:
     took = _took(record)
     spec = record.result.get("cluster_spec", "ack.pro.small")
     head = f"✅ {name} is now ACK Pro ({mrkdwn.escape(str(spec))}){took}."
+    verification = record.result.get("verification")
+    if verification is not None:
+        head = _verified_head(name, str(spec), took, verification)
     steps = [_check_fix(check) for check in _follow_up_checks(record.precheck)]
     steps.append(_masters_billing(record))
     text = "\n".join([head, *(f"• {step}" for step in steps)])
@@ -527,6 +536,38 @@ def success_reply(record: Record) -> Message:
         blocks.append(ActionsBlock(elements=[ButtonElement(
             text="Clean up old masters", action_id="request_cleanup", value=record.id)]))
     return Message(text=text, blocks=_render(blocks))
+
+
+def verification_reply(report: dict[str, Any]) -> Message:
+    """The thread's one verification reply (and `/ackmigrate verify`'s private answer): the checks as a
+    checklist like the precheck's, the follow-ups as done or to do, and the verdict."""
+    name = mrkdwn.escape(str(report.get("cluster_name", "")))
+    checks = _ordered_checks(report)
+    failed = _blocking_checks(report)
+    follow_ups = list(report.get("follow_ups") or [])
+    blocks: list[Block] = [_section(f"*Verification of {name}*  {_tally(checks)}"), *_checklist(checks)]
+    if follow_ups:
+        lines = [("✅ done" if f.get("outcome") == "pass" else "📝 to do") + f" — *{mrkdwn.escape(str(f.get('title')))}*: "
+                 + _check_fix({**f, "fix": ""}) for f in follow_ups]
+        blocks.append(_section("*Follow-ups*\n" + "\n".join(lines)))
+    verdict = (f"❌ Verification failed: {_plural(len(failed), 'check')} above. The migration itself is done "
+               "and cannot be undone; fix what is listed, then run `/ackmigrate verify` again."
+               if failed else "✅ Verified: the API server, the nodes, kube-system and a canary pod all work.")
+    blocks.append(_section(verdict))
+    text = f"Verification of {name}: {'failed' if failed else 'verified'} ({_tally(checks)})"
+    return Message(text=text, blocks=_render(blocks))
+
+
+def _verified_head(name: str, spec: str, took: str, verification: dict[str, Any]) -> str:
+    """The broadcast's first line: verified, or migrated but not verified — never "can be undone"."""
+    failed = _blocking_checks(verification)
+    if not failed:
+        return f"✅ {name} is now ACK Pro ({mrkdwn.escape(spec)}){took}, and verified."
+    what = "; ".join(f"{mrkdwn.escape(str(c.get('title')))}: {mrkdwn.escape(shorten(str(c.get('summary', ''))))}"
+                     for c in failed)
+    return (f"⚠️ {name} is migrated to ACK Pro ({mrkdwn.escape(spec)}){took}, but verification failed: {what}\n"
+            "The migration cannot be undone. *Next:* fix what the verification reply in this thread lists, then "
+            "run `/ackmigrate verify` again.")
 
 
 def _follow_up_checks(report: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -658,7 +699,8 @@ def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
     ]
     blocks: list[Block] = [_section(f"*Dedicated clusters* ({len(rows)})")]
     blocks.extend(_section(text) for text in _chunks(lines or ["No dedicated clusters in this region."]))
-    footer = "`ready`: type, state and version allow a migration; `/ackmigrate precheck CLUSTER` checks everything."
+    footer = ("`ready`: every check that needs no bucket passes; `blocked:` names the checks that fail. "
+              "`/ackmigrate precheck CLUSTER --bucket B` also checks the bucket and the master role's grant.")
     if others:
         footer += f" {others} managed or other clusters are not listed."
     blocks.append(_context(footer))

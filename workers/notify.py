@@ -27,10 +27,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workers import mrkdwn
+from workers import mrkdwn, terway_plan
 from workers.context import Context
 from workers.messages import Message, request_message
-from workers.records import Record
+from workers.records import Kind, Record
+from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,12 @@ def _deliver_once(ctx: Context, record_id: str) -> None:
         _report(ctx, record, error, outcome="retrying")
         ctx.store.mark_message_dirty(record_id)
         ctx.queues.deliver_notifications(record_id, delay_s=delay)
+        return
+    except NotReplicated as error:
+        # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
+        log.warning("delivery for %s waits: %s", record_id, error)
+        ctx.store.mark_message_dirty(record_id)
+        ctx.queues.deliver_notifications(record_id, delay_s=_backoff(ctx, record_id, None))
         return
     except SlackRefused as error:
         # Retrying cannot help (message deleted, bot removed from the channel): say so once and stop.
@@ -213,6 +220,7 @@ def render_request(ctx: Context, record: Record) -> Message:
         approvers_label=approvers_label(ctx.settings.approvers),
         two_person_rule=ctx.settings.two_person_rule,
         now=time.time(),
+        will_also=terway_plan.planned(ctx.settings, record.precheck) if record.kind is Kind.MIGRATION else [],
     )
 
 

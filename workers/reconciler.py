@@ -1,7 +1,14 @@
 """The sweep that keeps every approved request moving, whatever happened to the job that had it.
 
-Run every ACKMIGRATE_RECONCILE_INTERVAL seconds by each worker process (workers.worker); sweeps by
-several workers at once are safe, because every action is claimed atomically in Redis:
+Every worker process offers to sweep every ACKMIGRATE_RECONCILE_INTERVAL seconds (workers.worker), but
+one sweep per interval is done, whatever the number of workers: `sweep_if_due` takes the interval's
+lock in Redis first (SET NX with a TTL just under the interval), and only its holder sweeps. The lock
+is never released, only left to expire, so the next interval is anyone's again: a worker that died
+holding it costs at most one interval, and no worker is special. How many sweeps each worker did is
+counted in `ackmigrate:reconciler:sweeps` (a hash by worker id), for operators and for the tests.
+
+Sweeps that did overlap (a burst worker, a lock lost with Redis) would still be safe, because every
+action is claimed atomically in Redis:
 
 - approvals past their TTL expire (the store hands each to exactly one caller) and their messages are
   redrawn without buttons;
@@ -24,7 +31,24 @@ from workers.store import Reply
 log = logging.getLogger(__name__)
 
 
+SWEEP_LOCK = "ackmigrate:reconciler:lock"
+SWEEP_COUNTS = "ackmigrate:reconciler:sweeps"
+LOCK_SHARE_OF_INTERVAL = 0.9
+"""The lock lives 90 % of the interval: gone by the time the next offer comes, whoever makes it (the
+sweeper threads of different workers tick at different moments, each once per interval)."""
+
+
+def sweep_if_due(ctx: Context) -> bool:
+    """Sweep if no worker has swept in this interval; True when this worker did."""
+    ttl_ms = max(1, int(ctx.timing.reconcile_interval_s * 1000 * LOCK_SHARE_OF_INTERVAL))
+    if not ctx.redis.set(SWEEP_LOCK, ctx.worker_id, nx=True, px=ttl_ms):
+        return False
+    reconcile(ctx)
+    return True
+
+
 def reconcile(ctx: Context) -> None:
+    ctx.redis.hincrby(SWEEP_COUNTS, ctx.worker_id, 1)
     expire_approvals(ctx)
     resume_orphans(ctx)
     redraw_dirty(ctx)

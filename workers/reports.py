@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from redis import Redis
 from redis.exceptions import RedisError
 
 from workers.audit import AuditEntry, AuditLog
 from workers.config import Settings
 from workers.records import Record
+from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
 
 EXIT_OK = 0
@@ -40,7 +40,7 @@ def run_status(settings: Settings, cluster: str | None, as_json: bool) -> int:
     """Requests in flight and recent results, or every request of one cluster (id or name)."""
     now = time.time()
     try:
-        store = RecordStore(Redis.from_url(settings.redis_url))
+        store = RecordStore(connect_redis(settings))
         if cluster is None:
             in_flight, recent = store.in_flight(), store.recent(limit=RECENT_LIMIT)
         else:
@@ -80,7 +80,7 @@ def run_audit(
         print(f"ackmigrate: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        log = AuditLog(Redis.from_url(settings.redis_url), retention_days=settings.audit_retention_days)
+        log = AuditLog(connect_redis(settings), retention_days=settings.audit_retention_days)
         entries = log.read(since=since_ts, cluster=cluster, request=request)
     except RedisError as error:
         return _redis_failed(settings, error)
@@ -151,10 +151,5 @@ def _age(seconds: float) -> str:
 
 
 def _redis_failed(settings: Settings, error: RedisError) -> int:
-    where = _without_password(settings.redis_url)
-    print(f"ackmigrate: cannot read Redis at {where}: {error}", file=sys.stderr)
+    print(f"ackmigrate: cannot read Redis at {describe_redis(settings)}: {error}", file=sys.stderr)
     return EXIT_FAILED
-
-
-def _without_password(url: str) -> str:
-    return re.sub(r"//[^@/]*@", "//***@", url)

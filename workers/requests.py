@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from workers import cleanup
-from workers.checks.cluster_checks import parse_minor_version
 from workers.checks.runner import run_prechecks
-from workers.cloud.models import ClusterDetail, ClusterSummary
-from workers.config import Settings
+from workers.cloud.models import ClusterDetail
 from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
+from workers.listing import list_clusters
 from workers.messages import Message, cluster_list, precheck_message
 from workers.notify import announce, delivery_turn, post_parent
 from workers.records import Kind, Record, State, new_record_id
@@ -126,36 +124,13 @@ def precheck_for_user(
 
 
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
-    """The region's dedicated clusters, one word each on whether a migration could start.
-
-    Cheap on purpose (DescribeClustersForRegion and Redis): the word comes from the cluster's type, state and
-    version and from the requests in flight; `precheck CLUSTER` gives the full verdict for one.
-    """
+    """The region's dedicated clusters, each `ready` or the check that blocks it (workers.listing)."""
     try:
-        clusters = ctx.clouds().ack.list_clusters()
+        listing = list_clusters(ctx.clouds(), ctx.settings, active=ctx.store.active_for_cluster)
     except CloudError as error:
         _tell(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
         return
-    dedicated = [c for c in clusters if c.cluster_type == "Kubernetes"]
-    rows: list[dict[str, Any]] = []
-    for summary in dedicated:
-        active = ctx.store.active_for_cluster(summary.cluster_id)
-        rows.append({"name": summary.name, "cluster_id": summary.cluster_id, "version": summary.current_version,
-                     "readiness": readiness(summary, settings=ctx.settings, active=active)})
-    _tell(ctx, channel, user, response_url, cluster_list(rows, others=len(clusters) - len(dedicated)))
-
-
-def readiness(summary: ClusterSummary, *, settings: Settings, active: Record | None) -> str:
-    """One word: `ready`, `upgrade` (Kubernetes too old), the cluster's state when it is not running,
-    or the state of the request already in flight for it."""
-    if active is not None:
-        return str(active.state).replace("_", "-")
-    if summary.state != "running":
-        return summary.state or "unknown"
-    version, minimum = parse_minor_version(summary.current_version), parse_minor_version(settings.min_k8s_version)
-    if version is not None and minimum is not None and version < minimum:
-        return "upgrade"
-    return "ready"
+    _tell(ctx, channel, user, response_url, cluster_list(listing.rows(), others=listing.others))
 
 
 # --- pieces ------------------------------------------------------------------------------------------------

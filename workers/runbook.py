@@ -25,6 +25,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from workers import terway_plan, terway_steps, verifying
 from workers.ack_times import ack_time
 from workers.checks.bucket_checks import migrate_bucket_endpoint
 from workers.checks.cluster_checks import is_pro_spec
@@ -40,6 +41,7 @@ from workers.lease import LeaseHeld
 from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
 from workers.records import Kind, Record, State
+from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
 from workers.scheduling import schedule
 from workers.store import Reply
 
@@ -105,6 +107,9 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
             _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
+        baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
+        if terway_plan.applies(ctx.settings, report.to_dict()):
+            terway_steps.before_migration(ctx, clouds.kube_for(record.cluster_id), record)
     except (Unavailable, Throttled) as error:
         # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.
         if _timed_out(ctx, replace(record, started_at=record.decided_at)):
@@ -123,12 +128,23 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
               next_step="Make room in the master role's policy (remove statements it no longer needs) or add "
                         "the statement yourself, then ask for the migration again.")
         return
-    if not ctx.redis.set(_FENCE + record_id, ctx.worker_id, nx=True):
+    try:
+        (passed,) = write_durably(ctx.redis, replicas_to_wait_for(ctx.settings),
+                                  lambda pipe: pipe.set(_FENCE + record_id, ctx.worker_id, nx=True))
+    except NotReplicated as error:
+        # The fence may not survive a failover under way: take it back and pass it again later, rather
+        # than call MigrateCluster with a fence a new master might not have.
+        ctx.redis.delete(_FENCE + record_id)
+        log.warning("request %s: the fence was not replicated (%s); trying again later", record_id, error)
+        schedule_next(ctx, "run_migration", record_id, owner)
+        return
+    if not passed:
         _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
         return
     record = ctx.store.update(
         record_id,
         precheck=report.to_dict(),
+        result={**record.result, "baseline": baseline},
         migrate_called_at=time.time(),
         reply=Reply(f"Prechecks re-run: all passed. {grant_note}"),
     )
@@ -183,7 +199,7 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
                 return
             record = found
         if _timed_out(ctx, record):
-            _fail(ctx, record, owner, _timeout_reason(ctx, record))
+            _fail(ctx, record, owner, _timeout_reason(ctx, record), undo=False)
             return
         task = clouds.ack.describe_task(str(record.task_id))
         record = _record_stages(ctx, record, task)
@@ -199,7 +215,7 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
         log.warning("request %s: %s; polling again later", record.id, error)
         schedule_follow(ctx, record.id, owner)
     except CloudError as error:
-        _fail(ctx, record, owner, f"ackmigrate stopped following the migration: {error}", next_step=(
+        _fail(ctx, record, owner, f"ackmigrate stopped following the migration: {error}", undo=False, next_step=(
             f"ACK may still be migrating the cluster: check task {record.task_id or '(unknown)'} in the "
             "ACK console before anything else."
         ))
@@ -296,6 +312,8 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
          "ready": kube_nodes[n.node_name].ready if n.node_name in kube_nodes else "gone"}
         for n in clouds.ack.list_nodes(record.cluster_id) if n.is_master
     ]
+    terway_steps.after_success(ctx, clouds.kube_for(record.cluster_id), record)
+    record = verifying.verify_migrated(ctx, clouds, record)  # its one thread reply, before the result
     finished = time.time()
     result = {
         **record.result,
@@ -326,9 +344,15 @@ def _fail(
     *,
     next_step: str | None = None,
     cluster_state: str | None = None,
+    undo: bool = True,
     **changes: Any,
 ) -> None:
-    """End the request `failed` with the reason in the thread (also broadcast: people must see it)."""
+    """End the request `failed` with the reason in the thread (also broadcast: people must see it).
+
+    Steps done around the migration (terway) are undone first, unless `undo` is off: after a timeout ACK may
+    still be working, and putting terway back under a migration in progress would be the wrong guess."""
+    if undo:
+        reason += _undo_steps(ctx, record)
     finished = time.time()
     result = dict(record.result)
     if next_step:
@@ -343,6 +367,14 @@ def _fail(
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+
+
+def _undo_steps(ctx: Context, record: Record) -> str:
+    """Put back what the steps before the migration changed; what was done, in words for the reason."""
+    try:
+        return terway_steps.undo(ctx, ctx.clouds(record.region).kube_for(record.cluster_id), record)
+    except CloudError as error:
+        return f" terway could NOT be restored ({error}): restore it by hand from the backup in this thread."
 
 
 def _blocked_reason(report: PrecheckReport) -> str:

@@ -40,6 +40,7 @@ from typing import Any
 from redis import Redis
 
 from workers.records import Approval, IllegalTransition, Record, State, check_transition
+from workers.redis_connection import write_durably
 
 PREFIX = "ackmigrate:"
 IN_FLIGHT_KEY = f"{PREFIX}records:in-flight"
@@ -204,9 +205,10 @@ return 0
 class RecordStore:
     """Records, locks and outboxes for one Redis; safe to share between threads and processes."""
 
-    def __init__(self, redis: Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, *, clock: Callable[[], float] = time.time, replicas: int = 0) -> None:
         self.redis = redis
         self.clock = clock
+        self.replicas = replicas  # how many replicas must hold an "attempted" mark before its post is sent
         self._create = redis.register_script(_CREATE)
         self._save = redis.register_script(_SAVE)
         self._add_reply = redis.register_script(_ADD_REPLY)
@@ -340,8 +342,12 @@ class RecordStore:
         return [(seq, reply) for seq, reply in self._replies(record_id) if seq not in posted]
 
     def mark_reply_attempted(self, record_id: str, seq: int) -> None:
-        """Say a post of this reply is being sent: until it is marked posted, its outcome is unknown."""
-        self.redis.hset(_attempted_key(record_id), str(seq), str(time.time()))
+        """Say a post of this reply is being sent: until it is marked posted, its outcome is unknown.
+
+        Written durably (workers.redis_connection.write_durably): a failover that forgot the mark would
+        also forget to look for the post, and post it twice."""
+        write_durably(self.redis, self.replicas,
+                      lambda pipe: pipe.hset(_attempted_key(record_id), str(seq), str(time.time())))
 
     def reply_attempted(self, record_id: str, seq: int) -> bool:
         """A post of this reply was sent and its outcome never saved (its sender died or lost Redis)."""

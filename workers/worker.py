@@ -5,8 +5,8 @@ and does I/O, and a fork per job would cap one worker at a few dozen polls a sec
 follow hundreds of migrations. A crash is contained the same way: the job fails, the worker goes on,
 and a worker killed outright is covered by the leases and the reconciler.
 
-The reconciler runs in a thread of every worker, every ACKMIGRATE_RECONCILE_INTERVAL seconds; several
-workers sweeping at once is safe (workers.reconciler claims everything atomically).
+Every worker offers to run the reconciler every ACKMIGRATE_RECONCILE_INTERVAL seconds, from a thread;
+one sweep per interval happens across all workers (workers.reconciler.sweep_if_due takes a lock).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from rq import SimpleWorker
 
 from workers.config import Settings
 from workers.context import Context, use_context
+from workers.health import WORKER_TTL_S
 from workers.queues import ALL_QUEUES
-from workers.reconciler import reconcile
+from workers.reconciler import reconcile, sweep_if_due
 from workers.timing import WorkerTiming
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
         reconcile(ctx)
     try:
         while True:
-            worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis)
+            # A short worker_ttl makes RQ's heartbeat frequent enough to be a liveness signal (workers.health).
+            worker = SimpleWorker(list(ALL_QUEUES), connection=ctx.redis, worker_ttl=WORKER_TTL_S)
             worker.work(burst=burst, with_scheduler=True)
             if burst or worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT: rq's own record
                 return 0
@@ -55,7 +57,7 @@ def _sweep_forever(ctx: Context, stop: threading.Event) -> None:
     """Sweep until the worker stops; a failed sweep is logged and the next one tries again."""
     while not stop.wait(ctx.timing.reconcile_interval_s):
         try:
-            reconcile(ctx)
+            sweep_if_due(ctx)
         except RedisError as error:
             log.warning("reconciler: Redis unavailable (%s); next sweep in %.0f s", error,
                         ctx.timing.reconcile_interval_s)

@@ -156,3 +156,29 @@ def test_the_modal_works_over_socket_mode_its_pickers_answered_in_the_envelopes_
     assert [o["value"] for o in shown["options"]] == ["-"]  # loading: nothing in Redis, a refresh queued
     assert refused["transport"] == "socket_mode" and not refused["closed"]
     assert refused["errors"] == {"cluster": "Pick a cluster (if the list is still loading, open it again in a moment)."}
+def test_socket_mode_starts_without_warnings_and_reports_itself_alive(
+    sandbox: Any, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    with ackmigrate_socket(sandbox, sandbox_env, log):
+        answer = sandbox.control.slash("U0ALICE", "C0PLATFORM", "help")
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S  # its first beat follows the connection within a second
+        while (health := _health_socket(sandbox_env, tmp_path)).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    assert answer["status"] == 200
+    assert health.returncode == 0, health.stderr
+    assert "WARNING" not in log.read_text(), log.read_text()  # Bolt's "`token` will be unused" included
+
+
+@pytest.mark.e2e
+def test_health_socket_is_dead_when_no_socket_mode_bot_runs_here(sandbox_env: dict[str, str], tmp_path: Path) -> None:
+    health = _health_socket(sandbox_env, tmp_path)
+
+    assert health.returncode == 1
+    assert "has not reported a connection" in health.stderr
+
+
+def _health_socket(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ACKMIGRATE), "health", "socket"], env={**os.environ, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=60, check=False)

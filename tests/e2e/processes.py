@@ -336,15 +336,26 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
     """
     redis_server = RedisServer(persistence=redis_persistence)
     redis_server.start()
+    try:
+        with stack_on_redis(redis_server, {"REDIS_URL": redis_server.url}, worker_count=worker_count,
+                            **env) as stack:
+            yield stack
+    finally:
+        redis_server.close()
+
+
+@contextmanager
+def stack_on_redis(redis_server: Any, redis_env: dict[str, str], *, worker_count: int = 1,
+                   stack_class: type[Stack] = Stack, **env: str) -> Iterator[Stack]:
+    """Sandbox, `ackmigrate serve` and workers on a Redis the caller runs (`redis_env` says how to reach it)."""
     sandbox = Sandbox(scenario="empty")
     sandbox.start()
     workers: Workers | None = None
     try:
         sandbox.control.create_bucket(BUCKET)
-        stack_env = {**sandbox.env(), "REDIS_URL": redis_server.url, "ACKMIGRATE_APPROVERS": "S0PLATFORM",
-                     **FAST, **env}
+        stack_env = {**sandbox.env(), **redis_env, "ACKMIGRATE_APPROVERS": "S0PLATFORM", **FAST, **env}
         workers = Workers(stack_env)
-        stack = Stack(sandbox=sandbox, redis_server=redis_server, env=stack_env, workers=workers)
+        stack = stack_class(sandbox=sandbox, redis_server=redis_server, env=stack_env, workers=workers)
         with ackmigrate_serve(stack_env) as url:
             stack.bot_url = url
             sandbox.control.set_request_url(url + "/slack/events")
@@ -358,7 +369,14 @@ def running_stack(*, worker_count: int = 1, redis_persistence: bool = False, **e
         if workers is not None:
             workers.stop_all()
         sandbox.stop()
-        redis_server.close()
+
+
+def assert_thread_told_every_stage_once(texts: list[str], cluster_name: str) -> None:
+    """A migration's thread as people should read it: stages 1-5 in order, the success last, nothing twice."""
+    stages = [text.split(":")[0] for text in texts if text.startswith("Stage ")]
+    assert stages == [f"Stage {n}/5" for n in range(1, 6)], "\n".join(texts)
+    assert texts[-1].startswith(f"✅ {cluster_name} is now ACK Pro"), texts
+    assert len(texts) == len(set(texts)), f"a reply was posted twice: {texts}"
 
 
 def reason_submitted(user: str, view: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -25,9 +25,13 @@ def test_demo_plays_the_whole_journey_and_exits_zero(tmp_path: Path) -> None:
         "❌ *Kubernetes version*",  # the blocked cluster's failure and its fix
         "Upgrade the cluster",
         "[ Approve ]  [ Reject ]",  # the request message
-        "Only @platform-leads can approve",  # Alice's click refused
+        "simulated time runs 6× faster",  # why "under a minute" sits next to "about 10-15 minutes"
+        "You requested this migration, so someone else must approve it (two-person rule).",  # Alice, an approver
         "@bob approved. Queued.",
         "Stage 3/5",  # the thread fills with stages
+        "Verification of prod-hz-ready",  # the verification reply, a checklist
+        "Canary pod runs",
+        "✅ Verified: the API server, the nodes, kube-system and a canary pod all work.",
         "✅ prod-hz-ready is now ACK Pro",  # the success broadcast
         "Cleanup request",
         "deleted 3 old master nodes",
@@ -36,6 +40,7 @@ def test_demo_plays_the_whole_journey_and_exits_zero(tmp_path: Path) -> None:
         "Every step happened. All processes stopped.",
     ):
         assert promised in out, f"the demo did not show {promised!r}"
+    assert "Only @platform-leads can approve" not in out  # she is refused as the requester, not as a stranger
     # The last `kubectl get nodes` lists workers only.
     last_listing = out.rsplit("The old masters are gone from the cluster", 1)[1]
     assert "master" not in last_listing.split("The sandbox's call log")[0]

@@ -63,6 +63,7 @@ def test_a_migration_requested_approved_and_cleaned_up_in_slack_leaves_no_master
         ["Prechecks", "re-run:"],
         ["MigrateCluster", "accepted"],
         *(f"Stage {n}/5" for n in range(1, 6)),
+        ["Verification", "of"],  # the verification's checklist, before the result is announced
         ["✅", "prod-hz-1"],
     ], thread
     assert thread[-1].startswith("✅ prod-hz-1 is now ACK Pro (ack.pro.small)")

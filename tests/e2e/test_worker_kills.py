@@ -127,7 +127,9 @@ def test_a_worker_killed_mid_cleanup_is_replaced_and_the_old_masters_are_all_del
     done = stack.store.get(cleanup.id)
     assert done.state is State.DONE
     assert sorted(done.result["nodes_deleted"]) == sorted(masters)
-    said = stack.thread_texts(str(cleanup.message_ts))[-1]
+    cleanup_thread = stack.thread_texts(str(cleanup.message_ts))
+    assert len(cleanup_thread) == len(set(cleanup_thread)), f"nothing said twice: {cleanup_thread}"
+    said = cleanup_thread[-1]
     assert said.startswith("✅ Cleaned up kill-cleanup: deleted 3 old master nodes")
     assert buttons(stack.message(str(cleanup.message_ts))) == []
     listed = stack.kubectl(cluster_id, "get", "nodes", "-o", "name")

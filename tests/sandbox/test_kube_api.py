@@ -294,9 +294,12 @@ def test_discovery_documents_name_the_resources_kubectl_resolves(kube: KubeSandb
         "pods": ["po"],
         "daemonsets": ["ds"],
         "deployments": ["deploy"],
+        "deployments/scale": None,
     }
     assert next(r for r in core["resources"] if r["name"] == "nodes")["verbs"] == ["delete", "get", "list"]
-    assert [g["name"] for g in groups["groups"]] == ["apps"]
+    scale = next(r for r in apps["resources"] if r["name"] == "deployments/scale")
+    assert (scale["group"], scale["version"], scale["kind"]) == ("autoscaling", "v1", "Scale")
+    assert [g["name"] for g in groups["groups"]] == ["admissionregistration.k8s.io", "apps"]
     assert version["gitVersion"] == f"v{cluster.current_version}"
     assert kube.world.calls.list(service="kubernetes", action="discovery")
 

@@ -73,7 +73,9 @@ def test_migration_walks_every_stage_and_leaves_a_pro_cluster_with_unknown_maste
 
     assert started["cluster_id"] == cluster_id and started["task_id"].startswith("T-") and started["request_id"]
     assert state_during == "migrating"
-    assert stages == STAGE_NAMES
+    # A poll sees each 0.2 s stage unless the machine is busy; what it sees must be in order, and the
+    # final answer records all five as done (that is what proves the walk, whatever the polls caught).
+    assert stages == [name for name in STAGE_NAMES if name in stages] and stages[-1] == STAGE_NAMES[-1]
     assert final["state"] == "success" and final["error"] == {}
     assert [s["state"] for s in final["stages"]] == ["success"] * len(STAGE_NAMES)
     assert final["target"] == {"id": cluster_id, "type": "cluster"}
@@ -124,7 +126,9 @@ def test_fail_at_stage_ends_the_task_failed_at_that_stage_with_an_error(
     stages, final = _follow(cloud, _migrate(cloud, cluster_id)["task_id"])
 
     failed_stage = fail_at if isinstance(fail_at, str) else STAGE_NAMES[fail_at - 1]
-    assert stages == STAGE_NAMES[: STAGE_NAMES.index(failed_stage) + 1]
+    walked = STAGE_NAMES[: STAGE_NAMES.index(failed_stage) + 1]
+    assert stages == [name for name in walked if name in stages] and stages[-1] == failed_stage  # polls in order
+    assert [stage["state"] for stage in final["stages"]] == ["success"] * (len(walked) - 1) + ["fail"]
     assert final["state"] == "fail"
     assert final["error"]["code"] == f"{failed_stage}Failed" and final["error"]["message"]
     assert final["stages"][-1]["state"] == "fail"

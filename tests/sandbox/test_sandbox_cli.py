@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import oss2
 import pytest
+import redis
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
@@ -52,8 +53,8 @@ def running_sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dic
         yield process, env
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()  # SIGTERM, so the sandbox stops its private redis-server too
+            process.wait(timeout=STARTUP_DEADLINE_S)
 
 
 def _describe_clusters(env: dict[str, str]) -> dict[str, object]:
@@ -72,13 +73,16 @@ def _describe_clusters(env: dict[str, str]) -> dict[str, object]:
     return body
 
 
-def test_env_file_points_at_running_endpoints_without_redis(
+def test_env_file_points_at_running_endpoints_and_a_private_redis(
     running_sandbox: tuple[subprocess.Popen[str], dict[str, str]],
 ) -> None:
     _, env = running_sandbox
 
     assert env["ACKMIGRATE_REGION"] == "cn-hangzhou"
-    assert "REDIS_URL" not in env
+    redis_url = env["REDIS_URL"]
+    assert urlsplit(redis_url).port not in (None, 6379)  # never the machine's own Redis
+    assert redis.Redis.from_url(redis_url).ping()
+    assert env["ACKMIGRATE_APPROVERS"] == "S0PLATFORM"  # the simulated @platform-leads can approve
     for name in ("ACK", "ECS", "SLB", "RAM", "OSS"):
         assert env[f"ACKMIGRATE_{name}_ENDPOINT"].startswith("http://127.0.0.1:")
     assert env["SLACK_API_URL"].endswith("/api/")
@@ -106,7 +110,7 @@ def test_default_scenario_is_served_to_the_real_sdks(
     assert [c["action"] for c in control.calls(service="oss")] == ["GetBucketInfo"]
 
 
-def test_sigterm_stops_cleanly_with_exit_code_zero(
+def test_sigterm_stops_cleanly_with_exit_code_zero_and_takes_its_redis_along(
     running_sandbox: tuple[subprocess.Popen[str], dict[str, str]],
 ) -> None:
     process, env = running_sandbox
@@ -115,6 +119,8 @@ def test_sigterm_stops_cleanly_with_exit_code_zero(
     stdout, stderr = process.communicate(timeout=STARTUP_DEADLINE_S)
 
     assert process.returncode == 0, stderr
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(env["REDIS_URL"]).ping()
     assert env["ACKMIGRATE_ACK_ENDPOINT"] in stdout  # it told the operator where ACK listens
     assert f"{env['ACKMIGRATE_ACK_ENDPOINT']}/_sandbox/" in stdout
     assert "prod-hz-ready" in stdout
@@ -140,3 +146,19 @@ def test_unknown_scenario_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown scenario 'nope'" in result.stderr and "default" in result.stderr
     assert not env_file.exists()
+
+
+def test_without_its_redis_the_env_file_leaves_redis_url_to_the_operator(tmp_path: Path) -> None:
+    env_file = tmp_path / "sandbox.env"
+    process = subprocess.Popen(
+        [str(ACKMIGRATE), "sandbox", "--port", "0", "--env-file", str(env_file), "--no-redis"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _wait_for_file(env_file, process)
+        env: dict[str, str] = {}
+        load_dotenv(env_file, environ=env)
+        assert "REDIS_URL" not in env and env["ACKMIGRATE_ACK_ENDPOINT"]
+    finally:
+        process.terminate()
+        process.wait(timeout=STARTUP_DEADLINE_S)

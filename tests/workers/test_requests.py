@@ -18,11 +18,16 @@ def _private_to_alice(sandbox: Any) -> str:
     return render_message_text(messages[-1])
 
 
-def test_list_shows_dedicated_clusters_with_one_word_each(sandbox: Any, sandbox_env: dict[str, str]) -> None:
+def test_list_says_ready_only_when_the_checks_pass_and_names_the_blocking_check(
+    sandbox: Any, sandbox_env: dict[str, str]
+) -> None:
     ctx = make_context(sandbox_env)
     sandbox.control.create_cluster(name="prod-hz-ready")
     sandbox.control.create_cluster(name="prod-hz-old", current_version="1.14.8-aliyun.1")
     sandbox.control.create_cluster(name="prod-hz-broken", state="failed")
+    sandbox.control.create_cluster(name="prod-hz-shared-slb", slb_spec="shared")
+    sandbox.control.create_cluster(name="prod-hz-no-assistant", cloud_assistant=[True, False, True])
+    sandbox.control.create_cluster(name="prod-hz-busy-masters", pods_on_masters=["default/nginx-1"])
     sandbox.control.create_cluster(name="prod-hz-pro", cluster_type="ManagedKubernetes", cluster_spec="ack.pro.small")
     busy = sandbox.control.create_cluster(name="prod-hz-busy")
     ctx.store.create(Record(id=new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=busy["cluster_id"],
@@ -33,9 +38,12 @@ def test_list_shows_dedicated_clusters_with_one_word_each(sandbox: Any, sandbox_
 
     text = _private_to_alice(sandbox)
     words = {line.split("*")[1]: line.rsplit("·", 1)[1].strip() for line in text.splitlines() if line.startswith("•")}
-    assert words == {"prod-hz-ready": "ready", "prod-hz-old": "upgrade", "prod-hz-broken": "failed",
+    assert words == {"prod-hz-ready": "ready", "prod-hz-old": "blocked: k8s-version",
+                     "prod-hz-broken": "blocked: cluster-state", "prod-hz-shared-slb": "blocked: slb-spec",
+                     "prod-hz-no-assistant": "blocked: cloud-assistant", "prod-hz-busy-masters": "blocked: master-pods",
                      "prod-hz-busy": "awaiting-approval"}
     assert "1 managed or other clusters are not listed" in text
+    assert "`ready`: every check that needs no bucket passes" in text
 
 
 def test_precheck_answers_privately_with_the_failures_and_their_fix(sandbox: Any, sandbox_env: dict[str, str]) -> None:

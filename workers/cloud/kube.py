@@ -17,7 +17,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from workers.cloud.models import KubeNode, KubePod, OwnerRef, Workload
+from workers.cloud.models import DeploymentAvailability, KubeNode, KubePod, OwnerRef, PodState, Workload
 from workers.cloud.retry import RetryPolicy, call_with_retry
 from workers.cloud.translate import cloud_error
 from workers.errors import CloudError, InvalidRequest, Unavailable
@@ -43,8 +43,10 @@ class KubeClient:
                 service=SERVICE, action="LoadKubeconfig", code="InvalidKubeconfig", message="not a kubeconfig"
             )
         api_client = k8s_config.new_client_from_config_dict(config_dict, persist_config=False)
+        self._api_client = api_client
         self._core = k8s.CoreV1Api(api_client)
         self._apps = k8s.AppsV1Api(api_client)
+        self._admission = k8s.AdmissionregistrationV1Api(api_client)
         self._retry = retry
         self._timeout_s = timeout_s
 
@@ -75,6 +77,123 @@ class KubeClient:
     def list_deployments(self) -> list[Workload]:
         items = self._list("ListDeployments", self._apps.list_deployment_for_all_namespaces)
         return [_workload_json("Deployment", item) for item in items]
+
+    # --- what post-migration verification reads and writes (workers.verification) ---------------------
+
+    @property
+    def server(self) -> str:
+        """The API server address the kubeconfig points at (`clusters[].cluster.server`)."""
+        return str(self._api_client.configuration.host)
+
+    def readyz(self) -> str:
+        """`GET /readyz`: the API server's own readiness; "ok" when it serves
+        (https://kubernetes.io/docs/reference/using-api/health-checks/)."""
+
+        def get() -> str:
+            # No typed API for /readyz: the request is built and authenticated the way the generated
+            # methods build theirs (param_serialize with the BearerToken auth setting).
+            method, url, headers, body, post = self._api_client.param_serialize(
+                method="GET", resource_path="/readyz", header_params={"Accept": "text/plain"},
+                auth_settings=["BearerToken"],
+            )
+            response = self._api_client.call_api(method, url, header_params=headers, body=body, post_params=post,
+                                                 _request_timeout=self._timeout_s)
+            response.read()
+            if not 200 <= int(response.status) < 300:
+                raise ApiException(http_resp=response)
+            return bytes(response.data or b"").decode("utf-8", "replace").strip()
+
+        return self._call("Readyz", get)
+
+    def deployment_availability(self, namespace: str) -> list[DeploymentAvailability]:
+        items = self._list("ListDeployments", lambda **kw: self._apps.list_namespaced_deployment(namespace, **kw))
+        return [_availability_json(item) for item in items]
+
+    def create_namespace(self, name: str, *, labels: dict[str, str]) -> None:
+        """A namespace of our own; one that already exists (a retried run) is taken as created."""
+        body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels))
+        self._call("CreateNamespace", lambda: self._core.create_namespace(body, _request_timeout=self._timeout_s))
+
+    def delete_namespace(self, name: str) -> None:
+        self._call("DeleteNamespace", lambda: self._core.delete_namespace(name, _request_timeout=self._timeout_s))
+
+    def create_pause_pod(self, namespace: str, name: str, *, image: str, labels: dict[str, str]) -> None:
+        """A pause container that asks for almost nothing and tolerates nothing (so it may only land on a
+        schedulable worker), never restarts, mounts no token and goes at once when deleted."""
+        pod = k8s.V1Pod(
+            metadata=k8s.V1ObjectMeta(name=name, labels=labels),
+            spec=k8s.V1PodSpec(
+                containers=[k8s.V1Container(
+                    name="pause", image=image, image_pull_policy="IfNotPresent",
+                    resources=k8s.V1ResourceRequirements(requests={"cpu": "10m", "memory": "16Mi"},
+                                                         limits={"cpu": "50m", "memory": "32Mi"}),
+                )],
+                restart_policy="Never",
+                automount_service_account_token=False,
+                termination_grace_period_seconds=0,
+            ),
+        )
+        self._call(
+            "CreatePod", lambda: self._core.create_namespaced_pod(namespace, pod, _request_timeout=self._timeout_s)
+        )
+
+    def pod_state(self, namespace: str, name: str) -> PodState:
+        item: Any = self._call(
+            "GetPod", lambda: self._core.read_namespaced_pod(name, namespace, _request_timeout=self._timeout_s)
+        )
+        conditions = (item.status.conditions if item.status else None) or []
+        scheduled = next((c for c in conditions if c.type == "PodScheduled"), None)
+        return PodState(
+            name=item.metadata.name,
+            phase=(item.status.phase if item.status else None) or "",
+            node_name=(item.spec.node_name if item.spec else None) or "",
+            reason=(scheduled.reason or "") if scheduled is not None and scheduled.status != "True" else "",
+            message=(scheduled.message or "") if scheduled is not None and scheduled.status != "True" else "",
+        )
+
+    def delete_pod(self, namespace: str, name: str) -> None:
+        self._call(
+            "DeletePod",
+            lambda: self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=0,
+                                                     _request_timeout=self._timeout_s),
+        )
+
+    # --- what the terway steps around a migration touch (workers.terway_steps) ---------------------------
+
+    def deployment_replicas(self, namespace: str, name: str) -> int:
+        scale: Any = self._call("GetDeploymentScale", lambda: self._apps.read_namespaced_deployment_scale(
+            name, namespace, _request_timeout=self._timeout_s))
+        return int(scale.spec.replicas or 0) if scale.spec else 0
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        """The scale subresource, as `kubectl scale` does it: only the replica count changes."""
+        self._call("ScaleDeployment", lambda: self._apps.patch_namespaced_deployment_scale(
+            name, namespace, {"spec": {"replicas": replicas}}, _request_timeout=self._timeout_s))
+
+    def delete_deployment(self, namespace: str, name: str) -> None:
+        self._call("DeleteDeployment", lambda: self._apps.delete_namespaced_deployment(
+            name, namespace, _request_timeout=self._timeout_s))
+
+    def webhook_configuration(self, kind: str, name: str) -> dict[str, Any]:
+        """A Mutating/ValidatingWebhookConfiguration as plain JSON (what a backup keeps and a restore sends)."""
+        read = self._admission_method(kind, "read")
+        found = self._call(f"Get{kind}", lambda: read(name, _request_timeout=self._timeout_s))
+        plain: dict[str, Any] = self._api_client.sanitize_for_serialization(found)
+        return plain
+
+    def create_webhook_configuration(self, kind: str, body: dict[str, Any]) -> None:
+        create = self._admission_method(kind, "create")
+        self._call(f"Create{kind}", lambda: create(body, _request_timeout=self._timeout_s))
+
+    def delete_webhook_configuration(self, kind: str, name: str) -> None:
+        delete = self._admission_method(kind, "delete")
+        self._call(f"Delete{kind}", lambda: delete(name, _request_timeout=self._timeout_s))
+
+    def _admission_method(self, kind: str, verb: str) -> Callable[..., Any]:
+        snake = {"MutatingWebhookConfiguration": "mutating_webhook_configuration",
+                 "ValidatingWebhookConfiguration": "validating_webhook_configuration"}[kind]
+        method: Callable[..., Any] = getattr(self._admission, f"{verb}_{snake}")
+        return method
 
     def _list(self, action: str, method: Callable[..., Any], **filters: Any) -> list[dict[str, Any]]:
         """Every item, as the API server's JSON, following `continue` to the end."""
@@ -139,6 +258,20 @@ def _node_json(item: dict[str, Any]) -> KubeNode:
     ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), "Unknown")
     return KubeNode(name=str(meta.get("name") or ""), provider_id=str(spec.get("providerID") or ""),
                     labels=dict(meta.get("labels") or {}), ready=str(ready))
+
+
+def _availability_json(item: dict[str, Any]) -> DeploymentAvailability:
+    """Available as the Deployment controller reports it (its `Available` condition), falling back to the
+    replica counts where a server sends no conditions."""
+    meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+    condition = next((c for c in status.get("conditions") or [] if c.get("type") == "Available"), None)
+    ready = int(status.get("availableReplicas") or 0)
+    wanted = int(spec["replicas"]) if spec.get("replicas") is not None else 1
+    available = condition.get("status") == "True" if condition is not None else ready >= max(wanted, 1)
+    return DeploymentAvailability(
+        namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""), available=available,
+        ready_replicas=ready, replicas=wanted,
+    )
 
 
 def _pod_json(item: dict[str, Any]) -> KubePod:

@@ -299,3 +299,25 @@ class EcsInstance:
     charge_type: str  # PostPaid (pay-as-you-go) | PrePaid (subscription); other values are kept as given
     status: str  # Running, Stopped, …
     expired_time: str = ""
+
+
+@dataclass(frozen=True)
+class DeploymentAvailability:
+    """A Deployment's `Available` condition and replica counts, as `kubectl get deploy` shows them."""
+
+    namespace: str
+    name: str
+    available: bool
+    ready_replicas: int
+    replicas: int
+
+
+@dataclass(frozen=True)
+class PodState:
+    """Where a pod stands: its phase, its node, and why it is not scheduled when it is not."""
+
+    name: str
+    phase: str  # Pending | Running | Succeeded | Failed | Unknown
+    node_name: str
+    reason: str = ""  # e.g. the PodScheduled condition's reason: Unschedulable
+    message: str = ""

@@ -26,6 +26,7 @@ from bot.grammar import (
     Precheck,
     Status,
     UsageError,
+    Verify,
     parse,
     render,
     subcommand_of,
@@ -37,6 +38,7 @@ from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
 from workers.fleet.scope import Scope, ScopeError, places
 from workers.messages import Message
+from workers.queues import Queues
 from workers.records import Kind, new_record_id
 
 logger = logging.getLogger(__name__)
@@ -111,35 +113,44 @@ class SlashCommand:
         return self._enqueue(parsed, user=user, channel=channel, response_url=response_url)
 
     def _enqueue(self, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
-        """Queue the job and audit the command; a request gets its id here, so its story starts here."""
-        queues = self.services.queues
-        record_id: str | None = None
+        """Queue the job and audit the command in one Redis round trip; a request gets its id here, so its
+        story starts here."""
+        record_id = new_record_id(Kind.MIGRATION) if isinstance(parsed, Migrate) else (
+            new_record_id(Kind.CLEANUP) if isinstance(parsed, Cleanup) else None)
+        with self.services.queues.batched() as (queues, pipeline):
+            answer = self._queue_job(parsed, queues, user=user, channel=channel, response_url=response_url,
+                                     record_id=record_id)
+            self.services.audit.append("command", actor=user, record_id=record_id,
+                                       cluster_name=getattr(parsed, "cluster", None), channel=channel,
+                                       command=render(parsed), pipeline=pipeline)
+        return _text(answer)
+
+    @staticmethod
+    def _queue_job(parsed: Command, queues: Queues, *, user: str, channel: str, response_url: str | None,
+                   record_id: str | None) -> str:
+        """Enqueue the command's job; what the person is told it is doing."""
         if isinstance(parsed, Precheck):
             queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
                                      response_url=response_url)
-            answer = replies.precheck_taken(parsed.cluster)
-        elif isinstance(parsed, Migrate):
-            record_id = new_record_id(Kind.MIGRATION)
+            return replies.precheck_taken(parsed.cluster)
+        if isinstance(parsed, Migrate):
             queues.open_migration_request(cluster_ref=parsed.cluster, bucket=parsed.bucket, requester=user,
                                           channel=channel, response_url=response_url, record_id=record_id)
-            answer = replies.migrate_taken(parsed.cluster, parsed.bucket)
-        elif isinstance(parsed, Cleanup):
-            record_id = new_record_id(Kind.CLEANUP)
+            return replies.migrate_taken(parsed.cluster, parsed.bucket)
+        if isinstance(parsed, Cleanup):
             queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
                                         channel=channel, response_url=response_url, record_id=record_id)
-            answer = replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
-        elif isinstance(parsed, Plan):
+            return replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
+        if isinstance(parsed, Verify):
+            queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
+            return replies.verify_taken(parsed.cluster)
+        if isinstance(parsed, Plan):
             queues.plan_fleet(account=parsed.account, region=parsed.region, user=user, channel=channel)
-            answer = replies.plan_taken(Scope(parsed.account, parsed.region).describe())
-        elif isinstance(parsed, ListClusters):
+            return replies.plan_taken(Scope(parsed.account, parsed.region).describe())
+        if isinstance(parsed, ListClusters):
             queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
-            answer = replies.list_taken()
-        else:
-            raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
-        cluster = getattr(parsed, "cluster", None)
-        self.services.audit.append("command", actor=user, record_id=record_id, cluster_name=cluster, channel=channel,
-                                   command=render(parsed))
-        return _text(answer)
+            return replies.list_taken()
+        raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
 
     def _refused(self, parsed: Command, user: str, refusal: Refusal) -> Message:
         REFUSALS.labels(str(refusal.code)).inc()

@@ -1,0 +1,155 @@
+"""`/ackmigrate list` and `ackmigrate list`: the region's dedicated clusters, each `ready` or held back.
+
+"ready" is a promise that the checks this listing can afford have passed: it runs the real prechecks on
+every dedicated cluster (through `run_prechecks`, the checks' public interface) without a bucket, since
+a listing has none. So a shared-performance SLB, masters without Cloud Assistant, workloads on the
+masters, an old Kubernetes or a cluster that is not running all show as `blocked: <check id>`, naming
+the check to look at. What needs a bucket (the bucket itself and the master role's grant on it) is left
+to `precheck CLUSTER --bucket B`, and the listing says so.
+
+Cost: about ten cloud calls per dedicated cluster, LISTING_PARALLEL clusters at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from workers.checks.model import Outcome
+from workers.checks.runner import run_prechecks
+from workers.cloud import CloudClients
+from workers.cloud.models import ClusterSummary
+from workers.config import Settings
+from workers.errors import CloudError
+from workers.records import Record
+from workers.redis_connection import connect_redis, describe_redis
+from workers.store import RecordStore
+
+log = logging.getLogger(__name__)
+
+LISTING_PARALLEL = 4
+"""Clusters checked at once; each precheck run already fans out its own calls."""
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+READY = "ready"
+NOT_CHECKED = "the bucket and the master role's grant on it need `ackmigrate precheck CLUSTER --bucket B`"
+
+
+@dataclass(frozen=True)
+class ClusterReadiness:
+    """One listed cluster and why it is or is not ready."""
+
+    name: str
+    cluster_id: str
+    version: str
+    state: str
+    readiness: str  # `ready`, `blocked`, `unknown`, or the state of the request in flight
+    blocking: tuple[str, ...] = ()  # ids of the checks that failed (or could not run), in check order
+    reason: str = ""  # why readiness is `unknown`
+
+    @property
+    def word(self) -> str:
+        """What the listing shows: `ready`, `blocked: slb-spec, master-pods`, a request's state, …"""
+        if self.readiness == "blocked":
+            return "blocked: " + ", ".join(self.blocking)
+        if self.readiness == "unknown" and self.reason:
+            return f"unknown ({self.reason})"
+        return self.readiness
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "blocking": list(self.blocking)}
+
+
+@dataclass(frozen=True)
+class Listing:
+    region: str
+    clusters: tuple[ClusterReadiness, ...]
+    others: int  # clusters of the region left out: not dedicated
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows workers.messages.cluster_list renders."""
+        return [{"name": c.name, "cluster_id": c.cluster_id, "version": c.version, "readiness": c.word}
+                for c in self.clusters]
+
+
+def list_clusters(
+    clouds: CloudClients, settings: Settings, *, active: Callable[[str], Record | None]
+) -> Listing:
+    """Every dedicated cluster of the region with its readiness. `active(cluster_id)`: the request in
+    flight for it, if any (a cluster with one is not prechecked again: its request says where it is)."""
+    clusters = clouds.ack.list_clusters()
+    dedicated = [c for c in clusters if c.cluster_type == "Kubernetes"]
+    with ThreadPoolExecutor(max_workers=LISTING_PARALLEL, thread_name_prefix="listing") as pool:
+        rows = list(pool.map(lambda c: _readiness(clouds, settings, c, active(c.cluster_id)), dedicated))
+    return Listing(region=clouds.region, clusters=tuple(rows), others=len(clusters) - len(dedicated))
+
+
+def _readiness(
+    clouds: CloudClients, settings: Settings, summary: ClusterSummary, active: Record | None
+) -> ClusterReadiness:
+    def row(readiness: str, blocking: tuple[str, ...] = (), reason: str = "") -> ClusterReadiness:
+        return ClusterReadiness(name=summary.name, cluster_id=summary.cluster_id, version=summary.current_version,
+                                state=summary.state, readiness=readiness, blocking=blocking, reason=reason)
+
+    if active is not None:
+        return row(str(active.state).replace("_", "-"))
+    try:
+        report = run_prechecks(clouds, settings, cluster=summary.cluster_id, bucket=None)
+    except CloudError as error:
+        return row("unknown", reason=error.code or type(error).__name__)
+    blocking = tuple(f"{c.id} (could not run)" if c.outcome is Outcome.ERROR else c.id for c in report.blocking)
+    return row("blocked" if blocking else READY, blocking)
+
+
+def run_list(settings: Settings, *, region: str | None, as_json: bool) -> int:
+    """`ackmigrate list`: a table (or `--json`); exit 1 when the clusters could not be listed."""
+    clouds = CloudClients.from_settings(settings, region)
+    active = _active_lookup(settings)
+    try:
+        listing = list_clusters(clouds, settings, active=active)
+    except CloudError as error:
+        print(f"ackmigrate list: could not list the clusters of {clouds.region}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        document = {"region": listing.region, "clusters": [c.to_dict() for c in listing.clusters],
+                    "others": listing.others, "ready_means": f"every check that needs no bucket passes; {NOT_CHECKED}"}
+        print(json.dumps(document, indent=2))
+        return EXIT_OK
+    print(format_listing(listing))
+    return EXIT_OK
+
+
+def format_listing(listing: Listing) -> str:
+    rows = [["NAME", "ID", "VERSION", "READINESS"]]
+    rows += [[c.name, c.cluster_id, c.version or "?", c.word] for c in listing.clusters]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
+             for row in rows]
+    if not listing.clusters:
+        lines = [f"No dedicated clusters in {listing.region}."]
+    lines.append("")
+    lines.append(f"ready: every check that needs no bucket passes; {NOT_CHECKED}.")
+    if listing.others:
+        lines.append(f"{listing.others} managed or other clusters are not listed.")
+    return "\n".join(lines)
+
+
+def _active_lookup(settings: Settings) -> Callable[[str], Record | None]:
+    """Requests in flight from Redis; without Redis the listing still answers, and says it could not look."""
+    redis = connect_redis(settings, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        redis.ping()
+    except RedisError as error:
+        print(f"ackmigrate list: requests in flight unknown (Redis at {describe_redis(settings)}: {error})",
+              file=sys.stderr)
+        return lambda _cluster_id: None
+    return RecordStore(redis).active_for_cluster

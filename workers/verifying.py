@@ -1,0 +1,146 @@
+"""Where verification meets the rest: the runbook's success path, `/ackmigrate verify`, `ackmigrate verify`.
+
+The runbook calls `baseline_before_migration` just before its fence (what to compare with afterwards, kept
+in the record) and `verify_migrated` once ACK's task has succeeded and before the success is announced.
+`verify_migrated` runs at most once per request: the report and its thread reply are saved in one write,
+and a rerun after a crash finds the saved report and posts nothing again.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from workers.checks.model import Outcome
+from workers.cloud import CloudClients
+from workers.config import Settings
+from workers.context import Context
+from workers.errors import CloudError, Conflict, NotFound, Throttled, Unavailable
+from workers.messages import verification_reply
+from workers.notify import announce
+from workers.records import Kind, Record, State
+from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
+from workers.store import Reply
+from workers.verification import (
+    Baseline,
+    CanarySettings,
+    VerificationReport,
+    canary_namespace,
+    default_canary_image,
+    take_baseline,
+    unreachable_report,
+    verify_cluster,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def baseline_before_migration(clouds: CloudClients, record: Record) -> dict[str, Any]:
+    """The record's `result["baseline"]`: the API server address and kube-system's available Deployments."""
+    return take_baseline(clouds.kube_for(record.cluster_id)).to_dict()
+
+
+def verify_migrated(ctx: Context, clouds: CloudClients, record: Record) -> Record:
+    """Verify a migration ACK reports done; save the report with its one thread reply; return the record."""
+    if record.result.get("verification") is not None:
+        return record  # verified before a crash: the reply was saved with it
+    report = _verify(ctx.settings, clouds, cluster_id=record.cluster_id, cluster_name=record.cluster_name,
+                     migration=record, namespace_suffix=record.id)
+    message = verification_reply(report.to_dict())
+    saved = ctx.store.update(record.id, result={**record.result, "verification": report.to_dict()},
+                             reply=Reply(message.text, message.blocks))
+    ctx.audit.append("verified", record_id=record.id, cluster_id=record.cluster_id,
+                     cluster_name=record.cluster_name, outcome="ok" if report.verified else "failed",
+                     failed=",".join(c.id for c in report.failures))
+    announce(ctx, record.id)
+    return saved
+
+
+def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, response_url: str | None) -> None:
+    """`/ackmigrate verify CLUSTER`: the same checks, answered privately; nothing is recorded or posted."""
+    detail = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
+    if detail is None:
+        return
+    try:
+        report = _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
+                         cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
+    except CloudError as error:
+        _tell(ctx, channel, user, response_url, f"The verification of {detail.name} could not run: {error}")
+        return
+    ctx.audit.append("verified", actor=user, cluster_id=detail.cluster_id, cluster_name=detail.name,
+                     outcome="ok" if report.verified else "failed", failed=",".join(c.id for c in report.failures))
+    _tell(ctx, channel, user, response_url, verification_reply(report.to_dict()))
+
+
+def run_verify(
+    settings: Settings, *, cluster: str, as_json: bool, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """`ackmigrate verify CLUSTER [--json]`: exit 0 verified, 1 failed (or could not run), 2 unknown cluster."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    ctx = Context.build(settings)
+    clouds = ctx.clouds()
+    try:
+        detail = clouds.ack.resolve_cluster(cluster)
+    except (NotFound, Conflict) as error:
+        print(f"ackmigrate verify: {error.message}", file=err)
+        return EXIT_USAGE
+    except CloudError as error:
+        print(f"ackmigrate verify: could not read cluster {cluster}: {error}", file=err)
+        return EXIT_FAILED
+    print(f"Verifying {detail.name} ({detail.cluster_id})…", file=err)
+    try:
+        report = _verify(settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
+                         cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
+    except CloudError as error:
+        print(f"ackmigrate verify: could not verify {detail.name}: {error}", file=err)
+        return EXIT_FAILED
+    print(json.dumps(report.to_dict(), indent=2) if as_json else format_verification(report), file=out)
+    return EXIT_OK if report.verified else EXIT_FAILED
+
+
+def format_verification(report: VerificationReport) -> str:
+    labels = {Outcome.PASS: "PASS ", Outcome.WARN: "WARN ", Outcome.FAIL: "FAIL ", Outcome.ERROR: "ERROR"}
+    lines = [f"Verification of {report.cluster_name} ({report.cluster_id})", ""]
+    for check in report.checks:
+        lines.append(f"{labels.get(check.outcome, 'INFO ')}  {check.id:<13} {check.title}")
+        lines.append(f"       {check.summary}")
+        if check.fix:
+            lines.append(f"       Fix: {check.fix}")
+    for follow_up in report.follow_ups:
+        word = "DONE " if follow_up.outcome is Outcome.PASS else "TODO "
+        lines.append(f"{word}  {follow_up.title}: {follow_up.summary}")
+    lines.append("")
+    lines.append("Verdict: VERIFIED" if report.verified else
+                 f"Verdict: FAILED — {', '.join(c.id for c in report.failures)}")
+    return "\n".join(lines)
+
+
+def _verify(
+    settings: Settings, clouds: CloudClients, *, cluster_id: str, cluster_name: str, migration: Record | None,
+    namespace_suffix: str | None = None,
+) -> VerificationReport:
+    """One verification; `migration` (the cluster's migration record, if any) gives the baseline and masters."""
+    result = migration.result if migration is not None else {}
+    baseline = Baseline.from_dict(result["baseline"]) if result.get("baseline") else None
+    precheck = migration.precheck if migration is not None else None
+    masters = {str(m.get("node_name")) for m in (precheck or {}).get("masters") or [] if m.get("node_name")}
+    canary = CanarySettings(image=settings.canary_image or default_canary_image(clouds.region),
+                            timeout_s=settings.canary_timeout_s, namespace=canary_namespace(namespace_suffix))
+    try:
+        kube = clouds.kube_for(cluster_id)
+    except (Unavailable, Throttled):
+        raise  # passing: the runbook polls again, the commands say so
+    except CloudError as error:
+        return unreachable_report(cluster_id=cluster_id, cluster_name=cluster_name, error=error)
+    return verify_cluster(kube, cluster_id=cluster_id, cluster_name=cluster_name,
+                          baseline=baseline, old_masters=masters, precheck=precheck, canary=canary)
+
+
+def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
+    """The cluster's newest succeeded migration: its baseline and old masters are what to compare with."""
+    return next((r for r in ctx.store.for_cluster(cluster_id)
+                 if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
