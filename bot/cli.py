@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("cluster", metavar="CLUSTER", help="cluster id (c…) or name")
     verify.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
+    plan = sub.add_parser("plan", help="the fleet's readiness: every dedicated cluster in the configured accounts "
+                                       "and regions, prechecked")
+    plan.add_argument("--account", help="one configured account alias (default: all)")
+    plan.add_argument("--region", help="one configured region (default: all)")
+    plan_output = plan.add_mutually_exclusive_group()
+    plan_output.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    plan_output.add_argument("--csv", action="store_true", help="the full table as CSV on stdout")
+
     status = sub.add_parser("status", help="migrations in flight and recent results")
     status.add_argument("cluster", nargs="?", metavar="CLUSTER")
     status.add_argument("--json", action="store_true")
@@ -195,6 +203,11 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         from workers.verifying import run_verify
 
         return run_verify(settings, cluster=args.cluster, as_json=args.json)
+    if command == "plan":
+        from workers.fleet.terminal import run_plan_cli
+
+        output = "json" if args.json else "csv" if args.csv else "text"
+        return run_plan_cli(settings, account=args.account, region=args.region, output=output)
     if command == "status":
         from workers.reports import run_status
 

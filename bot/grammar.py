@@ -5,7 +5,8 @@ command it can act on or a `UsageError` naming the subcommand whose usage the us
 malformed request is refused the same way, privately, before anything happens.
 
 Grammar (DESIGN.md): `help` · `precheck CLUSTER [--bucket B]` · `migrate CLUSTER --bucket B` ·
-`status [CLUSTER]` · `cancel CLUSTER` · `cleanup CLUSTER [--release-ecs]` · `list` · `verify CLUSTER`. Values may be quoted;
+`status [CLUSTER]` · `cancel CLUSTER` · `cleanup CLUSTER [--release-ecs]` · `list` · `verify CLUSTER` ·
+`plan [--account A] [--region R]`. Values may be quoted;
 flags take `--flag value` or `--flag=value`.
 """
 
@@ -26,7 +27,9 @@ CLUSTER_NAME_RE = re.compile(rf"^[A-Za-z0-9{_CJK}][A-Za-z0-9_\-{_CJK}]{{0,62}}$"
 """ACK's rule for a cluster name: 1–63 letters, digits, Chinese characters, `_` and `-`, not starting with a
 symbol."""
 
-SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list", "verify")
+SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list", "verify", "plan")
+_ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # as workers.accounts names an account
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 """Slack clients on macOS and phones turn typed quotes into curly ones; users meant plain quotes."""
@@ -84,7 +87,15 @@ class Verify:
     cluster: str
 
 
-Command = Help | Precheck | Migrate | Status | Cancel | Cleanup | ListClusters | Verify
+@dataclass(frozen=True)
+class Plan:
+    """The fleet's readiness: every configured account and region, or the one named."""
+
+    account: str | None = None
+    region: str | None = None
+
+
+Command = Help | Precheck | Migrate | Status | Cancel | Cleanup | ListClusters | Verify | Plan
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ _SHAPES: dict[str, _Shape] = {
     "cleanup": _Shape(1, 1, {"release-ecs": False}),
     "list": _Shape(0, 0, {}),
     "verify": _Shape(1, 1, {}),
+    "plan": _Shape(0, 0, {"account": True, "region": True}),
 }
 
 
@@ -134,6 +146,9 @@ def render(command: Command) -> str:
             return _join("help", *((topic,) if topic else ()))
         case ListClusters():
             return "list"
+        case Plan(account=account, region=region):
+            return _join("plan", *(("--account", account) if account else ()),
+                         *(("--region", region) if region else ()))
         case Precheck(cluster=cluster, bucket=bucket):
             return _join("precheck", cluster, *(("--bucket", bucket) if bucket else ()))
         case Migrate(cluster=cluster, bucket=bucket):
@@ -201,6 +216,8 @@ def _build(name: str, positional: list[str], flags: dict[str, str | bool]) -> Co
         return _help(positional)
     if name == "list":
         return ListClusters()
+    if name == "plan":
+        return _plan(flags)
     cluster = _cluster(name, positional[0]) if positional else None
     if name == "status":
         return Status(cluster)
@@ -218,6 +235,16 @@ def _build(name: str, positional: list[str], flags: dict[str, str | bool]) -> Co
     if name == "verify":
         return Verify(cluster)
     return Cleanup(cluster, release_ecs=bool(flags.get("release-ecs", False)))
+
+
+def _plan(flags: dict[str, str | bool]) -> Plan:
+    account, region = flags.get("account"), flags.get("region")
+    if account is not None and not _ALIAS_RE.match(str(account)):
+        raise UsageError(f"`{account}` is not an account alias (lower-case letters, digits, `-`, `_`)",
+                         subcommand="plan")
+    if region is not None and not _REGION_RE.match(str(region)):
+        raise UsageError(f"`{region}` is not a region id like cn-hangzhou", subcommand="plan")
+    return Plan(str(account) if account is not None else None, str(region) if region is not None else None)
 
 
 def _help(positional: list[str]) -> Help:

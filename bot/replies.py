@@ -26,6 +26,8 @@ USAGE: dict[str, str] = {
     "list": "`/ackmigrate list` — the region's dedicated clusters and whether each is ready to migrate.",
     "verify": "`/ackmigrate verify CLUSTER` — check that a migrated cluster works (API server address, nodes, "
     "kube-system, a canary pod) and show the result to you only.",
+    "plan": "`/ackmigrate plan [--account A] [--region R]` — the fleet's readiness: every dedicated cluster in "
+            "the configured accounts and regions prechecked, blockers ranked, quotas, a chart and the full table.",
 }
 
 HELP_INTRO = (
@@ -72,6 +74,11 @@ def cleanup_taken(cluster: str, release_ecs: bool) -> str:
         f":hourglass_flowing_sand: Checking {code(cluster)} before asking to {what}… "
         "the cleanup request will be posted in this channel for approval."
     )
+
+
+def plan_taken(scope: str) -> str:
+    return (f":hourglass_flowing_sand: Planning the fleet ({escape(scope)}): the readiness report will be posted "
+            "in this channel, with its progress shown as it goes.")
 
 
 def list_taken() -> str:

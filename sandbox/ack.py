@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from sandbox.accounts import caller_account
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
 from sandbox.kube_tls import certificate_authority_data
 from sandbox.signing import AuthFailure, pop_auth_error, pop_error_body, verify_acs
@@ -46,6 +47,7 @@ _PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("POST", r"/clusters/(?P<cluster_id>[^/]+)/migrate", "MigrateCluster"),
     ("GET", r"/clusters/(?P<cluster_id>[^/]+)/tasks", "DescribeClusterTasks"),
     ("GET", r"/tasks/(?P<task_id>[^/]+)", "DescribeTaskInfo"),
+    ("GET", r"/quota", "DescribeUserQuota"),
 )
 """(method, path, action): every ACK API the sandbox serves; anything else is answered 404."""
 
@@ -116,7 +118,7 @@ class AckService:
     # --- lookups ---------------------------------------------------------------------------------------
 
     def _cluster(self, cluster_id: str) -> Cluster:
-        cluster = self.world.cluster(cluster_id)
+        cluster = self.world.cluster(cluster_id, account=caller_account())  # another account's is not found
         if cluster is None:
             raise ApiError(404, "ErrorClusterNotFound", f"cluster {cluster_id} not found")
         return cluster
@@ -145,6 +147,7 @@ class AckService:
                 c
                 for c in sorted(self.world.clusters.values(), key=lambda c: c.created)
                 if c.region_id == region_id
+                and c.account == caller_account()
                 and name.lower() in c.name.lower()
                 and all(not wanted or getattr(c, key) == wanted for key, wanted in exact.items())
             ]
@@ -168,7 +171,7 @@ class AckService:
     def _get_cluster_check(self, request: Request, cluster_id: str, check_id: str) -> Response:
         with self.world.lock:
             check = self.world.checks.get(check_id)
-            if check is None or check.cluster_id != cluster_id:
+            if check is None or check.cluster_id != cluster_id or self.world.cluster(cluster_id, account=caller_account()) is None:
                 raise ApiError(404, "ErrorCheckNotFound", f"check {check_id} not found in cluster {cluster_id}")
             return Response.json(check_body(check, finished=check.finished(self.world.speed), with_items=True))
 
@@ -235,10 +238,16 @@ class AckService:
                 }
         return Response.json({"cluster_id": cluster.cluster_id, "request_id": new_request_id(), "task_id": task.task_id})
 
+    def _describe_user_quota(self, request: Request) -> Response:
+        """DescribeUserQuota (`GET /quota`; https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-describeuserquota):
+        the caller's account's quotas, the documented defaults unless the control API set others."""
+        with self.world.lock:
+            return Response.json(self.world.quotas_of(caller_account()))
+
     def _describe_task_info(self, request: Request, task_id: str) -> Response:
         with self.world.lock:
             task = self.world.tasks.get(task_id)
-            if task is None:
+            if task is None or self.world.cluster(task.cluster_id, account=caller_account()) is None:
                 raise ApiError(404, "ErrorTaskNotFound", f"task {task_id} not found")
             return Response.json(task_info(task))
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SERVICES = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack")
+SERVICES = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack", "sts")
 
 
 @dataclass
@@ -31,6 +31,8 @@ class Call:
     params: dict[str, Any] = field(default_factory=dict)
     error_code: str = ""
     fault: bool = False
+    account: str = ""  # the account of the credential that signed it ("" when it was not signed)
+    region: str = ""  # the region it was addressed to (RegionId, x-acs-region-id, OSS V4 scope), if any
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -56,6 +56,19 @@ class SandboxClient(SlackControl):
         result: dict[str, Any] = self.request("PATCH", f"/clusters/{cluster_id}", changes)
         return result
 
+    def create_account(self, account_id: str, alias: str, *, quotas: dict[str, int] | None = None) -> str:
+        """Add an account (its own world of clusters, buckets, roles); returns the role ARN to assume."""
+        body: dict[str, Any] = {"account_id": account_id, "alias": alias}
+        if quotas is not None:
+            body["quotas"] = quotas
+        result: dict[str, str] = self.request("POST", "/accounts", body)
+        return result["role_arn"]
+
+    def set_quotas(self, account: str | None = None, **quotas: int) -> dict[str, int]:
+        """What DescribeUserQuota answers an account (id or alias; None = the main account)."""
+        result: dict[str, int] = self.request("POST", "/quotas", {"account": account, **quotas})
+        return result
+
     def create_bucket(self, name: str, region_id: str = "cn-hangzhou", **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", "/buckets", {"name": name, "region_id": region_id, **extra})
         return result

@@ -58,6 +58,17 @@ class ControlApi:
             return self._change_cluster(match.group(1), request)
         if path == "buckets" and method == "POST":
             return self._create_bucket(request)
+        if path == "accounts" and method == "POST":
+            return self._add_account(request)
+        if path == "accounts" and method == "GET":
+            return Response.json([{"account_id": a.account_id, "alias": a.alias, "role_arn": a.role_arn}
+                                  for a in self.world.accounts.values()])
+        if path == "quotas" and method == "POST":  # {"account", "amk_cluster_quota", …}
+            spec = _object(request)
+            with self.world.lock:
+                account_id = self.world.account_named(spec.pop("account", None))
+                self.world.set_quotas(account_id, spec)
+                return Response.json(self.world.quotas_of(account_id))
         if path == "credentials" and method == "POST":
             return self._add_credential(request)
         if path == "calls" and method == "GET":
@@ -124,6 +135,12 @@ class ControlApi:
             bucket = self.world.create_bucket(_object(request))
         return Response.json({"name": bucket.name, "region_id": bucket.region_id, "location": bucket.location})
 
+    def _add_account(self, request: Request) -> Response:
+        """Another account: its own clusters, buckets and roles, reachable only by assuming `role_arn`."""
+        with self.world.lock:
+            account = self.world.add_account(_object(request))
+        return Response.json({"account_id": account.account_id, "alias": account.alias, "role_arn": account.role_arn})
+
     def _add_credential(self, request: Request) -> Response:
         """Extra AccessKeys (optionally STS, with a token) for tests of credential handling."""
         spec = _object(request)
@@ -142,6 +159,7 @@ def cluster_dump(world: World, cluster: Cluster) -> dict[str, Any]:
         "cluster_id": cluster.cluster_id,
         "name": cluster.name,
         "region_id": cluster.region_id,
+        "account": cluster.account,
         "cluster_type": cluster.cluster_type,
         "cluster_spec": cluster.cluster_spec,
         "state": cluster.state,

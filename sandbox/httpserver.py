@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
+
+from sandbox.accounts import caller_account, set_caller_account
 
 if TYPE_CHECKING:
     from sandbox.world import World
@@ -106,6 +109,19 @@ class Service(Protocol):
     def error(self, request: Request, error: ApiError, request_id: str) -> Response: ...
 
 
+class SandboxHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog that holds a benchmark's burst.
+
+    socketserver's default backlog is 5 connections waiting for accept(). Fifty threads creating clusters
+    at once overflow it: the kernel drops the SYNs (the client retries after 1, 3, 7… s and times out) or,
+    when the accept queue is full at the handshake's last step, resets the connection: the "Connection
+    reset by peer" `make bench` hit while creating clusters. The kernel caps the value at somaxconn.
+    """
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -126,8 +142,7 @@ class ServiceServer:
         self.service = service
         self.extra = extra  # e.g. the control API on the ACK port; answered before the service, never logged
         handler_class = _make_handler(self)
-        self.httpd = ThreadingHTTPServer((host, port), handler_class)
-        self.httpd.daemon_threads = True
+        self.httpd = SandboxHTTPServer((host, port), handler_class)
         # A service whose clients insist on TLS (kubectl sends a token only over HTTPS) brings its own context;
         # the handshake then happens on the request's thread, not in accept().
         tls = getattr(service, "tls_context", None)
@@ -164,6 +179,7 @@ class ServiceServer:
 
     def _handle_api_call(self, request: Request) -> Response:
         started = time.monotonic()
+        set_caller_account("")  # a keep-alive thread must not carry the previous request's signer
         request_id = new_request_id()
         route = self.service.route(request)
         action = route.action if route else "Unknown"
@@ -211,10 +227,26 @@ class ServiceServer:
             params=_loggable_params(request),
             error_code=error_code,
             fault=is_fault,
+            account=caller_account(),
+            region=_addressed_region(request),
         )
         if fault is not None and fault.delay_response:
             time.sleep(fault.latency_ms / 1000)  # applied and logged; only the answer is late
         return response
+
+
+_OSS_V4_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/oss/")
+
+
+def _addressed_region(request: Request) -> str:
+    """The region a call was sent for, wherever its style puts it (for lanes in the call log)."""
+    region = request.arg("RegionId") or request.header("x-acs-region-id")
+    if region:
+        return region
+    if request.path.startswith("/regions/"):
+        return request.path.split("/")[2]
+    scope = _OSS_V4_SCOPE.search(request.header("authorization"))
+    return scope.group(1) if scope else ""
 
 
 def _default_code(status: int) -> str:

@@ -18,12 +18,10 @@ from functools import partial
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from sandbox.accounts import caller_account
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
 from sandbox.signing import AuthFailure, verify_oss
 from sandbox.world import DEFAULT_REGION, Bucket, World
-
-OWNER_ID = "1688000000000001"
-"""The simulated account's uid: OSS reports it as the owner of every bucket."""
 
 _BUCKET_ACTIONS = (("bucketInfo", "GetBucketInfo"), ("referer", "GetBucketReferer"))
 _OBJECT_ACTIONS = {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
@@ -126,7 +124,8 @@ class OssService:
             raise OssError(400, "InvalidArgument", "max-keys must be between 1 and 1000.",
                            ArgumentName="max-keys", ArgumentValue=raw_max)
         with self.world.lock:
-            names = sorted(n for n in self.world.buckets if n.startswith(prefix) and n > marker)
+            names = sorted(n for n, b in self.world.buckets.items()
+                           if b.account == caller_account() and n.startswith(prefix) and n > marker)
             page = [self.world.buckets[n] for n in names[: int(raw_max)]]
         xml = list_buckets_xml(page, prefix=prefix, marker=marker, max_keys=int(raw_max),
                                truncated=len(names) > len(page))
@@ -136,6 +135,9 @@ class OssService:
         bucket = self.world.buckets.get(name)
         if bucket is None:
             raise OssError(404, "NoSuchBucket", "The specified bucket does not exist.", BucketName=name)
+        if bucket.account != caller_account():  # bucket names are global; another account's bucket is refused
+            raise OssError(403, "AccessDenied", "You have no right to access this object because of bucket acl.",
+                           BucketName=name)
         return bucket
 
     def _host_id(self, bucket_name: str) -> str:
@@ -222,6 +224,9 @@ def auth_error(failure: AuthFailure, request: Request) -> OssError:
             "The security token you provided is invalid.",
             OSSAccessKeyId=failure.access_key_id,
         )
+    if failure.kind == "expired_token":
+        return OssError(403, "SecurityTokenExpired", "The security token you provided has expired.",
+                        OSSAccessKeyId=failure.access_key_id)
     if failure.kind == "missing":
         return OssError(403, "AccessDenied", "You have no right to access this object because of bucket acl.")
     return OssError(400, "InvalidArgument", f"Authorization header is invalid. {failure.detail}".strip())
@@ -263,7 +268,7 @@ def bucket_info_xml(bucket: Bucket) -> str:
         "<CrossRegionReplication>Disabled</CrossRegionReplication>"
         f"<Name>{escape(bucket.name)}</Name>"
         "<ResourceGroupId>rg-acfmsandbox00001</ResourceGroupId>"
-        f"<Owner><DisplayName>{OWNER_ID}</DisplayName><ID>{OWNER_ID}</ID></Owner>"
+        f"<Owner><DisplayName>{bucket.account}</DisplayName><ID>{bucket.account}</ID></Owner>"
         f"<AccessControlList><Grant>{escape(bucket.acl)}</Grant></AccessControlList>"
         "<ServerSideEncryptionRule><SSEAlgorithm>None</SSEAlgorithm></ServerSideEncryptionRule>"
         "<BucketPolicy><LogBucket></LogBucket><LogPrefix></LogPrefix></BucketPolicy>"
@@ -295,7 +300,7 @@ def list_buckets_xml(buckets: list[Bucket], *, prefix: str, marker: str, max_key
         paging += f"<NextMarker>{escape(buckets[-1].name)}</NextMarker>"
     return (
         f"{_XML_DECLARATION}<ListAllMyBucketsResult>{paging}"
-        f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_ID}</DisplayName></Owner>"
+        f"<Owner><ID>{caller_account()}</ID><DisplayName>{caller_account()}</DisplayName></Owner>"
         f"<Buckets>{rows}</Buckets></ListAllMyBucketsResult>"
     )
 

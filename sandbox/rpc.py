@@ -13,11 +13,14 @@ from __future__ import annotations
 import abc
 import functools
 import json
+import re
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
+from sandbox.accounts import MAIN_ACCOUNT_ID, caller_account
 from sandbox.httpserver import ApiError, Request, Response, Route, new_request_id
 from sandbox.signing import (
     AuthFailure,
@@ -125,7 +128,7 @@ class EcsService(RpcService):
             raise ApiError(400, "InvalidInstanceIds.Malformed", "InstanceIds is a JSON array of at most 100 ids.")
         rows = []
         for instance_id in ids:
-            found = self.world.instance(str(instance_id))
+            found = self.world.instance(str(instance_id), account=caller_account())
             if found is not None and found[0].region_id == region:
                 rows.append(_instance_row(*found))
         return {"TotalCount": len(rows), "PageNumber": 1, "PageSize": int(params.get("PageSize") or 10),
@@ -146,7 +149,7 @@ class EcsService(RpcService):
             return {}  # the same request again: ECS answers as before and does nothing more
         nodes = []
         for instance_id in ids:
-            found = self.world.instance(instance_id)
+            found = self.world.instance(instance_id, account=caller_account())
             if found is None or found[0].region_id != region:
                 raise ApiError(404, "InvalidInstanceId.NotFound", f"The specified InstanceId does not exist: {instance_id}.")
             node = found[1]
@@ -171,7 +174,7 @@ class EcsService(RpcService):
             raise ApiError(400, "InvalidParam.InstanceIds", "At most 50 InstanceId.N may be given.")
         rows = []
         for instance_id in ids:
-            found = self.world.instance(instance_id)
+            found = self.world.instance(instance_id, account=caller_account())
             if found is None or found[0].region_id != region:
                 continue  # ECS lists only the instances it knows in that region
             _cluster, node = found
@@ -243,9 +246,10 @@ class SlbService(RpcService):
         region = _required(params, "RegionId")
         lb_id = _required(params, "LoadBalancerId")
         lb = self.world.load_balancers.get(lb_id)
-        if lb is None or lb.region_id != region:
-            raise ApiError(404, "InvalidLoadBalancerId.NotFound", f"The specified LoadBalancerId does not exist: {lb_id}.")
         cluster = next((c for c in self.world.clusters.values() if lb_id in (c.api_slb_id, c.ingress_slb_id)), None)
+        owner = cluster.account if cluster is not None else MAIN_ACCOUNT_ID
+        if lb is None or lb.region_id != region or owner != caller_account():  # another account's is not found
+            raise ApiError(404, "InvalidLoadBalancerId.NotFound", f"The specified LoadBalancerId does not exist: {lb_id}.")
         is_api = cluster is not None and cluster.api_slb_id == lb_id
         port, protocol = (6443, "tcp") if is_api else (80, "tcp")
         backends = []
@@ -306,14 +310,14 @@ class RamService(RpcService):
 
     def _policy(self, name: str, policy_type: str = "Custom") -> RamPolicy:
         policy = self.world.policies.get(name)
-        if policy is None or policy.policy_type != policy_type:
+        if policy is None or policy.policy_type != policy_type or policy.account != caller_account():
             raise ApiError(404, "EntityNotExist.Policy", f"The policy does not exist: {name}.")
         return policy
 
     def _list_policies_for_role(self, params: dict[str, str]) -> dict[str, Any]:
         role_name = _required(params, "RoleName")
         role = self.world.roles.get(role_name)
-        if role is None:
+        if role is None or role.account != caller_account():
             raise ApiError(404, "EntityNotExist.Role", f"The role does not exist: {role_name}.")
         rows = []
         for name in role.policies:
@@ -440,3 +444,55 @@ def _xml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return escape(str(value))
+
+
+# --- STS -----------------------------------------------------------------------------------------------------
+
+
+class StsService(RpcService):
+    """AssumeRole (API 2015-04-01; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole,
+    model alibabacloud_sts20150401.models.AssumeRoleRequest/AssumeRoleResponseBody): the way into another
+    account. The temporary credentials it returns belong to the role's account, and reach only that account's
+    clusters, buckets and roles; they expire after DurationSeconds."""
+
+    name = "sts"
+    version = "2015-04-01"
+    host_id = "sts.aliyuncs.com"
+    product = "Sts"
+
+    def actions(self) -> dict[str, Action]:
+        return {"AssumeRole": self._assume_role}
+
+    def _assume_role(self, params: dict[str, str]) -> dict[str, Any]:
+        role_arn = _required(params, "RoleArn")
+        session = _required(params, "RoleSessionName")
+        if not re.fullmatch(r"[\w.@-]{2,64}", session):
+            raise ApiError(400, "InvalidParameter.RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
+        duration = params.get("DurationSeconds") or "3600"
+        if not duration.isdigit() or not 900 <= int(duration) <= 3600:
+            # STS's common errors: "The Min/Max value of DurationSeconds is 15min/1hr." (MaxSessionDuration 1 h)
+            raise ApiError(400, "InvalidParameter.DurationSeconds", "The Min/Max value of DurationSeconds is 15min/1hr.")
+        account = self.world.account_by_role(role_arn)
+        if account is None:
+            # What STS answers for a role that does not exist or does not trust the caller (STS common errors,
+            # https://www.alibabacloud.com/help/en/oss/how-to-handle-the-common-errors-when-you-access-oss-by-using-sts).
+            raise ApiError(403, "NoPermission",
+                           "You are not authorized to do this action. You should be authorized by RAM. "
+                           "No permission perform sts:AssumeRole on this Role. Maybe you are not in the trust "
+                           "policy or the role does not exist.")
+        expires_at = time.time() + int(duration)
+        credential = self.world.add_credential(
+            "STS.NT" + secrets.token_hex(12), secrets.token_urlsafe(30), secrets.token_urlsafe(60),
+            account=account.account_id, expires_at=expires_at,
+        )
+        role_id = f"3{account.account_id[:17]}"
+        return {
+            "AssumedRoleUser": {"Arn": f"acs:ram::{account.account_id}:role/{role_arn.rsplit('/', 1)[1]}/{session}",
+                                "AssumedRoleId": f"{role_id}:{session}"},
+            "Credentials": {
+                "AccessKeyId": credential.access_key_id,
+                "AccessKeySecret": credential.secret,
+                "SecurityToken": credential.security_token,
+                "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at)),
+            },
+        }

@@ -13,7 +13,7 @@ from sandbox.control import ControlApi
 from sandbox.httpserver import Service, ServiceServer
 from sandbox.kube import KubeService
 from sandbox.oss import OssService
-from sandbox.rpc import EcsService, RamService, SlbService
+from sandbox.rpc import EcsService, RamService, SlbService, StsService
 from sandbox.scenario import load_scenario
 from sandbox.slack import SlackService, SlackWorkspace
 from sandbox.slack_socket import SocketModeHub
@@ -28,8 +28,8 @@ SLACK_BOT_TOKEN = "xoxb-sandbox-0000000000-bot-token"
 SLACK_APP_TOKEN = "xapp-sandbox-0000000000-app-token"
 SLACK_SIGNING_SECRET = "sandbox-signing-secret-0123456789abcdef"
 
-SERVICE_ORDER = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack")
-"""With a fixed base port P, service i listens on P + i in this order."""
+SERVICE_ORDER = ("ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack", "socket-mode", "sts")
+"""With a fixed base port P, service i listens on P + i in this order (Socket Mode's WebSocket is P + 7)."""
 
 
 class Sandbox:
@@ -69,10 +69,13 @@ class Sandbox:
             "oss": OssService(self.world),
             "kubernetes": KubeService(self.world),
             "slack": SlackService(self.world),
+            "sts": StsService(self.world),
         }
         control = ControlApi(self.world)
         try:
             for index, name in enumerate(SERVICE_ORDER):
+                if name not in services:
+                    continue
                 port = self.base_port + index if self.base_port else 0
                 server = ServiceServer(
                     world=self.world,
@@ -85,7 +88,7 @@ class Sandbox:
                 self.world.endpoints[name] = server.url
             for server in self.servers.values():
                 server.start()
-            socket_port = self.base_port + len(SERVICE_ORDER) if self.base_port else 0
+            socket_port = self.base_port + SERVICE_ORDER.index("socket-mode") if self.base_port else 0
             self.socket_mode = SocketModeHub(self.world.slack, app_token=SLACK_APP_TOKEN, host=self.host,
                                              port=socket_port).start()
             with self.world.lock:
@@ -129,6 +132,7 @@ class Sandbox:
             "ACKMIGRATE_SLB_ENDPOINT": e["slb"],
             "ACKMIGRATE_RAM_ENDPOINT": e["ram"],
             "ACKMIGRATE_OSS_ENDPOINT": e["oss"],
+            "ACKMIGRATE_STS_ENDPOINT": e["sts"],
             "SLACK_API_URL": e["slack"] + "/api/",
             "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
             "SLACK_APP_TOKEN": SLACK_APP_TOKEN,

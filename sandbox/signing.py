@@ -19,9 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from sandbox.accounts import set_caller_account
 
 if TYPE_CHECKING:
     from sandbox.httpserver import Request
@@ -49,12 +52,21 @@ class Verified:
 
     access_key_id: str
     scheme: str
+    account: str  # the account the credential belongs to: what the caller may see
+
+
+def _signed_by(credential: Credential, scheme: str) -> Verified:
+    """The request is the credential's: from here on the call sees only that account's resources."""
+    set_caller_account(credential.account)
+    return Verified(credential.access_key_id, scheme, credential.account)
 
 
 def _credential(world: World, access_key_id: str) -> Credential:
     credential = world.credentials.get(access_key_id)
     if credential is None:
         raise AuthFailure("unknown_key", access_key_id=access_key_id)
+    if credential.expires_at is not None and time.time() >= credential.expires_at:
+        raise AuthFailure("expired_token", access_key_id=access_key_id)
     return credential
 
 
@@ -121,7 +133,7 @@ def _verify_roa(world: World, request: Request, credentials: str) -> Verified:
     if not _same(_hmac_sha1_b64(credential.secret, string_to_sign), signature):
         raise AuthFailure("bad_signature", access_key_id=access_key_id, string_to_sign=string_to_sign)
     _check_token(credential, request.header("x-acs-security-token") or None)
-    return Verified(access_key_id, "ROA-HMAC-SHA1")
+    return _signed_by(credential, "ROA-HMAC-SHA1")
 
 
 def _parse_acs3(credentials: str) -> dict[str, str]:
@@ -159,7 +171,7 @@ def _verify_acs3(world: World, request: Request, credentials: str) -> Verified:
     if not _same(expected, fields["Signature"]):
         raise AuthFailure("bad_signature", access_key_id=access_key_id, string_to_sign=string_to_sign)
     _check_token(credential, request.header("x-acs-security-token") or None)
-    return Verified(access_key_id, "ACS3-HMAC-SHA256")
+    return _signed_by(credential, "ACS3-HMAC-SHA256")
 
 
 # --- ECS, SLB, RAM: RPC HMAC-SHA1 --------------------------------------------------------------------------
@@ -211,7 +223,7 @@ def verify_rpc(world: World, request: Request) -> Verified:
     if not _same(_hmac_sha1_b64(credential.secret + "&", string_to_sign), signature):
         raise AuthFailure("bad_signature", access_key_id=access_key_id, string_to_sign=string_to_sign)
     _check_token(credential, params.get("SecurityToken") or None)
-    return Verified(access_key_id, "RPC-HMAC-SHA1")
+    return _signed_by(credential, "RPC-HMAC-SHA1")
 
 
 # --- OSS: V1 and V4 --------------------------------------------------------------------------------------
@@ -265,7 +277,7 @@ def _verify_oss_v1(world: World, request: Request, bucket: str, key: str, creden
     if not _same(_hmac_sha1_b64(credential.secret, string_to_sign), signature):
         raise AuthFailure("bad_signature", access_key_id=access_key_id, string_to_sign=string_to_sign)
     _check_token(credential, request.header("x-oss-security-token") or None)
-    return Verified(access_key_id, "OSS-V1")
+    return _signed_by(credential, "OSS-V1")
 
 
 def _v4_encode(text: str, *, keep_slash: bool) -> str:
@@ -310,7 +322,7 @@ def _verify_oss_v4(world: World, request: Request, bucket: str, key: str, creden
     if not _same(expected, fields["Signature"]):
         raise AuthFailure("bad_signature", access_key_id=access_key_id, string_to_sign=string_to_sign)
     _check_token(credential, request.header("x-oss-security-token") or None)
-    return Verified(access_key_id, "OSS-V4")
+    return _signed_by(credential, "OSS-V4")
 
 
 def pop_error_body(*, code: str, message: str, request_id: str, host_id: str, product: str) -> dict[str, str]:
@@ -343,6 +355,8 @@ def pop_auth_error(failure: AuthFailure) -> tuple[int, str, str]:
         if failure.detail == "unexpected token":
             return 400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed."
         return 400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."
+    if failure.kind == "expired_token":
+        return 400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."
     if failure.kind == "missing":
         return 400, "MissingAccessKeyId", f"AccessKeyId is mandatory for this action ({failure.detail})."
     return 400, "IncompleteSignature", f"The request signature does not conform to Aliyun standards. {failure.detail}"

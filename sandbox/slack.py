@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from sandbox import slack_files
 from sandbox.httpserver import ApiError, Request, Response, Route
 from sandbox.slack_blocks import BlocksError, validate_blocks, validate_view
 from sandbox.slack_delivery import handle_slack_control, respond_to_response_url
@@ -85,6 +86,8 @@ class SlackService:
             method_name = request.path[len("/api/"):]
             if method_name == "apps.connections.open":  # answered by the Socket Mode hub, not the workspace
                 return Route(action=method_name, handler=self._connections_open)
+            if method_name == "files.getUploadURLExternal":  # hands out a URL on this stand-in
+                return Route(action=method_name, handler=self._get_upload_url)
             method = METHODS.get(method_name)
             if method is None:
                 return Route(action=method_name, handler=_unknown_method, authenticate=False)
@@ -93,6 +96,8 @@ class SlackService:
                 handler=functools.partial(self._call, method),
                 authenticate=method_name not in UNAUTHENTICATED,
             )
+        if request.path.startswith("/upload/") and request.method == "POST":  # pre-signed: no token
+            return Route(action="upload", handler=self._upload, authenticate=False)
         if request.path.startswith("/response/") and request.method == "POST":
             return Route(action="response_url", handler=self._response_url, authenticate=False)
         return None
@@ -139,6 +144,23 @@ class SlackService:
         with self.world.lock:
             data = method(self.workspace, params)
         return Response.json({"ok": True, **data}, headers={"X-OAuth-Scopes": SCOPES})
+
+    def _get_upload_url(self, request: Request) -> Response:
+        params = _params(request)
+        with self.world.lock:
+            try:
+                data = slack_files.get_upload_url(self.workspace, params, base_url=self.world.endpoints["slack"])
+            except slack_files.UploadError as error:
+                raise SlackError(error.code) from None
+        return Response.json({"ok": True, **data}, headers={"X-OAuth-Scopes": SCOPES})
+
+    def _upload(self, request: Request) -> Response:
+        with self.world.lock:
+            try:
+                size = slack_files.receive_bytes(self.workspace, request.path[len("/upload/"):], request.body)
+            except slack_files.UploadError as error:
+                return Response.text(error.code, status=404 if error.code == "file_not_found" else 400)
+        return Response.text(f"OK - {size}")
 
     def _response_url(self, request: Request) -> Response:
         try:
@@ -520,6 +542,13 @@ def _float(value: Any, code: str) -> float | None:
         raise SlackError(code) from None
 
 
+def files_complete_upload_external(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    try:
+        return slack_files.complete(ws, params)
+    except slack_files.UploadError as error:
+        raise SlackError(error.code) from None
+
+
 def views_open(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     trigger_id = _required(params, "trigger_id", "invalid_trigger_id")
     trigger = ws.triggers.get(trigger_id)
@@ -602,6 +631,7 @@ METHODS: dict[str, Method] = {
     "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,
     "views.open": views_open,
+    "files.completeUploadExternal": files_complete_upload_external,
     "views.update": views_update,
 }
 UNAUTHENTICATED = {"api.test"}

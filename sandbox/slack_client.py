@@ -62,6 +62,12 @@ class SlackControl:
         """Change who is in a Slack user group (as an admin would, between two clicks)."""
         self.request("PUT", f"/slack/usergroups/{group_id}", {"users": users})
 
+    def slack_files(self) -> list[dict[str, Any]]:
+        """Every file uploaded through files.getUploadURLExternal → upload URL → files.completeUploadExternal,
+        with its bytes (`content_b64`) and where it was shared."""
+        result: list[dict[str, Any]] = self.request("GET", "/slack/files")["files"]
+        return result
+
     def slack_views(self) -> list[dict[str, Any]]:
         """Modals opened (views.open) and updated, in order."""
         result: dict[str, Any] = self.request("GET", "/slack/views")

@@ -84,6 +84,9 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
         if route == ("GET", "views"):
             with world.lock:
                 return Response.json({"views": [v.to_record() for v in world.slack.views]})
+        if route == ("GET", "files"):
+            with world.lock:
+                return Response.json({"files": [u.to_record() for u in world.slack.uploads.values()]})
         if route == ("GET", "deliveries"):
             with world.lock:
                 return Response.json({"deliveries": list(world.slack.deliveries)})
@@ -95,7 +98,8 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
             return handle_view_control(world, request, route[1][len("views/"):])
     except ControlError as error:
         return Response.json({"error": str(error)}, status=error.status)
-    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET deliveries, "
+    routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET files, "
+              "GET deliveries, "
               "POST views/options|pick|choose|type|submit, PUT usergroups/ID")
     return Response.json({"error": f"no control route {request.method} {request.path}; try {routes}"}, status=404)
 

@@ -28,7 +28,7 @@ RESPONSE_URL_TTL_S = 30 * 60
 TRIGGER_TTL_S = 3.0
 """Slack's own limits: a response_url works five times in 30 minutes; a trigger_id for 3 seconds, once."""
 
-SCOPES = "app_mentions:read,chat:write,channels:history,groups:history,commands,usergroups:read"
+SCOPES = "app_mentions:read,chat:write,channels:history,groups:history,commands,usergroups:read,files:write"
 
 
 @dataclass
@@ -209,6 +209,7 @@ class Message:
     edited: dict[str, str] | None = None
     deleted: bool = False
     replies: list[str] = field(default_factory=list)  # ts of replies, when this is a thread parent
+    files: list[dict[str, Any]] = field(default_factory=list)  # files shared with it (files.completeUploadExternal)
 
     @property
     def is_reply(self) -> bool:
@@ -245,6 +246,9 @@ class Message:
             data["edited"] = dict(self.edited)
         if self.metadata and with_metadata:
             data["metadata"] = self.metadata
+        if self.files:
+            data["files"] = list(self.files)
+            data["upload"] = True
         return data
 
     def to_record(self) -> dict[str, Any]:
@@ -263,6 +267,7 @@ class Message:
             "edited": self.edited,
             "metadata": self.metadata,
             "bot_id": self.bot_id,
+            "files": list(self.files),
         }
 
 
@@ -392,6 +397,7 @@ class SlackWorkspace:
         self.triggers: dict[str, Trigger] = {}
         self.views: list[OpenedView] = []
         self.deliveries: list[dict[str, Any]] = []  # what was sent to the bot, and what it answered
+        self.uploads: dict[str, Any] = {}  # file id → sandbox.slack_files.Upload
         self._last_us = 0
         self._ts_lock = threading.Lock()
 

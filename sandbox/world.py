@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.accounts import MAIN_ACCOUNT_ID, MAIN_ALIAS, SandboxAccount, valid_account_id, valid_alias
 from sandbox.calls import CallLog, Faults
 
 DEFAULT_REGION = "cn-hangzhou"
@@ -57,6 +58,16 @@ SLB_SPECS = (
 )
 
 
+DEFAULT_QUOTAS = {
+    "amk_cluster_quota": 20,
+    "ask_cluster_quota": 20,
+    "cluster_nodepool_quota": 20,
+    "cluster_quota": 50,
+    "node_quota": 100,
+}
+"""DescribeUserQuota's documented defaults (managed clusters 20, clusters per account 50, nodes per cluster 100)."""
+
+
 class SpecError(ValueError):
     """A control-API spec that cannot be built; answered 400 with this text."""
 
@@ -80,6 +91,8 @@ class Credential:
     access_key_id: str
     secret: str
     security_token: str | None = None
+    account: str = MAIN_ACCOUNT_ID  # the account whose resources this credential reaches
+    expires_at: float | None = None  # STS credentials expire (epoch seconds)
 
 
 @dataclass
@@ -166,6 +179,7 @@ class PolicyVersion:
 @dataclass
 class RamPolicy:
     name: str
+    account: str = MAIN_ACCOUNT_ID
     policy_type: str = "Custom"
     description: str = ""
     versions: list[PolicyVersion] = field(default_factory=list)
@@ -183,6 +197,7 @@ class RamPolicy:
 class RamRole:
     name: str
     policies: list[str] = field(default_factory=list)  # attached custom policy names
+    account: str = MAIN_ACCOUNT_ID
     created: float = field(default_factory=time.time)
 
 
@@ -196,6 +211,7 @@ class Bucket:
     created: float = field(default_factory=time.time)
     acl: str = "private"
     storage_class: str = "Standard"
+    account: str = MAIN_ACCOUNT_ID
 
     @property
     def location(self) -> str:
@@ -320,6 +336,7 @@ class Cluster:
     ack_check_duration_s: float = 0.5  # simulated seconds a ClusterMigrate check runs
     stage_listing: str = "started"
     api_public_slb_id: str = ""
+    account: str = MAIN_ACCOUNT_ID  # the account that owns it: only that account's credentials reach it
     # What the migration's task and the cluster are called while it runs: neither is documented by ACK,
     # so tests vary them to prove the bot does not depend on them.
     migration_task_type: str = MIGRATE_TASK_TYPE
@@ -393,6 +410,8 @@ class World:
         self.calls = CallLog()
         self.faults = Faults()
         self.credentials: dict[str, Credential] = {}
+        self.accounts: dict[str, SandboxAccount] = {MAIN_ACCOUNT_ID: SandboxAccount(MAIN_ACCOUNT_ID, MAIN_ALIAS)}
+        self.quotas: dict[str, dict[str, int]] = {}  # account id → DescribeUserQuota values set by a test
         self.clusters: dict[str, Cluster] = {}
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.roles: dict[str, RamRole] = {}
@@ -407,15 +426,62 @@ class World:
 
     # --- credentials -------------------------------------------------------------------------------
 
-    def add_credential(self, access_key_id: str, secret: str, security_token: str | None = None) -> Credential:
-        credential = Credential(access_key_id, secret, security_token)
+    def add_credential(
+        self, access_key_id: str, secret: str, security_token: str | None = None, *,
+        account: str = MAIN_ACCOUNT_ID, expires_at: float | None = None,
+    ) -> Credential:
+        credential = Credential(access_key_id, secret, security_token, account=account, expires_at=expires_at)
         self.credentials[access_key_id] = credential
         return credential
 
+    # --- accounts ------------------------------------------------------------------------------------
+
+    def add_account(self, spec: dict[str, Any]) -> SandboxAccount:
+        """Another account, reachable only through STS AssumeRole of its role (sandbox.accounts)."""
+        account_id, alias = str(spec.get("account_id") or ""), str(spec.get("alias") or "")
+        if not valid_account_id(account_id):
+            raise SpecError("account_id must be 16 digits, like 1234567890123456")
+        if not valid_alias(alias):
+            raise SpecError("alias must be lower-case letters, digits, '-' or '_' (at most 32)")
+        if account_id in self.accounts or any(a.alias == alias for a in self.accounts.values()):
+            raise SpecError(f"an account with id {account_id} or alias {alias} already exists")
+        account = SandboxAccount(account_id, alias)
+        self.accounts[account_id] = account
+        if spec.get("quotas") is not None:
+            self.set_quotas(account_id, spec["quotas"])
+        return account
+
+    def set_quotas(self, account: Any, quotas: Any) -> None:
+        if not isinstance(quotas, dict) or set(quotas) - set(DEFAULT_QUOTAS) or not all(
+            isinstance(v, int) and v >= 0 for v in quotas.values()
+        ):
+            raise SpecError(f"quotas takes whole numbers for {', '.join(DEFAULT_QUOTAS)}")
+        self.quotas.setdefault(self.account_named(account), {}).update(quotas)
+
+    def quotas_of(self, account_id: str) -> dict[str, Any]:
+        return {**DEFAULT_QUOTAS, **self.quotas.get(account_id, {})}
+
+    def account_by_role(self, role_arn: str) -> SandboxAccount | None:
+        return next((a for a in self.accounts.values() if a.role_arn == role_arn), None)
+
+    def account_named(self, id_or_alias: Any) -> str:
+        """The account id a spec's `account` (an id or an alias; absent = the main account) names."""
+        if id_or_alias is None or id_or_alias == "":
+            return MAIN_ACCOUNT_ID
+        for account in self.accounts.values():
+            if id_or_alias in (account.account_id, account.alias):
+                return account.account_id
+        known = ", ".join(f"{a.alias} ({a.account_id})" for a in self.accounts.values())
+        raise SpecError(f"no account {id_or_alias!r}; accounts: {known}")
+
     # --- lookups -------------------------------------------------------------------------------------
 
-    def cluster(self, cluster_id: str) -> Cluster | None:
-        return self.clusters.get(cluster_id)
+    def cluster(self, cluster_id: str, *, account: str | None = None) -> Cluster | None:
+        """The cluster by id; with `account`, only if that account owns it (another's is not found)."""
+        cluster = self.clusters.get(cluster_id)
+        if cluster is None or (account is not None and cluster.account != account):
+            return None
+        return cluster
 
     def cluster_by_api_path(self, segment: str) -> Cluster | None:
         """The cluster whose API server answers under `/clusters/{segment}` (its id, or its moved address)."""
@@ -426,8 +492,10 @@ class World:
     def cluster_by_token(self, token: str) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.kube_token == token), None)
 
-    def instance(self, instance_id: str) -> tuple[Cluster, Node] | None:
+    def instance(self, instance_id: str, *, account: str | None = None) -> tuple[Cluster, Node] | None:
         for cluster in self.clusters.values():
+            if account is not None and cluster.account != account:
+                continue
             for node in cluster.nodes:
                 if node.instance_id == instance_id and not node.released:
                     return cluster, node
@@ -463,6 +531,7 @@ class World:
             region_id=str(spec.get("region_id") or DEFAULT_REGION),
             referers=[str(r) for r in referers],
             allow_empty_referer=bool(spec.get("allow_empty_referer", not referers)),
+            account=self.account_named(spec.get("account")),
         )
         self.buckets[name] = bucket
         return bucket
@@ -474,6 +543,7 @@ class World:
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",
             "addons", "oss_granted_buckets", "charge_types", "profile", "master_policy", "timezone",
             "api_server_public", "vswitch_free_ips", "terway_pod_networking", "ack_check", "after_migration",
+            "account",
         }
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -512,6 +582,7 @@ class World:
         if not isinstance(duration, int | float) or duration <= 0:
             raise SpecError("migration.duration_s must be a positive number of seconds")
         extras = _current_prerequisites(spec)
+        account = self.account_named(spec.get("account"))
         region = str(spec.get("region_id") or DEFAULT_REGION)
         name = str(spec.get("name") or f"cluster-{_alnum(6)}")
         subnet = next(self._subnets) % 250
@@ -542,6 +613,7 @@ class World:
             stage_listing=stage_listing,
             migration_task_type=str(migration.get("task_type") or MIGRATE_TASK_TYPE),
             migrating_state=str(migration.get("cluster_state") or "migrating"),
+            account=account,
             **extras,
         )
         cluster.after_migration = AfterMigration.from_spec(spec.get("after_migration"))
@@ -597,7 +669,8 @@ class World:
         for bucket in granted:
             document["Statement"].append(oss_statement(str(bucket)))
         document["Statement"].extend(extra)
-        policy = RamPolicy(name=f"k8sMasterRolePolicy-{role_uuid}", description="k8s master role policy")
+        policy = RamPolicy(name=f"k8sMasterRolePolicy-{role_uuid}", description="k8s master role policy",
+                           account=cluster.account)
         now = time.time()
         for number in range(1, count + 1):
             # Older versions held the default statements only; the newest (default) one is the full document.
@@ -605,7 +678,7 @@ class World:
             policy.versions.append(PolicyVersion(f"v{number}", text, number == count, now - (count - number) * 86400))
         policy.next_version = count + 1
         self.policies[policy.name] = policy
-        self.roles[cluster.master_role] = RamRole(cluster.master_role, [policy.name])
+        self.roles[cluster.master_role] = RamRole(cluster.master_role, [policy.name], account=cluster.account)
 
     def _add_nodes(
         self, cluster: Cluster, masters: int, workers: int, assistant: Any, charge_types: Any

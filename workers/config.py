@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.accounts import Account, AccountsError, own_account, parse_accounts
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 
@@ -34,6 +36,7 @@ class Endpoints:
     slb: str | None = None
     ram: str | None = None
     oss: str | None = None
+    sts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class Settings:
     security_token: str | None = field(default=None, repr=False)
     ecs_ram_role: str | None = None  # the RAM role of the ECS instance we run on (ALIBABA_CLOUD_ECS_METADATA)
     endpoints: Endpoints = Endpoints()
+    regions: tuple[str, ...] = ("cn-hangzhou",)  # the regions the fleet spans (ACKMIGRATE_REGIONS)
+    accounts: tuple[Account, ...] = (own_account(("cn-hangzhou",)),)
+    cloud_concurrency: int = 8  # calls in flight per account, service and region (ACKMIGRATE_CLOUD_CONCURRENCY)
 
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
@@ -84,8 +90,13 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings; raise ConfigError naming the first bad variable."""
         env = dict(os.environ if environ is None else environ)
+        region = _region(env, "ACKMIGRATE_REGION", "cn-hangzhou")
+        regions = _regions(env, "ACKMIGRATE_REGIONS", default=region)
         return cls(
-            region=_region(env, "ACKMIGRATE_REGION", "cn-hangzhou"),
+            region=region,
+            regions=regions,
+            accounts=_accounts(env, "ACKMIGRATE_ACCOUNTS", regions),
+            cloud_concurrency=_positive_int(env, "ACKMIGRATE_CLOUD_CONCURRENCY", 8, maximum=64),
             access_key_id=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_ID"),
             access_key_secret=_opt(env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
             security_token=_opt(env, "ALIBABA_CLOUD_SECURITY_TOKEN"),
@@ -96,6 +107,7 @@ class Settings:
                 slb=_url(env, "ACKMIGRATE_SLB_ENDPOINT"),
                 ram=_url(env, "ACKMIGRATE_RAM_ENDPOINT"),
                 oss=_url(env, "ACKMIGRATE_OSS_ENDPOINT"),
+                sts=_url(env, "ACKMIGRATE_STS_ENDPOINT"),
             ),
             slack_bot_token=_opt(env, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_opt(env, "SLACK_SIGNING_SECRET"),
@@ -206,6 +218,30 @@ def _region(env: Mapping[str, str], name: str, default: str) -> str:
     if not _REGION_RE.match(value):
         raise ConfigError(f"{name} must be a region id like cn-hangzhou (got {value!r})")
     return value
+
+
+def _regions(env: Mapping[str, str], name: str, *, default: str) -> tuple[str, ...]:
+    values = _split(env, name) or [default]
+    for value in values:
+        if not _REGION_RE.match(value):
+            raise ConfigError(f"{name} must list region ids like cn-hangzhou, comma-separated (got {value!r})")
+    return tuple(dict.fromkeys(values))
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, *, maximum: int) -> int:
+    value = _opt(env, name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise ConfigError(f"{name} must be a whole number from 1 to {maximum} (got {value!r})")
+    return int(value)
+
+
+def _accounts(env: Mapping[str, str], name: str, regions: tuple[str, ...]) -> tuple[Account, ...]:
+    try:
+        return parse_accounts(_opt(env, name), default_regions=regions)
+    except AccountsError as error:
+        raise ConfigError(f"{name} {error}") from None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

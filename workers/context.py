@@ -16,6 +16,7 @@ from redis import Redis
 
 from workers.audit import AuditLog
 from workers.cloud import CloudClients, RetryPolicy
+from workers.cloud.fleet import FleetClients
 from workers.config import Settings
 from workers.lease import Leases
 from workers.queues import Queues
@@ -36,6 +37,7 @@ class Context:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     _clouds: dict[str, CloudClients] = field(default_factory=dict)
     _slack: SlackClient | None = None
+    _fleet: FleetClients | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -58,6 +60,14 @@ class Context:
             if wanted not in self._clouds:
                 self._clouds[wanted] = CloudClients.from_settings(self.settings, wanted, retry=self.retry)
             return self._clouds[wanted]
+
+    @property
+    def fleet(self) -> FleetClients:
+        """Clients for every configured account and region (STS for the accounts reached through a role)."""
+        with self._lock:
+            if self._fleet is None:
+                self._fleet = FleetClients(self.settings, retry=self.retry)
+            return self._fleet
 
     @property
     def slack(self) -> SlackClient:

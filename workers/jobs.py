@@ -16,6 +16,8 @@ from rq import get_current_job
 
 from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
 from workers.context import context
+from workers.fleet.plan_job import post_plan
+from workers.fleet.scope import Scope
 from workers.poll_lag import note_poll_start
 from workers.records import TERMINAL
 
@@ -66,6 +68,11 @@ def verify_for_user(*, cluster_ref: str, user: str, channel: str, response_url: 
 
 def list_clusters_for_user(*, user: str, channel: str, response_url: str | None) -> None:
     requests.list_clusters_for_user(context(), user=user, channel=channel, response_url=response_url)
+
+
+def plan_fleet(*, account: str | None, region: str | None, user: str, channel: str) -> None:
+    with _audited("plan_fleet", actor=user):
+        post_plan(context(), scope=Scope(account=account, region=region), user=user, channel=channel)
 
 
 def count_approval(record_id: str, *, user: str, clicked_at: float) -> None:

@@ -29,6 +29,7 @@ RUNBOOK_QUEUE = "ackmigrate-runbook"
 """The migration runbook: migrate, follow, clean up. Steps are short; polling reschedules itself."""
 
 ALL_QUEUES = (NOTIFY_QUEUE, INTERACTIVE_QUEUE, RUNBOOK_QUEUE)
+PLAN_TIMEOUT_S = 3600
 """What `ackmigrate worker` listens on, in priority order."""
 
 _JOBS = "workers.jobs"
@@ -114,6 +115,13 @@ class Queues:
         """An approver clicked: re-run the prechecks, count the approval, start the job at the last one."""
         return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.count_approval", args=(record_id,),
                          kwargs={"user": user, "clicked_at": clicked_at})
+
+    def plan_fleet(self, *, account: str | None, region: str | None, user: str, channel: str) -> Job:
+        """Discover and precheck every dedicated cluster in scope and post the readiness report. On the
+        runbook queue with an hour's timeout: a plan over hundreds of clusters takes minutes."""
+        return self._put(RUNBOOK_QUEUE, f"{_JOBS}.plan_fleet",
+                         kwargs={"account": account, "region": region, "user": user, "channel": channel},
+                         job_timeout=PLAN_TIMEOUT_S)
 
     def refresh_pickers(self, region: str) -> Job:
         """List the region's dedicated clusters and buckets into the modal's picker cache."""

@@ -6,6 +6,7 @@ would make them flaky; a benchmark prints its figures next to the target for a p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -18,6 +19,13 @@ class Figure:
     target: str  # human-readable, e.g. "≤ 35% of the sum"
     met: bool | None  # None: informational, no target
 
+    @classmethod
+    def not_taken(cls, benchmark: str, error: BaseException) -> Figure:
+        """A benchmark that crashed: the table still prints, and says which measure is missing and why."""
+        reason = f"{type(error).__name__}: {error}".splitlines()[0][:120]
+        return cls(benchmark, f"NOT MEASURED ({reason})", math.nan, "", "", False)
+
     def row(self) -> tuple[str, str, str, str, str]:
         verdict = "—" if self.met is None else ("met" if self.met else "MISSED")
-        return (self.benchmark, self.measure, f"{self.value:,.2f} {self.unit}".strip(), self.target, verdict)
+        value = "—" if math.isnan(self.value) else f"{self.value:,.2f} {self.unit}".strip()
+        return (self.benchmark, self.measure, value, self.target, verdict)

@@ -15,6 +15,7 @@ from bot.grammar import (
     Help,
     ListClusters,
     Migrate,
+    Plan,
     Precheck,
     Status,
     UsageError,
@@ -51,6 +52,9 @@ CLUSTER_ID = "c82e6987e29614511b3e6a3d3a4fbbd2a"
         ("cancel 生产集群-1", Cancel("生产集群-1")),
         ("cleanup prod-hz-1", Cleanup("prod-hz-1")),
         ("cleanup prod-hz-1 --release-ecs", Cleanup("prod-hz-1", release_ecs=True)),
+        ("plan", Plan()),
+        ("plan --account b --region cn-beijing", Plan("b", "cn-beijing")),
+        ("plan --region=cn-hangzhou", Plan(region="cn-hangzhou")),
     ],
 )
 def test_documented_forms_parse_to_their_command(text: str, expected: Command) -> None:
@@ -83,6 +87,10 @@ def test_documented_forms_parse_to_their_command(text: str, expected: Command) -
         ("status a b", "status", "more than it takes"),
         ("help me", "help", "no help on `me`"),
         ("migrate 'prod --bucket abc", None, "could not read the command"),
+        ("plan prod-*", "plan", "more than it takes"),
+        ("plan --account B/x", "plan", "`B/x` is not an account alias"),
+        ("plan --region Hangzhou", "plan", "`Hangzhou` is not a region id"),
+        ("plan --account", "plan", "`--account` needs a value"),
     ],
 )
 def test_malformed_text_is_a_usage_error_for_its_subcommand(text: str, subcommand: str | None, says: str) -> None:
@@ -114,6 +122,8 @@ commands: st.SearchStrategy[Command] = st.one_of(
     st.builds(Cancel, cluster_names),
     st.builds(Cleanup, cluster_names, st.booleans()),
     st.builds(Verify, cluster_names),
+    st.builds(Plan, st.none() | st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,31}\Z"),
+              st.none() | st.sampled_from(["cn-hangzhou", "cn-beijing", "ap-southeast-1"])),
 )
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "deploy" / "ram-policy.json"
 
-ADAPTERS = {"ack.py": "cs", "ecs.py": "ecs", "slb.py": "slb", "ram.py": "ram", "oss.py": "oss"}
+ADAPTERS = {"ack.py": "cs", "ecs.py": "ecs", "slb.py": "slb", "ram.py": "ram", "oss.py": "oss", "sts.py": "sts"}
 """Each adapter module and the RAM namespace of its service."""
 
-_ACTION = re.compile(r"^(Describe|Get|List|Create|Delete|Migrate|Put|Modify|Update|Attach|Detach|Release|"
+_ACTION = re.compile(r"^(Assume|Describe|Get|List|Create|Delete|Migrate|Put|Modify|Update|Attach|Detach|Release|"
                      r"Remove|Add|Set|Run|Scale|Upgrade|Install|Grant|Revoke)[A-Z][A-Za-z0-9]*$")
 
 

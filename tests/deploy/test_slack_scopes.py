@@ -32,6 +32,9 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.update": frozenset(),
     "views.publish": frozenset(),
     "auth.test": frozenset(),
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal and …/files.completeUploadExternal
+    "files.getUploadURLExternal": frozenset({"files:write"}),
+    "files.completeUploadExternal": frozenset({"files:write"}),
 }
 """Every Web API method the code may call and the bot scopes Slack documents for it."""
 

@@ -72,6 +72,7 @@ READS: dict[str, tuple[str, ...]] = {
     "RunClusterCheck": ("check_id",),
     "GetClusterCheck": ("check_id", "type", "status", "message", "created_at", "finished_at", "check_items"),
     "ListClusterChecks": ("checks[].check_id", "checks[].status", "checks[].created_at"),
+    "DescribeUserQuota": ("amk_cluster_quota", "cluster_quota"),
 }
 MODELS: dict[str, Any] = {
     "DescribeClusterDetail": models.DescribeClusterDetailResponseBody,
@@ -85,6 +86,7 @@ MODELS: dict[str, Any] = {
     "RunClusterCheck": models.RunClusterCheckResponseBody,
     "GetClusterCheck": models.GetClusterCheckResponseBody,
     "ListClusterChecks": models.ListClusterChecksResponseBody,
+    "DescribeUserQuota": models.DescribeUserQuotaResponseBody,
 }
 
 
@@ -112,6 +114,7 @@ def _journey(cloud: CloudSandbox) -> dict[str, Any]:
         return got[action]
 
     call("DescribeClusterDetail", "GET", "/clusters/[ClusterId]", ClusterId=cluster_id)
+    call("DescribeUserQuota", "GET", "/quota")
     call("DescribeClustersForRegion", "GET", "/regions/[RegionId]/clusters", RegionId="cn-hangzhou")
     nodes = call("DescribeClusterNodes", "GET", "/clusters/[ClusterId]/nodes", ClusterId=cluster_id)
     got["DescribeClusterResources"] = cloud.call(cloud.roa("GET", "/clusters/[ClusterId]/resources",

@@ -102,7 +102,7 @@ def test_every_scenario_cluster_name_is_unique() -> None:
 
 
 def test_sandbox_fixture_serves_every_service_with_an_empty_world(sandbox: Any) -> None:
-    assert sorted(sandbox.endpoints) == sorted(["ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack"])
+    assert sorted(sandbox.endpoints) == sorted(["ack", "ecs", "slb", "ram", "oss", "kubernetes", "slack", "sts"])
     assert sandbox.control.request("GET", "/clusters") == []
 
 

@@ -6,6 +6,7 @@ cluster, built from the kubeconfig ACK hands out (`kube_for`).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from workers.cloud.ack import AckClient
@@ -14,6 +15,7 @@ from workers.cloud.credentials import CloudCredentials
 from workers.cloud.ecs import EcsClient
 from workers.cloud.endpoints import parse_override, public_ack_endpoint
 from workers.cloud.kube import KubeClient
+from workers.cloud.limits import CallLimits
 from workers.cloud.oss import OssClient
 from workers.cloud.ram import RamClient
 from workers.cloud.retry import RetryPolicy
@@ -54,7 +56,11 @@ class CloudClients:
         *,
         retry: RetryPolicy | None = None,
         credentials: CloudCredentials | None = None,
+        limits: CallLimits | None = None,
+        account: str = "",
     ) -> CloudClients:
+        """`limits` caps the calls in flight per (account, service, region) lane (a fleet's plan shares one
+        CallLimits across its clients); without it calls are not capped."""
         region = region or settings.region
         retry = retry or RetryPolicy()
         credentials = credentials or CloudCredentials.from_settings(settings)
@@ -65,8 +71,12 @@ class CloudClients:
             if endpoint is None and service == "ack":
                 endpoint = public_ack_endpoint(region)
             return AcsTransport(
-                service=service, region=region, credentials=credentials, endpoint=endpoint, retry=retry
+                service=service, region=region, credentials=credentials, endpoint=endpoint, retry=retry,
+                slot=slot(service),
             )
+
+        def slot(service: str) -> threading.BoundedSemaphore | None:
+            return limits.slot(account=account, service=service, region=region) if limits else None
 
         return cls(
             region=region,
@@ -75,7 +85,8 @@ class CloudClients:
             slb=SlbClient(transport("slb", endpoints.slb)),
             ram=RamClient(transport("ram", endpoints.ram)),
             oss=OssClient(
-                region=region, credentials=credentials, endpoint=parse_override(endpoints.oss), retry=retry
+                region=region, credentials=credentials, endpoint=parse_override(endpoints.oss), retry=retry,
+                slot=slot("oss"),
             ),
             retry=retry,
             kubeconfig_private=settings.kubeconfig_private,

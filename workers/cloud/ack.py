@@ -40,6 +40,7 @@ from workers.cloud.models import (
     StartedTask,
     TaskInfo,
     TaskStage,
+    UserQuota,
 )
 from workers.errors import Conflict, NotFound
 
@@ -235,6 +236,15 @@ class AckClient:
         body = self._transport.call(build, action="ListClusterChecks")
         return [_check_run(row) for row in body.get("checks") or []]
 
+    def user_quota(self) -> UserQuota:
+        """DescribeUserQuota (`GET /quota`, no parameters; https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-describeuserquota,
+        alibabacloud_cs20151215.models.DescribeUserQuotaResponseBody). `amk_cluster_quota` is the managed
+        cluster quota, `cluster_quota` the account's total. The newer `quotas` map is keyed by quota codes
+        the doc does not tie to these two, so it is not read; a missing number is None, not a guess."""
+        body = self._transport.call(lambda: self._roa("DescribeUserQuota", "GET", "/quota"), action="DescribeUserQuota")
+        return UserQuota(managed_clusters=_int_or_none(body.get("amk_cluster_quota")),
+                         clusters=_int_or_none(body.get("cluster_quota")))
+
     def _roa(self, action: str, method: str, pattern: str, **path: str) -> CommonRequest:
         request = CommonRequest(version=API_VERSION, action_name=action, uri_pattern=pattern, product="CS")
         request.set_method(method)
@@ -248,6 +258,13 @@ def _json_body(request: CommonRequest, body: dict[str, Any]) -> None:
     request.add_header("Content-Type", "application/json")
     for key, value in body.items():
         request.add_body_params(key, value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _listing(clusters: list[ClusterSummary]) -> str:

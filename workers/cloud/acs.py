@@ -8,6 +8,7 @@ workers.errors with the request id.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from typing import Any
 
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
@@ -16,6 +17,7 @@ from aliyunsdkcore.request import AcsRequest
 
 from workers.cloud.credentials import CloudCredentials
 from workers.cloud.endpoints import ApiEndpoint
+from workers.cloud.limits import no_limit
 from workers.cloud.retry import RetryPolicy, call_with_retry
 from workers.cloud.translate import cloud_error
 from workers.errors import CloudError, Unavailable
@@ -36,8 +38,10 @@ class AcsTransport:
         endpoint: ApiEndpoint | None,
         retry: RetryPolicy,
         timeout_s: float = 20.0,
+        slot: AbstractContextManager[object] | None = None,
     ) -> None:
         self.service = service
+        self._slot = slot if slot is not None else no_limit()
         self.region = region
         self._endpoint = endpoint
         self._retry = retry
@@ -57,6 +61,10 @@ class AcsTransport:
         )
 
     def _send(self, request: AcsRequest, *, action: str) -> Any:
+        with self._slot:  # held for this attempt only; the backoff between attempts waits outside it
+            return self._send_now(request, action=action)
+
+    def _send_now(self, request: AcsRequest, *, action: str) -> Any:
         if self._endpoint is not None:
             request.set_endpoint(self._endpoint.host)
             request.set_protocol_type(self._endpoint.protocol)

@@ -24,6 +24,14 @@ class ClusterSummary:
 
 
 @dataclass(frozen=True)
+class UserQuota:
+    """DescribeUserQuota's cluster quotas of one account (None: not in the answer)."""
+
+    managed_clusters: int | None  # amk_cluster_quota: ACK managed clusters (Pro among them), default 20
+    clusters: int | None  # cluster_quota: all clusters of the account, default 50
+
+
+@dataclass(frozen=True)
 class LoadBalancerRef:
     """An API-server load balancer as the cluster detail names it (control_plane_endpoints_config)."""
 

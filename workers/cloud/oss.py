@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 import oss2
@@ -10,6 +11,7 @@ from oss2.exceptions import OssError
 
 from workers.cloud.credentials import CloudCredentials
 from workers.cloud.endpoints import ApiEndpoint, public_oss_endpoint
+from workers.cloud.limits import no_limit
 from workers.cloud.models import BucketInfo, BucketReferer, BucketSummary
 from workers.cloud.retry import RetryPolicy, call_with_retry
 from workers.cloud.translate import cloud_error
@@ -32,8 +34,10 @@ class OssClient:
         endpoint: ApiEndpoint | None,
         retry: RetryPolicy,
         timeout_s: float = 20.0,
+        slot: AbstractContextManager[object] | None = None,
     ) -> None:
         self.region = region
+        self._slot = slot if slot is not None else no_limit()
         self._endpoint = endpoint or public_oss_endpoint(region)
         # V4 binds the signature to the region; the region is always known here.
         self._auth = credentials.for_oss2(v4=True)
@@ -92,7 +96,8 @@ class OssClient:
     def _call(self, bucket: str, action: str, operation: Callable[[oss2.Bucket], T]) -> T:
         def attempt() -> T:
             try:
-                return operation(self._bucket(bucket))
+                with self._slot:
+                    return operation(self._bucket(bucket))
             except OssError as error:
                 raise _translate(error, action=action) from error
 

@@ -22,6 +22,7 @@ from bot.grammar import (
     Help,
     ListClusters,
     Migrate,
+    Plan,
     Precheck,
     Status,
     UsageError,
@@ -35,6 +36,7 @@ from bot.metrics import COMMANDS, DECISIONS, REFUSALS
 from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
+from workers.fleet.scope import Scope, ScopeError, places
 from workers.messages import Message
 from workers.queues import Queues
 from workers.records import Kind, new_record_id
@@ -97,6 +99,12 @@ class SlashCommand:
             DECISIONS.labels("cancelled").inc()
             assert outcome.record is not None  # an applied cancel always has its record
             return _text(replies.cancelled(outcome.record))
+        if isinstance(parsed, Plan):
+            # An account or region not configured is refused here, privately, before anything is queued.
+            try:
+                places(services.settings.accounts, Scope(parsed.account, parsed.region))
+            except ScopeError as error:
+                return _text(f":warning: {error}")
         if isinstance(parsed, Migrate | Cleanup):
             refusal = may_request(services.policy, user=user, channel=channel,
                                   requester_group_members=services.requester_group_members())
@@ -136,6 +144,9 @@ class SlashCommand:
         if isinstance(parsed, Verify):
             queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
             return replies.verify_taken(parsed.cluster)
+        if isinstance(parsed, Plan):
+            queues.plan_fleet(account=parsed.account, region=parsed.region, user=user, channel=channel)
+            return replies.plan_taken(Scope(parsed.account, parsed.region).describe())
         if isinstance(parsed, ListClusters):
             queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
             return replies.list_taken()
