@@ -4,7 +4,7 @@ Pure on purpose: no Slack payloads, no Redis. A listener hands it the text Slack
 command it can act on or a `UsageError` naming the subcommand whose usage the user should see, so every
 malformed request is refused the same way, privately, before anything happens.
 
-Grammar (DESIGN.md): `help` · `precheck CLUSTER [--bucket B]` · `migrate CLUSTER --bucket B` ·
+Grammar (the README's Commands table): `help` · `precheck CLUSTER [--bucket B]` · `migrate CLUSTER --bucket B` ·
 `status [CLUSTER]` · `cancel CLUSTER` · `cleanup CLUSTER [--release-ecs]` · `list` · `verify CLUSTER` ·
 `plan [--account A] [--region R]`. Values may be quoted;
 flags take `--flag value` or `--flag=value`.

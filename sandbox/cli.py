@@ -98,7 +98,7 @@ def _start_redis() -> RedisServer:
 
 
 def env_lines(box: Sandbox, *, redis_url: str | None, speed: float = 1.0) -> dict[str, str]:
-    """DESIGN.md's variables pointing at this sandbox, and its private Redis when it runs one.
+    """The README's variables pointing at this sandbox, and its private Redis when it runs one.
 
     The simulated workspace's @platform-leads (Bob and Carol) approve, so a local stack can run the
     whole journey, and the workers poll a running migration as much faster as simulated time runs (the

@@ -20,7 +20,7 @@ class SandboxControlError(RuntimeError):
 
 
 class SandboxClient(SlackControl):
-    """Wraps `/_sandbox/…` on the ACK endpoint (DESIGN.md: Sandbox control API)."""
+    """Wraps `/_sandbox/…` on the ACK endpoint (the README's control API table)."""
 
     def __init__(self, ack_endpoint: str, *, timeout: float = 30.0) -> None:
         self.base = ack_endpoint.rstrip("/") + "/_sandbox"

@@ -1,10 +1,10 @@
-"""The sandbox's own control API under `/_sandbox/` on the ACK port (DESIGN.md: Sandbox control API).
+"""The sandbox's own control API under `/_sandbox/` on the ACK port (the README's control API table).
 
 Tests, the demo and rehearsal scripts shape the simulated world through it over plain HTTP, so they work
 the same against an in-process sandbox and against `ackmigrate sandbox` in another process. It is not an
 Alibaba Cloud API: no signatures, plain JSON, errors as `{"error": text}` with 400/404.
 
-Faults (`POST /_sandbox/faults`) take, beyond DESIGN.md's fields, `"delay_response": true` (with
+Faults (`POST /_sandbox/faults`) take, beyond the original fields, `"delay_response": true` (with
 `latency_ms`, without `http_status`): the call is applied and logged at once and only its answer waits
 `latency_ms` — the call log shows it while the caller is still waiting.
 """

@@ -121,7 +121,7 @@ class Sandbox:
         return self._client_class(self.world.endpoints["ack"])
 
     def env(self) -> dict[str, str]:
-        """The environment lines (DESIGN.md's variables) that point the bot and the workers here."""
+        """The environment lines (the README's variables) that point the bot and the workers here."""
         e = self.world.endpoints
         return {
             "ACKMIGRATE_REGION": self.region,

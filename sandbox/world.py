@@ -537,7 +537,7 @@ class World:
         return bucket
 
     def create_cluster(self, spec: dict[str, Any]) -> Cluster:
-        """Build a cluster from a control-API spec; every field is optional (DESIGN.md lists them)."""
+        """Build a cluster from a control-API spec; every field is optional (the README's cluster spec table lists them)."""
         known = {
             "name", "region_id", "cluster_type", "cluster_spec", "state", "current_version", "masters",
             "workers", "cloud_assistant", "slb_spec", "pods_on_masters", "cgpu", "whitelisted", "migration",

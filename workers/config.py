@@ -41,7 +41,7 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, with the defaults DESIGN.md promises operators."""
+    """Everything configurable, with the defaults the README's Configuration table promises operators."""
 
     region: str = "cn-hangzhou"
     access_key_id: str | None = None

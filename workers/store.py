@@ -1,6 +1,6 @@
 """The record store: every request's record, the per-cluster lock and each thread's outbox, in Redis.
 
-Redis is the source of truth (DESIGN.md): a state change is written here, checked against the state
+Redis is the source of truth (ARCHITECTURE.md): a state change is written here, checked against the state
 machine in `workers.records`, *before* anything is shown in Slack. Every write is one Lua script — a
 compare-and-set on the record's version plus its index and outbox updates — so two approvers clicking
 at once, a retried job or several bot replicas can never both win a transition, and a reply is queued
