@@ -111,7 +111,7 @@ def test_reject_by_a_non_approver_opens_no_dialog(bot: RunningBot) -> None:
 def test_cleanup_approval_is_queued_for_counting(bot: RunningBot) -> None:
     record, ts = _opened(bot, kind=Kind.CLEANUP)
     bot.control.click("U0BOB", "C0PLATFORM", ts, "approve_cleanup")
-    eventually(lambda: _runbook_jobs(bot) == [("workers.jobs.count_approval", (record.id,))])
+    assert eventually(lambda: _runbook_jobs(bot) == [("workers.jobs.count_approval", (record.id,))])
 
 
 def test_clean_up_old_masters_opens_a_cleanup_request(bot: RunningBot) -> None:

@@ -25,7 +25,10 @@ def _submitted(cluster: str | None, bucket: str | None, what: str | None, *, met
 
 
 def test_the_form_is_a_modal_slack_accepts() -> None:
-    validate_view(migration_form(channel="C0PLATFORM", region="cn-hangzhou"))
+    view = migration_form(channel="C0PLATFORM", region="cn-hangzhou")
+    validate_view(view)  # raises on anything Slack's views.open would refuse
+    assert (view["type"], view["callback_id"]) == ("modal", "ackmigrate_form")
+    assert [block.get("block_id") for block in view["blocks"]][:3] == ["cluster", "bucket", "what"]
 
 
 @pytest.mark.parametrize(("cluster", "bucket", "what", "command"), [

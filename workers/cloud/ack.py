@@ -6,7 +6,7 @@ GetClusterCheck, ListClusterChecks). Old masters are released through ECS (worke
 DeleteClusterNodes: after the migration they are no longer cluster members, and `release_node` cannot
 release subscription instances.
 
-DescribeClusters and DescribeClustersV1 are decommissioned (ACK's "Announcement on ACK API parameter changes
+The two old cluster-listing APIs are decommissioned (ACK's "Announcement on ACK API parameter changes
 and deprecation", https://www.alibabacloud.com/help/en/ack/product-overview/announcement-on-ack-openapi-parameter-changes-and-deprecation):
 clusters are listed with DescribeClustersForRegion only. The same announcement drops deprecated fields from
 DescribeClusterDetail; `_cluster_detail` reads none of them (docker_version, external_loadbalancer_id,
