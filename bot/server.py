@@ -7,6 +7,7 @@ worker imports prometheus_client; serve() makes a private one when the operator 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -40,8 +41,13 @@ class BotServer(BaseApplication):
         from bot.web import BotWsgi  # in the worker, after the metrics directory is in the environment
 
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-
-        return BotWsgi(self.settings)
+        app = BotWsgi(self.settings)
+        # Everything built so far (Bolt, slack_sdk, the listeners) lives as long as the worker: moved out
+        # of the collector's view, a full collection no longer walks it in the middle of someone's ack
+        # (`make bench`: with SO_REUSEPORT below, p99 of 20 simultaneous commands 26-50 ms -> 16-25 ms).
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> int:
@@ -59,6 +65,10 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         "child_exit": _forget_worker_metrics,
         "pre_request": _close_after_oversized_body,
         "proc_name": "ackmigrate-serve",
+        # SO_REUSEPORT on the listening socket: measured to spread a burst of connections more evenly
+        # between the workers (see gc.freeze above). It also lets another process bind the same port, so
+        # give each `serve` its own port (containers and the Procfile do).
+        "reuse_port": True,
     }
     BotServer(settings, options).run()
     return 0
