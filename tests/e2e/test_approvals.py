@@ -151,3 +151,32 @@ def test_audit_request_tells_one_requests_story_in_order(stack: Stack) -> None:
     calls = [e["details"].get("action") for e in story if e["event"] == "cloud_call"]
     assert "MigrateCluster" in calls
     assert [e["time"] for e in story] == sorted(e["time"] for e in story)
+
+
+def _click_payload(user: str, channel: str, message_ts: str, record_id: str) -> dict[str, object]:
+    """A correctly signed block_actions payload that names any channel and message (a crafted click)."""
+    return {
+        "type": "block_actions", "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "user": {"id": user, "team_id": "T0SANDBOX"}, "api_app_id": "A0ACKMIGRATE", "trigger_id": "1.2.3",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "elsewhere"},
+        "actions": [{"type": "button", "action_id": "approve_migration", "block_id": "b", "value": record_id,
+                     "action_ts": "1700000000.000001"}],
+    }
+
+
+def test_clicks_from_another_channel_or_message_are_refused_and_audited(stack: Stack) -> None:
+    cluster_id, record = _requested(stack, "foreign-click")
+    before = len(stack.private(BOB))
+
+    assert stack.post_signed(_click_payload(BOB, "C0OTHER", str(record.message_ts), record.id)) == 200
+    assert stack.post_signed(_click_payload(BOB, "C0PLATFORM", "1700000000.424242", record.id)) == 200
+
+    refused = wait_for(lambda: (found := [e for e in stack.audit() if e["event"] == "refused"
+                                          and e["record_id"] == record.id]) and len(found) == 2 and found,
+                       what="both clicks refused and audited")
+    assert {e["details"]["reason"] for e in refused} == {"foreign_click"}
+    assert "not on this request's message" in _told(stack, BOB, 1, since=before)[-1]
+    saved = stack.store.get(record.id)
+    assert (saved.state, saved.approvers) == (State.AWAITING_APPROVAL, [])
+    assert stack.migrate_calls(cluster_id) == []
