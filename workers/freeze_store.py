@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from redis import Redis
 from redis.exceptions import WatchError
@@ -80,7 +81,8 @@ class FreezeStore:
             while True:
                 try:
                     pipe.watch(FREEZE_KEY)
-                    data: bytes | None = pipe.get(FREEZE_KEY)  # immediate while WATCHing
+                    # immediate while WATCHing (the pipeline buffers only after multi())
+                    data = cast("bytes | None", pipe.get(FREEZE_KEY))
                     if data is None:
                         raise NotFrozen()
                     lifted = Freeze.from_json(data)

@@ -187,7 +187,7 @@ def _parse_times(text: str) -> tuple[int, int]:
         raise WindowError(f"`{text}` is not a time range: write HH:MM-HH:MM on a 24-hour clock, like 22:00-02:00")
     start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
     start, end = _minute(start_h, start_m, text, allow_end=False), _minute(end_h, end_m, text, allow_end=True)
-    if start == end % _MINUTES_PER_DAY:
+    if start == end:
         raise WindowError(f"`{text}` starts and ends at the same time: say how long the window is open "
                           "(`00:00-24:00` for a whole day)")
     return start, end
