@@ -336,3 +336,15 @@ def test_a_freeze_between_a_workers_read_and_its_write_stops_the_start(
 
     assert isinstance(outcome, NotClaimed) and outcome.why is ClaimRefusal.FROZEN
     assert store.get("w1").clusters[0].state is ClusterState.PENDING
+
+
+def test_waves_are_listed_newest_first_and_active_ones_apart(redis_client: redis.Redis) -> None:
+    clock = [1_000.0]
+    store = WaveStore(redis_client, clock=lambda: clock[0])
+    store.create(new_wave("older"))
+    clock[0] = 2_000.0
+    store.create(new_wave("newer"))
+    store.cancel("older", user="UREQ")
+    assert [w.name for w in store.all()] == ["newer", "older"]
+    assert [w.name for w in store.active()] == ["newer"]
+    assert store.all()[1].state is WaveState.CANCELLED and store.all()[1].version == 2
