@@ -20,7 +20,7 @@ from bot.blocks import reject_dialog
 from bot.errors import tell_user_on_error
 from bot.metrics import DECISIONS, REFUSALS
 from bot.services import Services
-from workers.records import Kind, State, new_record_id
+from workers.domain.records import Kind, State, new_record_id
 
 logger = logging.getLogger(__name__)
 
