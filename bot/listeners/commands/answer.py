@@ -34,7 +34,7 @@ from bot.usergroups import GroupLookupFailed
 from workers.fleet.scope import Scope, ScopeError, places
 from workers.messages import Message
 from workers.queues import Queues
-from workers.records import Kind, new_record_id
+from workers.domain.records import Kind, new_record_id
 
 logger = logging.getLogger(__name__)
 
