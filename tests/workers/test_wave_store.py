@@ -23,6 +23,7 @@ from workers.domain.waves import (
     SelfApproval,
     Wave,
     WaveCluster,
+    WaveRefused,
     WaveState,
 )
 from workers.freeze_store import FreezeStore
@@ -348,3 +349,25 @@ def test_waves_are_listed_newest_first_and_active_ones_apart(redis_client: redis
     assert [w.name for w in store.all()] == ["newer", "older"]
     assert [w.name for w in store.active()] == ["newer"]
     assert store.all()[1].state is WaveState.CANCELLED and store.all()[1].version == 2
+
+
+def test_a_rejected_wave_leaves_the_approval_queue_and_takes_no_approval(store: WaveStore) -> None:
+    store.create(new_wave())
+    store.propose("w1", clusters=clusters(2), expires_at=100.0)
+    rejected = store.reject("w1", user="UA", at=50.0)
+    assert (rejected.state, rejected.decided_by) == (WaveState.REJECTED, "UA")
+    assert store.expire_due(now=101.0) == []
+    with pytest.raises(IllegalWaveTransition):
+        store.approve("w1", user="UB", at=51.0)
+
+
+def test_a_wave_is_finished_once_every_cluster_has_ended_and_keeps_its_message(store: WaveStore) -> None:
+    approved(store, new_wave(count=1))
+    store.set_message_ts("w1", "1733200000.000100")
+    store.claim_start("w1", "c01")
+    with pytest.raises(WaveRefused, match="still has clusters"):
+        store.finish("w1")
+    store.record_end("w1", "c01", ClusterState.SUCCEEDED)
+    done = store.finish("w1")
+    assert (done.state, done.message_ts) == (WaveState.DONE, "1733200000.000100")
+    assert store.active() == []
