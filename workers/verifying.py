@@ -16,7 +16,8 @@ from workers.checks.model import Outcome
 from workers.cloud import CloudClients
 from workers.config import Settings
 from workers.context import Context
-from workers.domain.records import Kind, Record, State
+from workers.domain.records import Record
+from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Conflict, NotFound, Throttled, Unavailable
 from workers.messages import verification_reply
 from workers.notify import announce
@@ -142,5 +143,4 @@ def _verify(
 
 def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     """The cluster's newest succeeded migration: its baseline and old masters are what to compare with."""
-    return next((r for r in ctx.store.for_cluster(cluster_id)
-                 if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
+    return ctx.store.last_succeeded(cluster_id, MIGRATION)

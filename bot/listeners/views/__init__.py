@@ -14,9 +14,10 @@ from slack_sdk import WebClient
 from bot.blocks import REJECT_CALLBACK_ID, RejectContext, reject_dialog_errors, submitted_reason
 from bot.errors import tell_user_on_error
 from bot.listeners.views.migration_form import MigrationForm
-from bot.metrics import DECISIONS, REFUSALS
+from bot.metrics import DECISIONS
 from bot.modal import FORM_CALLBACK_ID
 from bot.services import Services
+from workers.domain.workflows import workflow_of
 
 
 def register(app: App, services: Services) -> None:
@@ -47,10 +48,9 @@ class Dialogs:
         context = RejectContext.from_metadata(view["private_metadata"])
         user = str(body["user"]["id"])
         outcome = self.services.approvals.reject(
-            context.record_id, user=user, kind=context.kind, reason=submitted_reason(view)
+            context.record_id, user=user, workflow=workflow_of(context.kind), reason=submitted_reason(view)
         )
-        if outcome.refusal is not None:
-            REFUSALS.labels(str(outcome.refusal.code)).inc()
+        if outcome.refusal is not None:  # already counted and audited
             client.chat_postEphemeral(channel=context.channel, user=user, text=outcome.refusal.text)
             return
         DECISIONS.labels("rejected").inc()
