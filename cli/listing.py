@@ -15,9 +15,9 @@ from redis.exceptions import RedisError
 from cli.exit_codes import EXIT_FAILED, EXIT_OK
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.errors import CloudError
 from workers.listing import NOT_CHECKED, Listing, list_clusters
-from workers.records import Record
 from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
 

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from cli.exit_codes import EXIT_OK
 from cli.table import age, redis_failed, table
 from workers.config import Settings
-from workers.records import Record
+from workers.domain.records import Record
 from workers.redis_connection import connect_redis
 from workers.store import RecordStore
 

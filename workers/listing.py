@@ -23,8 +23,8 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterSummary
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.errors import CloudError
-from workers.records import Record
 
 log = logging.getLogger(__name__)
 

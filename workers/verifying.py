@@ -15,10 +15,10 @@ from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail
 from workers.config import Settings
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.messages import verification_reply
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
 from workers.store import Reply
 from workers.verification import (

@@ -14,7 +14,7 @@ import redis
 
 from cli.audit import BadSince, parse_since
 from workers.audit import AuditLog
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.store import RecordStore
 
 ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))

@@ -37,8 +37,8 @@ from sandbox.runtime import Sandbox
 from workers.audit import AuditLog
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.domain.records import Kind, Record
 from workers.lease import Leases
-from workers.records import Kind, Record
 from workers.store import RecordStore
 
 ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))

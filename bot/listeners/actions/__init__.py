@@ -22,7 +22,7 @@ from bot.listeners.actions.ids import (
 from bot.listeners.actions.reject import open_reject_dialog
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
-from workers.records import Kind
+from workers.domain.records import Kind
 
 
 def register(app: App, services: Services) -> None:

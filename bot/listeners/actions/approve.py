@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot import replies
 from bot.listeners.actions.clicks import channel_of, click_of, clicker, request_id_of, tell
 from bot.services import Services
-from workers.records import Kind
+from workers.domain.records import Kind
 
 
 def approve(services: Services, kind: Kind, body: dict[str, Any], client: WebClient) -> None:

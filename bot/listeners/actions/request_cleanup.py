@@ -10,7 +10,7 @@ from bot import replies
 from bot.authz import click_belongs, may_request
 from bot.listeners.actions.clicks import channel_of, click_of, clicker, refuse, request_id_of
 from bot.services import Services
-from workers.records import Kind, State, new_record_id
+from workers.domain.records import Kind, State, new_record_id
 
 
 def request_cleanup(services: Services, body: dict[str, Any], client: WebClient) -> None:

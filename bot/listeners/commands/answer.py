@@ -31,10 +31,10 @@ from bot.metrics import COMMANDS, DECISIONS, REFUSALS
 from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
+from workers.domain.records import Kind, new_record_id
 from workers.fleet.scope import Scope, ScopeError, places
 from workers.messages import Message
 from workers.queues import Queues
-from workers.records import Kind, new_record_id
 
 logger = logging.getLogger(__name__)
 
