@@ -14,7 +14,19 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
+from workers import (
+    approving,
+    cleanup,
+    notify,
+    pickers,
+    reconciler,
+    requests,
+    runbook,
+    verifying,
+    wave_engine,
+    wave_news,
+    wave_requests,
+)
 from workers.context import context
 from workers.domain.jobs import Job
 from workers.domain.records import TERMINAL
@@ -108,6 +120,32 @@ def follow_migration(record_id: str) -> None:
 def run_cleanup(record_id: str) -> None:
     with _audited(Job.RUN_CLEANUP, record_id=record_id):
         cleanup.run_cleanup(context(), record_id, owner=_job_id())
+
+
+def open_wave_request(
+    *, name: str, requester: str, channel: str, patterns: list[str] | tuple[str, ...], bucket_map: dict[str, str],
+    account: str | None = None, region: str | None = None, max_parallel: int = 1,
+    windows: list[str] | tuple[str, ...] = (), canary: int = 1, soak_s: float = 1800.0, failure_budget: int = 0,
+    response_url: str | None = None,
+) -> None:
+    with _audited(Job.OPEN_WAVE_REQUEST, actor=requester, cluster_name=name):
+        wave_requests.open_wave_request(context(), wave_requests.WaveAsk(
+            name=name, requester=requester, channel=channel, patterns=tuple(patterns), bucket_map=dict(bucket_map),
+            account=account, region=region, max_parallel=max_parallel, windows=tuple(windows), canary=canary,
+            soak_s=soak_s, failure_budget=failure_budget, response_url=response_url))
+
+
+def tick_wave(name: str) -> None:
+    """Short and frequent (every wave event, every sweep): not audited as a job; its effects are."""
+    wave_engine.tick_wave(context(), name, owner=_job_id())
+
+
+def freeze_changed(*, frozen: bool, by: str, channel: str) -> None:
+    """Announce the freeze (or its end); on an unfreeze, every wave ticks and held migrations go on."""
+    ctx = context()
+    wave_news.freeze(ctx, ctx.freezes.current() if frozen else None, by=by, channel=channel)
+    if not frozen:
+        wave_engine.release_after_unfreeze(ctx)
 
 
 def deliver_notifications(record_id: str) -> None:

@@ -35,6 +35,7 @@ from slack_sdk.models.blocks import (
 
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
+from workers.domain.freeze import Freeze
 from workers.domain.records import IN_CLOUD, Kind, Record, State
 from workers.store import Reply
 
@@ -93,6 +94,9 @@ def request_message(
     `will_also` names the automated steps around the migration the settings turn on, shown before approval.
     """
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_header(record), emoji=True))]
+    if record.wave:
+        blocks.append(_context(f"Part of wave *{mrkdwn.escape(record.wave)}*, approved with the wave: "
+                               "it starts and is followed without further clicks."))
     blocks.append(_section(_request_facts(record, now=now)))
     status = _status_line(record, now=now)
     if status:
@@ -498,6 +502,18 @@ def precheck_message(report: dict[str, Any], cluster_name: str) -> Message:
 
 
 # -- thread replies ---------------------------------------------------------------------------------
+
+
+def held_by_freeze_reply(freeze: Freeze) -> str:
+    """Said once in the thread of an approved migration a freeze holds before MigrateCluster."""
+    until = f" until {_when(freeze.until)}" if freeze.until else " until someone runs `/ackmigrate unfreeze`"
+    reason = f" ({mrkdwn.escape(freeze.reason)})" if freeze.reason else ""
+    return (f":snowflake: Held: <@{freeze.by}> froze all starts{reason}. MigrateCluster has not been called; "
+            f"this migration starts by itself once the freeze is lifted{until}.")
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def stage_reply(record: Record) -> str:

@@ -53,7 +53,7 @@ def open_migration_request(
         report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
         ctx.store.transition(record.id, State.FAILED, reason=f"the prechecks could not run: {error}")
-        _tell(ctx, channel, requester, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, requester, response_url, f"The prechecks for {detail.name} could not run: {error}")
         return
     if report.blocking:
         Lifecycle.of(ctx).block(record.id, precheck=report.to_dict(), reason="a blocking prerequisite failed",
@@ -82,17 +82,17 @@ def open_cleanup_request(
     if detail is None:
         return
     if detail.cluster_type != "ManagedKubernetes":
-        _tell(ctx, channel, requester, response_url,
+        tell_privately(ctx, channel, requester, response_url,
               f"{detail.name} is not ACK Pro yet: cleanup removes the old masters after a migration.")
         return
     parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
     try:
         masters = cleanup.old_masters(ctx.clouds(detail.region_id), detail.cluster_id)
     except CloudError as error:
-        _tell(ctx, channel, requester, response_url, f"Could not list the old masters of {detail.name}: {error}")
+        tell_privately(ctx, channel, requester, response_url, f"Could not list the old masters of {detail.name}: {error}")
         return
     if not masters:
-        _tell(ctx, channel, requester, response_url,
+        tell_privately(ctx, channel, requester, response_url,
               f"{detail.name} has no old master nodes left to clean up.")
         return
     record = Record(
@@ -118,9 +118,9 @@ def precheck_for_user(
     try:
         report = run_prechecks(ctx.clouds(detail.region_id), ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, user, response_url, f"The prechecks for {detail.name} could not run: {error}")
         return
-    _tell(ctx, channel, user, response_url, precheck_message(report.to_dict(), detail.name))
+    tell_privately(ctx, channel, user, response_url, precheck_message(report.to_dict(), detail.name))
 
 
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
@@ -128,9 +128,9 @@ def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_ur
     try:
         listing = list_clusters(ctx.clouds(), ctx.settings, active=ctx.store.active_for_cluster)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
+        tell_privately(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
         return
-    _tell(ctx, channel, user, response_url, cluster_list(listing.rows(), others=listing.others))
+    tell_privately(ctx, channel, user, response_url, cluster_list(listing.rows(), others=listing.others))
 
 
 # --- pieces ------------------------------------------------------------------------------------------------
@@ -146,9 +146,9 @@ def _resolve(
     except NotFound:
         names = [c.name for c in ack.list_clusters()]
         found = ", ".join(names) if names else "no clusters at all"
-        _tell(ctx, channel, user, response_url, f"No cluster named {cluster_ref} in {ack.region}; found: {found}.")
+        tell_privately(ctx, channel, user, response_url, f"No cluster named {cluster_ref} in {ack.region}; found: {found}.")
     except Conflict as error:
-        _tell(ctx, channel, user, response_url, error.message)
+        tell_privately(ctx, channel, user, response_url, error.message)
     return None
 
 
@@ -166,7 +166,7 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
     except ClusterBusy as busy:
         existing = busy.existing
         where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
-        _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has a {existing.kind} in flight: {where}")
+        tell_privately(ctx, channel, user, response_url, f"{existing.cluster_name} already has a {existing.kind} in flight: {where}")
         return False
     return True
 
@@ -187,7 +187,7 @@ def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str 
         Lifecycle.of(ctx).withdraw_unposted(record_id, code=error.code)
         ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
-        _tell(ctx, record.channel, user, response_url, hint)
+        tell_privately(ctx, record.channel, user, response_url, hint)
         return
     except SlackUnavailable:
         announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
@@ -209,7 +209,7 @@ def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     return ctx.store.last_succeeded(cluster_id, MIGRATION)
 
 
-def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
+def tell_privately(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
     """Privately: through the response_url when there is one, else as an ephemeral message."""
     message = what if isinstance(what, Message) else Message(text=what, blocks=[])
     try:

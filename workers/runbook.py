@@ -25,7 +25,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from workers import terway_plan, terway_steps, verifying
+from workers import terway_plan, terway_steps, verifying, wave_engine
 from workers.ack_times import ack_time
 from workers.checks.bucket_checks import migrate_bucket_endpoint
 from workers.checks.cluster_checks import is_pro_spec
@@ -35,13 +35,14 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
+from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
-from workers.messages import failure_reply, stage_reply, success_reply
+from workers.messages import failure_reply, held_by_freeze_reply, stage_reply, success_reply
 from workers.notify import announce
 from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
 from workers.store import Reply
@@ -101,11 +102,18 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     if record.state is State.MIGRATING or record.migrate_called_at is not None or _fenced(ctx, record_id):
         _follow(ctx, record, owner)
         return
+    freeze = ctx.freezes.current()
+    if freeze is not None:
+        _hold(ctx, record, owner, freeze)
+        return
     clouds = ctx.clouds(record.region)
     try:
         report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
         if report.blocking:
-            _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
+            first = report.blocking[0]
+            blocker = {wave_engine.BLOCKER: {"check_id": first.id, "summary": f"{first.title}: {first.summary}"}}
+            _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict(),
+                  result_extra=blocker if record.wave else None)
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
@@ -186,6 +194,25 @@ def _call_migrate(
     )
     announce(ctx, record.id)
     schedule_follow(ctx, record.id, owner)
+
+
+def _hold(ctx: Context, record: Record, owner: str, freeze: Freeze) -> None:
+    """A freeze is in force and MigrateCluster has not been called: wait, and look again in a poll interval
+    (or when the freeze ends, if sooner). The thread is told once; the audit says so once."""
+    if HELD not in record.result:
+        ctx.store.update(record.id, result={**record.result, HELD: freeze.at.timestamp()},
+                         reply=Reply(held_by_freeze_reply(freeze)))
+        ctx.audit.append("migration_held", actor=freeze.by, record_id=record.id, cluster_id=record.cluster_id,
+                         cluster_name=record.cluster_name, reason=freeze.reason, wave=record.wave)
+        announce(ctx, record.id)
+    delay = ctx.settings.poll_interval_s
+    if freeze.until is not None:
+        delay = min(delay, max(0.0, freeze.until.timestamp() - time.time()))
+    schedule_next(ctx, Job.RUN_MIGRATION, record.id, owner, delay_s=delay)
+
+
+HELD = wave_engine.HELD_KEY
+"""`Record.result` key: when the freeze that held this approved migration began (the thread was told)."""
 
 
 # --- following -------------------------------------------------------------------------------------------
@@ -326,12 +353,13 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
     }
     done = replace(record, state=State.SUCCEEDED, finished_at=finished, result=result)
     message = success_reply(done)
-    ctx.store.transition(
+    saved = ctx.store.transition(
         record.id, State.SUCCEEDED, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True),
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 # --- ending ------------------------------------------------------------------------------------------------
@@ -346,6 +374,7 @@ def _fail(
     next_step: str | None = None,
     cluster_state: str | None = None,
     undo: bool = True,
+    result_extra: dict[str, Any] | None = None,
     **changes: Any,
 ) -> None:
     """End the request `failed` with the reason in the thread (also broadcast: people must see it).
@@ -360,14 +389,16 @@ def _fail(
         result["next_step"] = next_step
     if cluster_state:
         result["cluster_state"] = cluster_state
+    result.update(result_extra or {})
     ended = replace(record, state=State.FAILED, reason=reason, finished_at=finished, result=result, **changes)
     message = failure_reply(ended)
-    ctx.store.transition(
+    saved = ctx.store.transition(
         record.id, State.FAILED, reason=reason, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True), **changes,
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 def _undo_steps(ctx: Context, record: Record) -> str:

@@ -20,7 +20,10 @@ from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.messages import verification_reply
 from workers.notify import announce
-from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
+from workers.requests import (  # the interactive jobs' own way to resolve and answer privately
+    _resolve,
+    tell_privately,
+)
 from workers.store import Reply
 from workers.verification import (
     Baseline,
@@ -68,11 +71,11 @@ def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, 
         report = _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
                          cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"The verification of {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, user, response_url, f"The verification of {detail.name} could not run: {error}")
         return
     ctx.audit.append("verified", actor=user, cluster_id=detail.cluster_id, cluster_name=detail.name,
                      outcome="ok" if report.verified else "failed", failed=",".join(c.id for c in report.failures))
-    _tell(ctx, channel, user, response_url, verification_reply(report.to_dict()))
+    tell_privately(ctx, channel, user, response_url, verification_reply(report.to_dict()))
 
 
 def verify_now(ctx: Context, detail: ClusterDetail) -> VerificationReport:

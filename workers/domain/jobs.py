@@ -27,6 +27,9 @@ class Job(StrEnum):
     RUN_CLEANUP = "run_cleanup"
     DELIVER_NOTIFICATIONS = "deliver_notifications"
     RECONCILE = "reconcile"
+    OPEN_WAVE_REQUEST = "open_wave_request"
+    TICK_WAVE = "tick_wave"
+    FREEZE_CHANGED = "freeze_changed"
 
     @property
     def path(self) -> str:
