@@ -1,1 +1,1 @@
-"""The pure core (issue 10): values and rules with no Redis, no Slack client and no cloud SDK."""
+"""The pure domain: records, workflows, waves, windows, risk and freezes — no Redis, Slack, cloud SDK or I/O."""
