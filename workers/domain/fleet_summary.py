@@ -1,8 +1,9 @@
 """The fleet at a glance, as the App Home tab shows it: plain values, no Redis, no Slack.
 
-Built by the worker that publishes the Home tab (from the records, the wave store and the freeze store)
-and rendered by `workers.ui.home`. Keeping it a typed value between the two lets the renderer be tested
-with 500 clusters without a store, and the gatherer without Slack.
+Built by `workers.home` from the wave store, the freeze store and the migration records, and rendered by
+`workers.ui.home`. Keeping it a typed value between the two lets the renderer be tested with 500 clusters
+without a store, and the gathering without Slack. The rules that turn waves and records into it are here,
+pure: what a cluster's standing is when several sources speak of it, and what a wave is doing now.
 """
 
 from __future__ import annotations
@@ -10,8 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from workers.domain.freeze import Freeze
+from workers.domain.waves import (
+    ClusterState,
+    PauseReason,
+    Wait,
+    WaitReason,
+    Wave,
+    WaveState,
+    next_starts,
+)
 
 
 class Standing(StrEnum):
@@ -20,7 +32,42 @@ class Standing(StrEnum):
     MIGRATED = "migrated"  # its migration succeeded: it is ACK Pro now
     MIGRATING = "migrating"  # a migration is running
     FAILED = "failed"  # its last migration failed; it is still dedicated
-    WAITING = "waiting"  # not started yet (planned, in a wave's queue, or not in any wave)
+    WAITING = "waiting"  # not started yet (in a wave's queue, or skipped by its precheck)
+
+
+_PRECEDENCE = (Standing.MIGRATED, Standing.MIGRATING, Standing.FAILED, Standing.WAITING)
+"""When two sources disagree (a wave that failed a cluster, then a single migration that moved it), the
+furthest along wins: a migrated cluster is migrated whatever happened before."""
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One source's word on one cluster: a wave's entry, or a migration record."""
+
+    cluster_id: str
+    account: str
+    region: str
+    standing: Standing
+
+
+def standings(sightings: Iterable[Sighting]) -> dict[str, Sighting]:
+    """One sighting per cluster, the furthest along (see _PRECEDENCE); the first seen wins a tie."""
+    best: dict[str, Sighting] = {}
+    for sighting in sightings:
+        known = best.get(sighting.cluster_id)
+        if known is None or _PRECEDENCE.index(sighting.standing) < _PRECEDENCE.index(known.standing):
+            best[sighting.cluster_id] = sighting
+    return best
+
+
+def wave_standing(state: ClusterState) -> Standing:
+    return {
+        ClusterState.SUCCEEDED: Standing.MIGRATED,
+        ClusterState.RUNNING: Standing.MIGRATING,
+        ClusterState.FAILED: Standing.FAILED,
+        ClusterState.PENDING: Standing.WAITING,
+        ClusterState.SKIPPED: Standing.WAITING,
+    }[state]
 
 
 @dataclass(frozen=True)
@@ -44,11 +91,11 @@ class PlaceProgress:
         return self.total - self.migrated
 
 
-def count_places(standings: Iterable[tuple[str, str, Standing]]) -> tuple[PlaceProgress, ...]:
-    """(account, region, standing) per cluster → one PlaceProgress per place, most remaining first."""
+def count_places(sightings: Iterable[Sighting]) -> tuple[PlaceProgress, ...]:
+    """One PlaceProgress per account × region, the places with the most remaining first."""
     counts: dict[tuple[str, str], Counter[Standing]] = {}
-    for account, region, standing in standings:
-        counts.setdefault((account, region), Counter())[standing] += 1
+    for s in sightings:
+        counts.setdefault((s.account, s.region), Counter())[s.standing] += 1
     places = [
         PlaceProgress(account=account, region=region, migrated=c[Standing.MIGRATED], migrating=c[Standing.MIGRATING],
                       failed=c[Standing.FAILED], waiting=c[Standing.WAITING])
@@ -64,20 +111,16 @@ class WavePhase(StrEnum):
     RUNNING = "running"
     SOAKING = "soaking after the canary"
     WAITING_FOR_WINDOW = "waiting for its window"
+    FROZEN = "held by the freeze"
     PAUSED = "paused"
 
 
-@dataclass(frozen=True)
-class Window:
-    """One opening of a maintenance window, as absolute times (timezone-aware)."""
-
-    opens: datetime
-    closes: datetime
+_WINDOW_WAITS = frozenset({WaitReason.WINDOW_CLOSED, WaitReason.WINDOW_TOO_SHORT, WaitReason.NO_WINDOW_LONG_ENOUGH})
 
 
 @dataclass(frozen=True)
 class WaveProgress:
-    """One wave that has not finished: its counts, what runs now, and when it may next start something."""
+    """One wave that has not ended: its counts, what runs now, and when it may next start something."""
 
     name: str
     phase: WavePhase
@@ -85,27 +128,48 @@ class WaveProgress:
     succeeded: int = 0
     failed: int = 0
     running: tuple[str, ...] = ()  # names of the clusters migrating now
-    next_window: Window | None = None
-    paused_reason: str = ""
+    next_window: datetime | None = None  # when its next window long enough for a migration opens
+    pause: PauseReason | None = None  # PAUSED: why
 
     @property
     def done(self) -> int:
         return self.succeeded + self.failed
 
 
-@dataclass(frozen=True)
-class Freeze:
-    """Nothing new starts while this holds (`/ackmigrate freeze`)."""
+def wave_progress(wave: Wave, *, now: datetime, freeze: Freeze | None, expected_duration: timedelta) -> WaveProgress:
+    """What the Home tab says of a wave: its phase is what `next_starts` would decide now, in words."""
+    phase = _phase(wave, now=now, freeze=freeze, expected_duration=expected_duration)
+    return WaveProgress(
+        name=wave.name,
+        phase=phase,
+        total=len(wave.clusters),
+        succeeded=len(wave.in_state(ClusterState.SUCCEEDED)),
+        failed=len(wave.in_state(ClusterState.FAILED)),
+        running=tuple(c.name for c in wave.running),
+        next_window=wave.schedule.next_opening(now, long_enough=expected_duration) if wave.windows else None,
+        pause=wave.pause if phase is WavePhase.PAUSED else None,
+    )
 
-    by: str  # Slack user id
-    since: datetime
-    until: datetime | None = None
-    reason: str = ""
+
+def _phase(wave: Wave, *, now: datetime, freeze: Freeze | None, expected_duration: timedelta) -> WavePhase:
+    if wave.state in (WaveState.REQUESTED, WaveState.AWAITING_APPROVAL):
+        return WavePhase.AWAITING_APPROVAL
+    if wave.state is WaveState.PAUSED:
+        return WavePhase.PAUSED
+    decision = next_starts(wave, now, freeze, expected_duration)
+    if isinstance(decision, Wait):
+        if decision.reason is WaitReason.FROZEN:
+            return WavePhase.FROZEN
+        if decision.reason is WaitReason.SOAKING:
+            return WavePhase.SOAKING
+        if decision.reason in _WINDOW_WAITS and not wave.running:
+            return WavePhase.WAITING_FOR_WINDOW
+    return WavePhase.RUNNING
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A migration that failed recently, with where to read about it."""
+    """A migration that failed recently."""
 
     cluster: str
     account: str
@@ -113,7 +177,6 @@ class Failure:
     at: datetime
     stage: str = ""  # the stage it failed at, as ACK named it; "" when it failed before MigrateCluster
     wave: str = ""  # the wave it belonged to; "" for a single migration
-    thread_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,10 +210,10 @@ class FleetSummary:
         return self.total - self.migrated
 
     @property
-    def next_window(self) -> tuple[str, Window] | None:
+    def next_window(self) -> tuple[str, datetime] | None:
         """The soonest window any wave waits for, with the wave's name."""
-        upcoming = [(w.next_window.opens, w.name, w.next_window) for w in self.waves if w.next_window is not None]
+        upcoming = [(w.next_window, w.name) for w in self.waves if w.next_window is not None]
         if not upcoming:
             return None
-        _, name, window = min(upcoming, key=lambda entry: (entry[0], entry[1]))
-        return name, window
+        opens, name = min(upcoming)
+        return name, opens

@@ -27,15 +27,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from workers import mrkdwn
-from workers.domain.fleet_summary import (
-    Failure,
-    FleetSummary,
-    Freeze,
-    PlaceProgress,
-    WavePhase,
-    WaveProgress,
-    Window,
-)
+from workers.domain.fleet_summary import Failure, FleetSummary, PlaceProgress, WavePhase, WaveProgress
+from workers.domain.freeze import Freeze
+from workers.domain.waves import PauseCause, PauseReason
 
 MAX_BLOCKS = 100
 """Slack's limit for a Home tab view."""
@@ -50,7 +44,7 @@ PLAN_COMMAND = "/ackmigrate plan"
 
 _PHASE_ICON = {
     WavePhase.AWAITING_APPROVAL: "⏳", WavePhase.RUNNING: "🚚", WavePhase.SOAKING: "🧪",
-    WavePhase.WAITING_FOR_WINDOW: "🕰️", WavePhase.PAUSED: "⏸️",
+    WavePhase.WAITING_FOR_WINDOW: "🕰️", WavePhase.FROZEN: "🧊", WavePhase.PAUSED: "⏸️",
 }
 
 
@@ -62,7 +56,8 @@ def home_view(summary: FleetSummary) -> dict[str, Any]:
     """
     blocks: list[Block] = [
         HeaderBlock(text="ACK migration — the fleet"),
-        _context(f"As of {_when(summary.as_of)} · every dedicated cluster ackmigrate can see"),
+        _context(f"As of {_when(summary.as_of)} · the clusters in waves and those migrated one by one; "
+                 f"`{PLAN_COMMAND}` finds every dedicated cluster"),
     ]
     if summary.freeze is not None:
         blocks.append(_section(freeze_text(summary.freeze)))
@@ -73,7 +68,7 @@ def home_view(summary: FleetSummary) -> dict[str, Any]:
     blocks.append(DividerBlock())
     blocks.append(_context(
         f"The full table, cluster by cluster with its blockers: `{PLAN_COMMAND}`. A wave's clusters: "
-        "`/ackmigrate wave status NAME`. Your own requests: `/ackmigrate status`."
+        "`/ackmigrate wave status NAME`. A cluster's migration: `/ackmigrate status CLUSTER`."
     ))
     return View(type="home", callback_id=HOME_CALLBACK_ID, blocks=blocks).to_dict()
 
@@ -83,8 +78,8 @@ def home_view(summary: FleetSummary) -> dict[str, Any]:
 
 def overall_text(summary: FleetSummary) -> str:
     if summary.total == 0:
-        return ("*No dedicated clusters found.* Nothing to migrate in the accounts and regions configured "
-                f"— or nothing planned yet: `{PLAN_COMMAND}` discovers them.")
+        return ("*No migrations yet.* No cluster is in a wave or has been migrated. "
+                f"`{PLAN_COMMAND}` discovers the dedicated clusters and what blocks each.")
     percent = round(100 * summary.migrated / summary.total)
     details = [f"{summary.remaining} remaining"]
     if summary.migrating:
@@ -98,7 +93,7 @@ def overall_text(summary: FleetSummary) -> str:
 def freeze_text(freeze: Freeze) -> str:
     until = f" until {_when(freeze.until)}" if freeze.until is not None else " until someone unfreezes"
     reason = f" — “{mrkdwn.escape(freeze.reason)}”" if freeze.reason else ""
-    return (f"🧊 *Frozen* by {mrkdwn.user(freeze.by)} since {_when(freeze.since)}{until}{reason}\n"
+    return (f"🧊 *Frozen* by {mrkdwn.user(freeze.by)} since {_when(freeze.at)}{until}{reason}\n"
             "Nothing new starts, in waves or alone; migrations already running are followed to the end. "
             "`/ackmigrate unfreeze` needs an approver.")
 
@@ -119,27 +114,32 @@ def wave_line(wave: WaveProgress) -> str:
     if wave.failed:
         counts += f" · {wave.failed} failed"
     lines = [f"{icon} *{mrkdwn.escape(wave.name)}* — {wave.phase.value}  {bar(wave.done, wave.total, 10)}  {counts}"]
-    if wave.phase is WavePhase.PAUSED and wave.paused_reason:
-        lines.append(f"Paused: {mrkdwn.escape(wave.paused_reason)}")
+    if wave.pause is not None:
+        lines.append(f"Paused: {pause_text(wave.pause)}")
     if wave.running:
         names = ", ".join(mrkdwn.escape(n) for n in wave.running[:SHOWN_RUNNING])
         more = f" and {len(wave.running) - SHOWN_RUNNING} more" if len(wave.running) > SHOWN_RUNNING else ""
         lines.append(f"Now: {names}{more}")
     if wave.next_window is not None and wave.phase is not WavePhase.RUNNING:
-        lines.append(f"Next window: {window_text(wave.next_window)}")
+        lines.append(f"Next window opens {_when(wave.next_window)}")
     return "\n".join(lines)
 
 
-def window_text(window: Window) -> str:
-    return f"{_when(window.opens)} – {_clock(window.closes)} UTC"
+def pause_text(reason: PauseReason) -> str:
+    if reason.cause is PauseCause.FAILURE_BUDGET:
+        names = ", ".join(mrkdwn.escape(n) for n in reason.failed[:SHOWN_RUNNING])
+        more = f" and {len(reason.failed) - SHOWN_RUNNING} more" if len(reason.failed) > SHOWN_RUNNING else ""
+        return (f"{_plural(reason.failures, 'failure')} ({names}{more}), over its failure budget of {reason.budget}. "
+                "`/ackmigrate wave resume NAME` continues it.")
+    who = f" by {mrkdwn.user(reason.by)}" if reason.by else ""
+    return f"paused{who}. `/ackmigrate wave resume NAME` continues it."
 
 
 def failure_line(failure: Failure) -> str:
     where = f"{mrkdwn.escape(failure.account)} · {mrkdwn.escape(failure.region)}"
     stage = f" at {mrkdwn.escape(failure.stage)}" if failure.stage else " before the migration started"
     wave = f" (wave {mrkdwn.escape(failure.wave)})" if failure.wave else ""
-    thread = f" — {mrkdwn.link(failure.thread_url, 'thread')}" if failure.thread_url else ""
-    return f"❌ *{mrkdwn.escape(failure.cluster)}* ({where}){wave} failed{stage}, {_when(failure.at)}{thread}"
+    return f"❌ *{mrkdwn.escape(failure.cluster)}* ({where}){wave} failed{stage}, {_when(failure.at)}"
 
 
 def _places(places: Sequence[PlaceProgress]) -> list[Block]:
@@ -170,8 +170,8 @@ def _waves(summary: FleetSummary) -> list[Block]:
                                "`/ackmigrate wave status NAME`."))
     upcoming = summary.next_window
     if upcoming is not None:
-        name, window = upcoming
-        blocks.append(_context(f"🕰️ Next window: {window_text(window)}, for wave {mrkdwn.escape(name)}"))
+        name, opens = upcoming
+        blocks.append(_context(f"🕰️ Next window opens {_when(opens)}, for wave {mrkdwn.escape(name)}"))
     return blocks
 
 
@@ -207,10 +207,6 @@ def _cut(text: str) -> str:
 def _when(moment: datetime) -> str:
     """A time as the Home tab shows it (UTC, to the minute); the project's clock module replaces this (issue 10)."""
     return moment.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC")
-
-
-def _clock(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%H:%M")
 
 
 def _plural(count: int, noun: str) -> str:
