@@ -1,0 +1,227 @@
+"""The App Home tab: what it shows (gathered from Redis), who has opened it, and publishing it throttled.
+
+The tab is published when a person opens it (`app_home_opened`) and again when something changes, to
+everyone who opened it lately. Slack allows views.publish at Tier 4 (100+ a minute), but a wave moving
+500 clusters changes something every few seconds, so each person's tab is published at most once per
+PUBLISH_INTERVAL_S: a change inside the interval schedules one trailing publish at its end, and further
+changes before then ride on that one (it gathers when it runs, so it shows the latest state).
+
+What the tab counts: the clusters in waves (every wave, ended or not: a wave names each cluster's account
+and region) and the clusters migrated on their own (their records; a single migration runs in the bot's
+own account). `/ackmigrate plan` is the way to see the dedicated clusters nobody has touched yet.
+
+Keys (under `ackmigrate:`):
+- `ackmigrate:home:viewers` — sorted set: user id → when they last opened the tab (epoch s); at most
+  MAX_VIEWERS, those not seen for VIEWER_TTL_S dropped.
+- `ackmigrate:home:slot:{user}` — string with a TTL of PUBLISH_INTERVAL_S: the user's tab was published
+  inside the interval.
+- `ackmigrate:home:pending:{user}` — string with a TTL: a trailing publish for the user is scheduled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+
+from workers.accounts import OWN_ACCOUNT
+from workers.domain.fleet_summary import (
+    Failure,
+    FleetSummary,
+    Sighting,
+    Standing,
+    count_places,
+    standings,
+    wave_progress,
+    wave_standing,
+)
+from workers.domain.waves import Wave
+from workers.freeze_store import FreezeStore
+from workers.records import Kind, Record, State
+from workers.slack import SlackClient
+from workers.store import RecordStore
+from workers.ui.home import home_view
+from workers.wave_store import WaveStore
+
+log = logging.getLogger(__name__)
+
+VIEWERS_KEY = "ackmigrate:home:viewers"
+MAX_VIEWERS = 500
+VIEWER_TTL_S = 30 * 86_400
+PUBLISH_INTERVAL_S = 10.0
+EXPECTED_MIGRATION = timedelta(minutes=30)
+"""How long a migration is expected to take, for a wave's next window (issue 13's default; the wave
+settings will own it)."""
+FAILURES_SINCE = timedelta(days=7)
+MAX_RECORDS = 5000
+"""Finished records read per gathering: more than any fleet's migrations, and a bound on the read."""
+
+_RECORD_STANDING = {
+    State.SUCCEEDED: Standing.MIGRATED,
+    State.APPROVED: Standing.MIGRATING,
+    State.MIGRATING: Standing.MIGRATING,
+    State.FAILED: Standing.FAILED,
+}
+"""A migration record's word on its cluster; requests that never started (blocked, rejected, expired,
+cancelled, awaiting approval) say nothing, so the cluster is counted only where a wave names it."""
+
+
+def slot_key(user: str) -> str:
+    return f"ackmigrate:home:slot:{user}"
+
+
+def pending_key(user: str) -> str:
+    return f"ackmigrate:home:pending:{user}"
+
+
+# -- who opened it --------------------------------------------------------------------------------------
+
+
+def remember_viewer(redis: Redis, user: str, *, now: float) -> None:
+    """`user` opened the tab: keep them among those a change is published to (a bounded set)."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zadd(VIEWERS_KEY, {user: now})
+        pipe.zremrangebyscore(VIEWERS_KEY, "-inf", now - VIEWER_TTL_S)
+        pipe.zremrangebyrank(VIEWERS_KEY, 0, -(MAX_VIEWERS + 1))  # the longest unseen go first
+        pipe.execute()
+
+
+def viewers(redis: Redis) -> list[str]:
+    """Everyone who opened the tab lately, most recent first."""
+    return [raw.decode() if isinstance(raw, bytes) else str(raw) for raw in redis.zrevrange(VIEWERS_KEY, 0, -1)]
+
+
+# -- what it shows ---------------------------------------------------------------------------------------
+
+
+def gather(redis: Redis, *, records: RecordStore, waves: WaveStore, freezes: FreezeStore, now: datetime) -> FleetSummary:
+    """The summary as Redis holds it now: one read of the waves, the freeze and the migration records."""
+    all_waves = waves.all()
+    freeze = freezes.current()
+    if freeze is not None and not freeze.active(now):
+        freeze = None
+    finished = [r for r in records.recent(limit=MAX_RECORDS) if r.kind is Kind.MIGRATION]
+    in_flight = [r for r in records.in_flight() if r.kind is Kind.MIGRATION]
+    where = _wave_places(all_waves)
+    seen = standings([*_wave_sightings(all_waves), *_record_sightings([*in_flight, *finished], where)])
+    return FleetSummary(
+        as_of=now,
+        places=count_places(seen.values()),
+        waves=tuple(wave_progress(w, now=now, freeze=freeze, expected_duration=EXPECTED_MIGRATION)
+                    for w in all_waves if not w.terminal),
+        freeze=freeze,
+        failures=tuple(_failures(finished, all_waves, where, since=now - FAILURES_SINCE)),
+    )
+
+
+def _wave_places(all_waves: Iterable[Wave]) -> dict[str, tuple[str, str]]:
+    """cluster id → (account, region), as the waves name them."""
+    return {c.cluster_id: (c.account, c.region) for w in all_waves for c in w.clusters}
+
+
+def _wave_sightings(all_waves: Iterable[Wave]) -> Iterator[Sighting]:
+    for wave in all_waves:
+        for cluster in wave.clusters:
+            yield Sighting(cluster.cluster_id, cluster.account, cluster.region, wave_standing(cluster.state))
+
+
+def _record_sightings(found: Iterable[Record], where: dict[str, tuple[str, str]]) -> Iterator[Sighting]:
+    for record in found:
+        standing = _RECORD_STANDING.get(record.state)
+        if standing is not None:
+            account, region = where.get(record.cluster_id, (OWN_ACCOUNT, record.region))
+            yield Sighting(record.cluster_id, account, region, standing)
+
+
+def _failures(
+    finished: Iterable[Record], all_waves: Iterable[Wave], where: dict[str, tuple[str, str]], *, since: datetime
+) -> Iterator[Failure]:
+    """Failed migrations since `since`, newest first (the order `recent` gives)."""
+    wave_of = {c.record_id: w.name for w in all_waves for c in w.clusters if c.record_id}
+    for record in finished:
+        ended = record.finished_at or record.updated_at
+        if record.state is not State.FAILED or ended < since.timestamp():
+            continue
+        account, region = where.get(record.cluster_id, (OWN_ACCOUNT, record.region))
+        yield Failure(cluster=record.cluster_name, account=account, region=region,
+                      at=datetime.fromtimestamp(ended, UTC), stage=record.stage_name or "",
+                      wave=wave_of.get(record.id, ""))
+
+
+# -- publishing, throttled -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """The tab was published now."""
+
+    user: str
+    blocks: int
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Published less than an interval ago: one trailing publish is scheduled in `after_s`."""
+
+    user: str
+    after_s: float
+
+
+@dataclass(frozen=True)
+class Coalesced:
+    """A trailing publish is already scheduled; it will show this change too."""
+
+    user: str
+
+
+Outcome = Published | Deferred | Coalesced
+Later = Callable[[str, float], Any]
+"""Schedule a publish for a user in so many seconds (the job queue's enqueue_in)."""
+
+
+@dataclass(frozen=True)
+class HomePublisher:
+    """Publishes summaries to people's tabs, at most once per `interval_s` each."""
+
+    redis: Redis
+    slack: SlackClient
+    later: Later
+    interval_s: float = PUBLISH_INTERVAL_S
+
+    def publish(self, user: str, summary: Callable[[], FleetSummary], *, trailing: bool = False) -> Outcome:
+        """Publish `summary()` to `user` now if their slot is free, else schedule or join a trailing publish.
+
+        `trailing`: this is the scheduled publish itself; it clears its pending mark before taking the
+        slot, so a change that lands while it renders schedules the next one rather than being lost.
+        """
+        if trailing:
+            self.redis.delete(pending_key(user))
+        interval_ms = int(self.interval_s * 1000)
+        if self.redis.set(slot_key(user), "1", nx=True, px=interval_ms):
+            view = home_view(summary())
+            try:
+                self.slack.publish_home(user, view)
+            except Exception:
+                self.redis.delete(slot_key(user))  # not shown: the next change (or a retry) may publish at once
+                raise
+            return Published(user=user, blocks=len(view["blocks"]))
+        wait_ms = max(int(self.redis.pttl(slot_key(user))), 1)
+        if not self.redis.set(pending_key(user), "1", nx=True, px=wait_ms + interval_ms):
+            return Coalesced(user=user)
+        self.later(user, wait_ms / 1000)
+        return Deferred(user=user, after_s=wait_ms / 1000)
+
+    def publish_to_viewers(self, summary: Callable[[], FleetSummary]) -> list[Outcome]:
+        """Something changed: every recent viewer's tab, the summary gathered at most once."""
+        gathered: list[FleetSummary] = []
+
+        def once() -> FleetSummary:
+            if not gathered:
+                gathered.append(summary())
+            return gathered[0]
+
+        return [self.publish(user, once) for user in viewers(self.redis)]
