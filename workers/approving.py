@@ -18,6 +18,7 @@ from workers.checks.drift import changes_since
 from workers.checks.model import PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.context import Context
+from workers.domain.records import IllegalTransition, Kind, Record, State
 from workers.errors import CloudError
 from workers.messages import (
     approval_not_counted,
@@ -26,7 +27,6 @@ from workers.messages import (
     precheck_changed_reply,
 )
 from workers.notify import announce
-from workers.records import IllegalTransition, Kind, Record, State
 from workers.slack import SlackError
 from workers.store import AlreadyApproved
 

@@ -39,9 +39,9 @@ from workers.domain.fleet_summary import (
     wave_progress,
     wave_standing,
 )
+from workers.domain.records import Kind, Record, State
 from workers.domain.waves import Wave
 from workers.freeze_store import FreezeStore
-from workers.records import Kind, Record, State
 from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.ui.home import home_view

@@ -27,8 +27,8 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterSummary
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.errors import CloudError
-from workers.records import Record
 from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
 

@@ -29,8 +29,8 @@ from contextlib import contextmanager
 
 from workers import mrkdwn, terway_plan
 from workers.context import Context
+from workers.domain.records import Kind, Record
 from workers.messages import Message, request_message
-from workers.records import Kind, Record
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
 

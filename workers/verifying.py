@@ -16,10 +16,10 @@ from workers.checks.model import Outcome
 from workers.cloud import CloudClients
 from workers.config import Settings
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.errors import CloudError, Conflict, NotFound, Throttled, Unavailable
 from workers.messages import verification_reply
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
 from workers.store import Reply
 from workers.verification import (

@@ -14,6 +14,7 @@ import redis
 from tests.sandbox.slack_fixtures import BOT_TOKEN, SlackStandIn
 from workers.audit import AuditLog
 from workers.domain.fleet_summary import FleetSummary, WavePhase
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.domain.waves import ClusterState, Wave, WaveCluster, WaveState
 from workers.freeze_store import FreezeStore
 from workers.home import (
@@ -28,7 +29,6 @@ from workers.home import (
     slot_key,
     viewers,
 )
-from workers.records import Kind, Record, State, new_record_id
 from workers.slack import SlackClient, SlackError
 from workers.store import RecordStore
 from workers.wave_store import WaveStore

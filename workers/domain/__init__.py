@@ -1,1 +1,6 @@
-"""The pure domain: records, workflows, waves, windows, risk and freezes — no Redis, Slack, cloud SDK or I/O."""
+"""The domain: what a request is and how each workflow may move — records, workflows, jobs, and the
+fleet's waves, windows, risk, freezes and summary — with no I/O at all.
+
+Pure on purpose (import-linter keeps it so): no Redis, no Slack, no cloud SDK. Everything else — the
+store, the lifecycle, the queues, the UI — imports from here, never the other way round.
+"""

@@ -32,9 +32,9 @@ from enum import StrEnum
 from typing import Any
 
 from workers.domain.freeze import Freeze
+from workers.domain.records import Approval
 from workers.domain.risk import Environment, RankKey, RankReason
 from workers.domain.windows import Schedule, parse_schedule
-from workers.records import Approval
 
 DEFAULT_MAX_PARALLEL = 1
 DEFAULT_CANARY = 1

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from workers.domain.risk import (
     DEFAULT_NONPROD_PATTERNS,
     Environment,
-    RankKey,
     Ranked,
+    RankKey,
     RiskInput,
     environment_of,
     rank_by_risk,
