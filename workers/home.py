@@ -11,11 +11,12 @@ and region) and the clusters migrated on their own (their records; a single migr
 own account). `/ackmigrate plan` is the way to see the dedicated clusters nobody has touched yet.
 
 Keys (under `ackmigrate:`):
-- `ackmigrate:home:viewers` — sorted set: user id → when they last opened the tab (epoch s); at most
-  MAX_VIEWERS, those not seen for VIEWER_TTL_S dropped.
+- `ackmigrate:home:viewers` — who opened the tab lately (workers.home_viewers).
 - `ackmigrate:home:slot:{user}` — string with a TTL of PUBLISH_INTERVAL_S: the user's tab was published
   inside the interval.
 - `ackmigrate:home:pending:{user}` — string with a TTL: a trailing publish for the user is scheduled.
+- `ackmigrate:home:refresh` — string with a TTL: a refresh of every viewer's tab is scheduled, so a burst of
+  changes (every thread reply of every migration of a wave) gathers the summary once per interval.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 from redis import Redis
 
 from workers.accounts import OWN_ACCOUNT
+from workers.audit import AuditLog
+from workers.context import Context
 from workers.domain.fleet_summary import (
     Failure,
     FleetSummary,
@@ -42,6 +45,7 @@ from workers.domain.fleet_summary import (
 from workers.domain.records import Kind, Record, State
 from workers.domain.waves import Wave
 from workers.freeze_store import FreezeStore
+from workers.home_viewers import viewers
 from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.ui.home import home_view
@@ -49,9 +53,7 @@ from workers.wave_store import WaveStore
 
 log = logging.getLogger(__name__)
 
-VIEWERS_KEY = "ackmigrate:home:viewers"
-MAX_VIEWERS = 500
-VIEWER_TTL_S = 30 * 86_400
+REFRESH_KEY = "ackmigrate:home:refresh"
 PUBLISH_INTERVAL_S = 10.0
 EXPECTED_MIGRATION = timedelta(minutes=30)
 """How long a migration is expected to take, for a wave's next window (issue 13's default; the wave
@@ -76,23 +78,6 @@ def slot_key(user: str) -> str:
 
 def pending_key(user: str) -> str:
     return f"ackmigrate:home:pending:{user}"
-
-
-# -- who opened it --------------------------------------------------------------------------------------
-
-
-def remember_viewer(redis: Redis, user: str, *, now: float) -> None:
-    """`user` opened the tab: keep them among those a change is published to (a bounded set)."""
-    with redis.pipeline(transaction=True) as pipe:
-        pipe.zadd(VIEWERS_KEY, {user: now})
-        pipe.zremrangebyscore(VIEWERS_KEY, "-inf", now - VIEWER_TTL_S)
-        pipe.zremrangebyrank(VIEWERS_KEY, 0, -(MAX_VIEWERS + 1))  # the longest unseen go first
-        pipe.execute()
-
-
-def viewers(redis: Redis) -> list[str]:
-    """Everyone who opened the tab lately, most recent first."""
-    return [raw.decode() if isinstance(raw, bytes) else str(raw) for raw in redis.zrevrange(VIEWERS_KEY, 0, -1)]
 
 
 # -- what it shows ---------------------------------------------------------------------------------------
@@ -225,3 +210,34 @@ class HomePublisher:
             return gathered[0]
 
         return [self.publish(user, once) for user in viewers(self.redis)]
+
+
+# -- the jobs' side ---------------------------------------------------------------------------------------
+
+
+def publish_for(ctx: Context, user: str, *, trailing: bool) -> Outcome:
+    """The publish job: this user's tab, now or after their interval."""
+    return _publisher(ctx).publish(user, lambda: gather_from(ctx), trailing=trailing)
+
+
+def home_changed(ctx: Context) -> None:
+    """Something the tab shows changed: refresh every viewer's tab once the interval is over (one
+    scheduled refresh at a time, however many changes)."""
+    if ctx.redis.set(REFRESH_KEY, "1", nx=True, px=int(PUBLISH_INTERVAL_S * 3000)):
+        ctx.queues.refresh_homes(delay_s=PUBLISH_INTERVAL_S)
+
+
+def refresh_viewers(ctx: Context) -> list[Outcome]:
+    """The refresh job: clear the mark first, so a change that lands while it runs schedules the next one."""
+    ctx.redis.delete(REFRESH_KEY)
+    return _publisher(ctx).publish_to_viewers(lambda: gather_from(ctx))
+
+
+def gather_from(ctx: Context) -> FleetSummary:
+    return gather(ctx.redis, records=ctx.store, waves=WaveStore(ctx.redis),
+                  freezes=FreezeStore(ctx.redis, AuditLog(ctx.redis)), now=datetime.now(UTC))
+
+
+def _publisher(ctx: Context) -> HomePublisher:
+    return HomePublisher(redis=ctx.redis, slack=ctx.slack,
+                         later=lambda user, after_s: ctx.queues.publish_home(user, delay_s=after_s, trailing=True))

@@ -19,6 +19,8 @@ from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.job import Job
 
+from workers.domain.jobs import Job as JobName
+
 NOTIFY_QUEUE = "ackmigrate-notify"
 """Slack delivery: thread replies and message updates, first so users see progress promptly."""
 
@@ -147,3 +149,19 @@ class Queues:
         if delay_s > 0:
             return queue.enqueue_in(timedelta(seconds=delay_s), f"{_JOBS}.deliver_notifications", record_id)
         return queue.enqueue(f"{_JOBS}.deliver_notifications", record_id)
+
+    def publish_home(self, user: str, *, delay_s: float = 0, trailing: bool = False) -> Job:
+        """Publish `user`'s App Home tab (workers.home: at most once per interval each). `trailing`: the
+        publish scheduled at the end of an interval that changes fell into."""
+        queue = self._queue(NOTIFY_QUEUE)
+        kwargs = {"user": user, "trailing": trailing}
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), JobName.PUBLISH_HOME.path, kwargs=kwargs)
+        return self._put(NOTIFY_QUEUE, JobName.PUBLISH_HOME.path, kwargs=kwargs)
+
+    def refresh_homes(self, *, delay_s: float = 0) -> Job:
+        """Republish the App Home tab of everyone who opened it lately (something it shows changed)."""
+        queue = self._queue(NOTIFY_QUEUE)
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), JobName.REFRESH_HOMES.path)
+        return self._put(NOTIFY_QUEUE, JobName.REFRESH_HOMES.path)

@@ -17,18 +17,8 @@ from workers.domain.fleet_summary import FleetSummary, WavePhase
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.domain.waves import ClusterState, Wave, WaveCluster, WaveState
 from workers.freeze_store import FreezeStore
-from workers.home import (
-    MAX_VIEWERS,
-    VIEWER_TTL_S,
-    Coalesced,
-    Deferred,
-    HomePublisher,
-    Published,
-    gather,
-    remember_viewer,
-    slot_key,
-    viewers,
-)
+from workers.home import Coalesced, Deferred, HomePublisher, Published, gather, slot_key
+from workers.home_viewers import MAX_VIEWERS, VIEWER_TTL_S, remember_viewer, viewers
 from workers.slack import SlackClient, SlackError
 from workers.store import RecordStore
 from workers.wave_store import WaveStore
