@@ -147,9 +147,9 @@ def test_a_wave_line_shows_its_phase_progress_current_clusters_and_window() -> N
     shown = texts(home_view(FleetSummary(as_of=NOW, waves=(paused, by_hand))))
 
     assert "⏸️ *prod-east* — paused  ▓▓▓▓▓░░░░░  3/8 migrated · 1 failed" in shown
-    assert ("Paused: 1 failure (prod-hz-3), over its failure budget of 0. `/ackmigrate wave resume NAME` continues it."
-            in shown)
-    assert "Paused: paused by <@U0CAROL>." in shown
+    assert ("Paused: 1 failure (prod-hz-3), over its failure budget of 0. `/ackmigrate wave resume prod-east` "
+            "continues it.") in shown
+    assert "Paused: paused by <@U0CAROL>. `/ackmigrate wave resume prod-west` continues it." in shown
     assert "Now: prod-hz-4, prod-hz-5, prod-hz-6 and 1 more" in shown
     assert "Next window opens Sat 2026-12-05 02:00 UTC" in shown
     assert "🕰️ Next window opens Sat 2026-12-05 02:00 UTC, for wave prod-east" in shown

@@ -115,7 +115,7 @@ def wave_line(wave: WaveProgress) -> str:
         counts += f" · {wave.failed} failed"
     lines = [f"{icon} *{mrkdwn.escape(wave.name)}* — {wave.phase.value}  {bar(wave.done, wave.total, 10)}  {counts}"]
     if wave.pause is not None:
-        lines.append(f"Paused: {pause_text(wave.pause)}")
+        lines.append(f"Paused: {pause_text(wave.pause, wave.name)}")
     if wave.running:
         names = ", ".join(mrkdwn.escape(n) for n in wave.running[:SHOWN_RUNNING])
         more = f" and {len(wave.running) - SHOWN_RUNNING} more" if len(wave.running) > SHOWN_RUNNING else ""
@@ -125,14 +125,15 @@ def wave_line(wave: WaveProgress) -> str:
     return "\n".join(lines)
 
 
-def pause_text(reason: PauseReason) -> str:
+def pause_text(reason: PauseReason, wave: str) -> str:
+    resume = mrkdwn.code(f"/ackmigrate wave resume {wave}")
     if reason.cause is PauseCause.FAILURE_BUDGET:
         names = ", ".join(mrkdwn.escape(n) for n in reason.failed[:SHOWN_RUNNING])
         more = f" and {len(reason.failed) - SHOWN_RUNNING} more" if len(reason.failed) > SHOWN_RUNNING else ""
         return (f"{_plural(reason.failures, 'failure')} ({names}{more}), over its failure budget of {reason.budget}. "
-                "`/ackmigrate wave resume NAME` continues it.")
+                f"{resume} continues it.")
     who = f" by {mrkdwn.user(reason.by)}" if reason.by else ""
-    return f"paused{who}. `/ackmigrate wave resume NAME` continues it."
+    return f"paused{who}. {resume} continues it."
 
 
 def failure_line(failure: Failure) -> str:
