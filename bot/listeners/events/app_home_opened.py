@@ -19,9 +19,9 @@ HOME_TAB = "home"
 
 
 def open_home(services: Services, ack: Ack, event: dict[str, Any]) -> None:
-    ack()
+    """Noted and queued before the ack, so an ack always means the tab will be published."""
     user = str(event.get("user") or "")
-    if event.get("tab") != HOME_TAB or not user:
-        return
-    remember_viewer(services.redis, user, now=time.time())
-    services.queues.publish_home(user)
+    if event.get("tab") == HOME_TAB and user:
+        remember_viewer(services.redis, user, now=time.time())
+        services.queues.publish_home(user)
+    ack()
