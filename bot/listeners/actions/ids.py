@@ -1,9 +1,7 @@
-"""The action ids of the request message's buttons (the message itself is drawn by workers.messages)."""
+"""The action ids of the buttons that belong to no one workflow (the message itself is drawn by
+workers.messages). Each workflow's Approve and Reject ids are declared by its `Workflow`
+(workers.domain.workflows): `approve_migration`, `reject_migration`, `approve_cleanup`, `reject_cleanup`."""
 
 from __future__ import annotations
 
-APPROVE_MIGRATION = "approve_migration"
-REJECT_MIGRATION = "reject_migration"
-APPROVE_CLEANUP = "approve_cleanup"
-REJECT_CLEANUP = "reject_cleanup"
 REQUEST_CLEANUP = "request_cleanup"
