@@ -30,7 +30,6 @@ from typing import Any
 from redis import Redis
 
 from workers.accounts import OWN_ACCOUNT
-from workers.audit import AuditLog
 from workers.context import Context
 from workers.domain.fleet_summary import (
     Failure,
@@ -235,7 +234,7 @@ def refresh_viewers(ctx: Context) -> list[Outcome]:
 
 def gather_from(ctx: Context) -> FleetSummary:
     return gather(ctx.redis, records=ctx.store, waves=WaveStore(ctx.redis),
-                  freezes=FreezeStore(ctx.redis, AuditLog(ctx.redis)), now=datetime.now(UTC))
+                  freezes=FreezeStore(ctx.redis, ctx.audit), now=datetime.now(UTC))
 
 
 def _publisher(ctx: Context) -> HomePublisher:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import redis
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
 
 from tests.sandbox.slack_fixtures import BOT_TOKEN, SlackStandIn
 from workers.audit import AuditLog
@@ -17,8 +20,9 @@ from workers.domain.fleet_summary import FleetSummary, WavePhase
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.domain.waves import ClusterState, Wave, WaveCluster, WaveState
 from workers.freeze_store import FreezeStore
-from workers.home import Coalesced, Deferred, HomePublisher, Published, gather, slot_key
+from workers.home import Coalesced, Deferred, HomePublisher, Published, gather, home_changed, slot_key
 from workers.home_viewers import MAX_VIEWERS, VIEWER_TTL_S, remember_viewer, viewers
+from workers.queues import NOTIFY_QUEUE, Queues
 from workers.slack import SlackClient, SlackError
 from workers.store import RecordStore
 from workers.wave_store import WaveStore
@@ -234,3 +238,14 @@ def test_a_publish_slack_refuses_raises_and_leaves_the_slot_free(redis_client: r
 
     assert excinfo.value.code == "invalid_arguments"
     assert not redis_client.exists(slot_key("U0NOBODY"))
+
+
+def test_a_burst_of_changes_schedules_one_refresh_of_the_viewers_tabs(redis_client: redis.Redis) -> None:
+    ctx: Any = SimpleNamespace(redis=redis_client, queues=Queues(redis_client))
+
+    for _ in range(5):
+        home_changed(ctx)
+
+    scheduled = ScheduledJobRegistry(NOTIFY_QUEUE, connection=redis_client).get_job_ids()
+    assert [Job.fetch(job_id, connection=redis_client).func_name for job_id in scheduled] == [
+        "workers.jobs.refresh_homes"]
