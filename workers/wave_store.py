@@ -239,8 +239,11 @@ class WaveStore:
     def all(self) -> list[Wave]:
         """Every wave, newest first."""
         names = [_text(raw) for raw in self.redis.zrevrange(WAVES_KEY, 0, -1)]
-        found = (self.find(name) for name in names)
-        return [wave for wave in found if wave is not None]
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hmget(wave_key(name), ["data", "version"])
+        return [replace(Wave.from_json(data), version=int(version))
+                for data, version in pipe.execute() if data is not None and version is not None]
 
     def active(self) -> list[Wave]:
         """Waves not yet ended, newest first (a cancelled wave with clusters still running is ended:

@@ -33,7 +33,7 @@ from typing import Any
 
 from workers.domain.freeze import Freeze
 from workers.domain.records import Approval
-from workers.domain.risk import Environment, RankKey, RankReason
+from workers.domain.risk import Environment, RankKey, RankReason, RiskInput, rank_by_risk
 from workers.domain.windows import Schedule, parse_schedule
 
 DEFAULT_MAX_PARALLEL = 1
@@ -467,6 +467,86 @@ def _window_wait(schedule: Schedule, now: datetime, expected: timedelta) -> Wait
 
 def _moment(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+# -- composing a wave, and projecting its schedule -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    """A cluster the wave's patterns matched, with what its precheck found."""
+
+    cluster_id: str
+    name: str
+    account: str
+    region: str
+    warnings: int
+    nodes: int
+    blocker: Blocker | None = None  # a blocking check: the cluster is listed as skipped
+
+
+def compose_clusters(candidates: Iterable[Candidate], *, nonprod_patterns: tuple[str, ...]) -> tuple[WaveCluster, ...]:
+    """The wave's clusters: the ready ones in risk order (each with its rank), then the blocked ones, skipped,
+    each with its blocker, by name."""
+    chosen = list(candidates)
+    ready = {c.cluster_id: c for c in chosen if c.blocker is None}
+    ranked = rank_by_risk((RiskInput(c.cluster_id, c.name, c.warnings, c.nodes) for c in ready.values()),
+                          nonprod_patterns=nonprod_patterns)
+    ordered = [WaveCluster(cluster_id=r.cluster.cluster_id, name=r.cluster.name,
+                           account=ready[r.cluster.cluster_id].account, region=ready[r.cluster.cluster_id].region,
+                           rank=r.reason) for r in ranked]
+    blocked = sorted((c for c in chosen if c.blocker is not None), key=lambda c: (c.name, c.cluster_id))
+    ordered += [WaveCluster(cluster_id=c.cluster_id, name=c.name, account=c.account, region=c.region,
+                            state=ClusterState.SKIPPED, blocker=c.blocker) for c in blocked]
+    return tuple(ordered)
+
+
+def regions_without_bucket(clusters: Iterable[WaveCluster], bucket_map: dict[str, str]) -> list[str]:
+    """Regions of clusters that would be migrated but have no bucket in the map (the request must say so)."""
+    return sorted({c.region for c in clusters if c.state is not ClusterState.SKIPPED and c.region not in bucket_map})
+
+
+@dataclass(frozen=True)
+class Projection:
+    """When each cluster would start if every migration took the expected time and succeeded."""
+
+    starts: tuple[tuple[str, datetime], ...]  # (cluster id, start), in start order
+    ends_at: datetime | None  # None: some cluster could not be placed (no window long enough)
+
+
+def project(wave: Wave, now: datetime, expected_duration: timedelta, *, max_steps: int = 10_000) -> Projection:
+    """The schedule the request message shows: `next_starts` run on a simulated clock from an approved copy
+    (a freeze is ignored: nobody can tell when one will be lifted)."""
+    simulated = replace(wave, state=WaveState.APPROVED if wave.state in (
+        WaveState.REQUESTED, WaveState.AWAITING_APPROVAL) else wave.state)
+    clock, starts = now, list[tuple[str, datetime]]()
+    # Clusters already running end when expected (or now, if they are late).
+    ends = {c.cluster_id: max(now, _moment(c.started_at or now.timestamp()) + expected_duration)
+            for c in simulated.running}
+    for _ in range(max_steps):
+        decision = next_starts(simulated, clock, None, expected_duration)
+        if isinstance(decision, WaveFinished):
+            return Projection(tuple(starts), max((end for _, end in _ended(simulated)), default=clock))
+        if isinstance(decision, StartNow):
+            for cluster_id in decision.cluster_ids:
+                simulated = start_cluster(simulated, cluster_id, at=clock.timestamp())
+                ends[cluster_id] = clock + expected_duration
+                starts.append((cluster_id, clock))
+            continue
+        if isinstance(decision, PauseWave):
+            break  # cannot happen: nothing fails in a projection
+        moments = [t for t in (decision.until, min(ends.values(), default=None)) if t is not None]
+        if not moments:
+            break  # nothing running and nothing to wait for: paused, ended, or no window long enough
+        clock = max(clock, min(moments))
+        for cluster_id, end in list(ends.items()):
+            if end <= clock:
+                simulated = end_cluster(simulated, cluster_id, ClusterState.SUCCEEDED, at=end.timestamp())
+                del ends[cluster_id]
+    return Projection(tuple(starts), None)
+
+
+def _ended(wave: Wave) -> list[tuple[str, datetime]]:
+    return [(c.cluster_id, _moment(c.ended_at)) for c in wave.clusters if c.ended_at is not None]
 
 
 # -- JSON ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -206,6 +206,9 @@ def _parse_zone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
+        if not available_timezones():  # only on the error path: it lists the zone files
+            raise WindowError(f"no time zone data on this machine to read `{text}`: install the system's "
+                              "tzdata package or the Python tzdata package") from None
         raise WindowError(f"`{text}` is not a time zone: use an IANA name like Asia/Shanghai, Europe/Berlin "
                           "or UTC") from None
     return text

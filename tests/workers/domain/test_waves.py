@@ -293,3 +293,53 @@ def test_a_wave_survives_its_json() -> None:
                                 warnings=0, nodes=3, ahead_by=RankKey.NODES)),
         *wave.clusters[1:]))
     assert Wave.from_json(wave.to_json()) == wave
+
+
+# --- composing and projecting --------------------------------------------------------------------------------
+
+def test_a_wave_lists_ready_clusters_in_risk_order_then_the_blocked_ones() -> None:
+    candidates = [
+        waves.Candidate("c1", "prod-a", "main", "cn-hangzhou", warnings=0, nodes=3),
+        waves.Candidate("c2", "web-dev", "main", "cn-beijing", warnings=1, nodes=9),
+        waves.Candidate("c3", "prod-b", "b", "cn-hangzhou", warnings=0, nodes=3,
+                        blocker=Blocker("k8s-version", "Kubernetes 1.16 is below 1.18")),
+        waves.Candidate("c4", "prod-c", "main", "cn-hangzhou", warnings=2, nodes=1),
+    ]
+    composed = waves.compose_clusters(candidates, nonprod_patterns=("*dev*",))
+    assert [(c.name, c.state) for c in composed] == [
+        ("web-dev", ClusterState.PENDING), ("prod-a", ClusterState.PENDING), ("prod-c", ClusterState.PENDING),
+        ("prod-b", ClusterState.SKIPPED)]
+    assert composed[0].rank is not None and composed[0].rank.ahead_by is RankKey.ENVIRONMENT
+    assert composed[1].rank is not None and composed[1].rank.ahead_by is RankKey.WARNINGS
+    assert composed[3].blocker == Blocker("k8s-version", "Kubernetes 1.16 is below 1.18")
+    assert waves.regions_without_bucket(composed, {"cn-hangzhou": "ack-hz"}) == ["cn-beijing"]
+
+
+def test_the_projection_shows_canary_soak_parallel_starts_and_the_end() -> None:
+    wave = make_wave(5, state=WaveState.AWAITING_APPROVAL, max_parallel=2, canary=1, soak_s=3600.0)
+    projection = waves.project(wave, NOW, EXPECTED)
+    at = {cluster_id: start for cluster_id, start in projection.starts}
+    assert at["c1"] == NOW
+    assert at["c2"] == at["c3"] == NOW + EXPECTED + timedelta(hours=1)
+    assert at["c4"] == at["c5"] == at["c2"] + EXPECTED
+    assert projection.ends_at == at["c4"] + EXPECTED
+
+
+def test_the_projection_waits_for_windows() -> None:
+    wave = make_wave(2, state=WaveState.AWAITING_APPROVAL, max_parallel=1, canary=0,
+                     windows=("Sat 02:00-03:00 UTC",))  # room for two 30-minute migrations a week
+    projection = waves.project(wave, NOW, EXPECTED)  # NOW is Saturday 03:00: this week's has closed
+    next_week = NOW.replace(hour=2) + timedelta(days=7)
+    assert projection.starts == (("c1", next_week), ("c2", next_week + EXPECTED))
+
+
+def test_a_projection_that_cannot_place_every_cluster_has_no_end() -> None:
+    wave = make_wave(1, state=WaveState.AWAITING_APPROVAL, windows=("Sat 02:00-02:10 UTC",))
+    assert waves.project(wave, NOW, EXPECTED) == waves.Projection((), None)
+
+
+def test_a_running_wave_is_projected_from_where_it_is() -> None:
+    wave = with_states(make_wave(3, max_parallel=1, canary=0), c1=(ClusterState.RUNNING, None))
+    wave = replace(wave, clusters=(replace(wave.clusters[0], started_at=T - 600), *wave.clusters[1:]))
+    projection = waves.project(wave, NOW, EXPECTED)
+    assert projection.starts == (("c2", NOW + timedelta(minutes=20)), ("c3", NOW + timedelta(minutes=50)))

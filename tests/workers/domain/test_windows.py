@@ -184,3 +184,20 @@ def _literal(text: str) -> str:
     import re
 
     return re.escape(text)
+
+
+def test_a_machine_without_zone_data_is_told_so() -> None:
+    """As in a container image without tzdata: no system zone files and no tzdata package."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['tzdata'] = None\n"  # the Python package is absent
+        "from workers.domain.windows import WindowError, parse_window\n"
+        "try:\n    parse_window('Sat 02:00-06:00 Asia/Shanghai')\n"
+        "except WindowError as error:\n    print(error)\n"
+    )
+    env = {**os.environ, "PYTHONTZPATH": "/nonexistent"}  # …and no system zone files
+    shown = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "no time zone data on this machine" in shown.stdout
