@@ -54,9 +54,6 @@ log = logging.getLogger(__name__)
 
 REFRESH_KEY = "ackmigrate:home:refresh"
 PUBLISH_INTERVAL_S = 10.0
-EXPECTED_MIGRATION = timedelta(minutes=30)
-"""How long a migration is expected to take, for a wave's next window (issue 13's default; the wave
-settings will own it)."""
 FAILURES_SINCE = timedelta(days=7)
 MAX_RECORDS = 5000
 """Finished records read per gathering: more than any fleet's migrations, and a bound on the read."""
@@ -82,8 +79,14 @@ def pending_key(user: str) -> str:
 # -- what it shows ---------------------------------------------------------------------------------------
 
 
-def gather(redis: Redis, *, records: RecordStore, waves: WaveStore, freezes: FreezeStore, now: datetime) -> FleetSummary:
-    """The summary as Redis holds it now: one read of the waves, the freeze and the migration records."""
+def gather(
+    redis: Redis, *, records: RecordStore, waves: WaveStore, freezes: FreezeStore, now: datetime,
+    expected_migration: timedelta,
+) -> FleetSummary:
+    """The summary as Redis holds it now: one read of the waves, the freeze and the migration records.
+
+    `expected_migration` (ACKMIGRATE_EXPECTED_MIGRATION_MINUTES): a window shorter than this is no window
+    for a wave, as its scheduler sees it."""
     all_waves = waves.all()
     freeze = freezes.current()
     if freeze is not None and not freeze.active(now):
@@ -95,7 +98,7 @@ def gather(redis: Redis, *, records: RecordStore, waves: WaveStore, freezes: Fre
     return FleetSummary(
         as_of=now,
         places=count_places(seen.values()),
-        waves=tuple(wave_progress(w, now=now, freeze=freeze, expected_duration=EXPECTED_MIGRATION)
+        waves=tuple(wave_progress(w, now=now, freeze=freeze, expected_duration=expected_migration)
                     for w in all_waves if not w.terminal),
         freeze=freeze,
         failures=tuple(_failures(finished, all_waves, where, since=now - FAILURES_SINCE)),
@@ -234,7 +237,8 @@ def refresh_viewers(ctx: Context) -> list[Outcome]:
 
 def gather_from(ctx: Context) -> FleetSummary:
     return gather(ctx.redis, records=ctx.store, waves=WaveStore(ctx.redis),
-                  freezes=FreezeStore(ctx.redis, ctx.audit), now=datetime.now(UTC))
+                  freezes=FreezeStore(ctx.redis, ctx.audit), now=datetime.now(UTC),
+                  expected_migration=timedelta(seconds=ctx.settings.expected_migration_s))
 
 
 def _publisher(ctx: Context) -> HomePublisher:

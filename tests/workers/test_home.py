@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -56,7 +56,8 @@ def freezes(redis_client: redis.Redis) -> FreezeStore:
 
 
 def summary_now(redis_client: redis.Redis, records: RecordStore, waves: WaveStore, freezes: FreezeStore) -> FleetSummary:
-    return gather(redis_client, records=records, waves=waves, freezes=freezes, now=datetime.now(UTC))
+    return gather(redis_client, records=records, waves=waves, freezes=freezes, now=datetime.now(UTC),
+                  expected_migration=timedelta(minutes=30))
 
 
 def migration(records: RecordStore, cluster_id: str, name: str, *, ends: State | None, region: str = "cn-shanghai") -> Record:
