@@ -21,7 +21,6 @@ Keys (under `ackmigrate:`):
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,8 +48,6 @@ from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.ui.home import home_view
 from workers.wave_store import WaveStore
-
-log = logging.getLogger(__name__)
 
 REFRESH_KEY = "ackmigrate:home:refresh"
 PUBLISH_INTERVAL_S = 10.0
@@ -80,7 +77,7 @@ def pending_key(user: str) -> str:
 
 
 def gather(
-    redis: Redis, *, records: RecordStore, waves: WaveStore, freezes: FreezeStore, now: datetime,
+    *, records: RecordStore, waves: WaveStore, freezes: FreezeStore, now: datetime,
     expected_migration: timedelta,
 ) -> FleetSummary:
     """The summary as Redis holds it now: one read of the waves, the freeze and the migration records.
@@ -225,6 +222,8 @@ def publish_for(ctx: Context, user: str, *, trailing: bool) -> Outcome:
 def home_changed(ctx: Context) -> None:
     """Something the tab shows changed: refresh every viewer's tab once the interval is over (one
     scheduled refresh at a time, however many changes)."""
+    # The mark outlives the delay threefold: a scheduler running late does not let a second refresh in,
+    # and a refresh that never ran (a worker lost) does not hold the mark for good.
     if ctx.redis.set(REFRESH_KEY, "1", nx=True, px=int(PUBLISH_INTERVAL_S * 3000)):
         ctx.queues.refresh_homes(delay_s=PUBLISH_INTERVAL_S)
 
@@ -236,7 +235,7 @@ def refresh_viewers(ctx: Context) -> list[Outcome]:
 
 
 def gather_from(ctx: Context) -> FleetSummary:
-    return gather(ctx.redis, records=ctx.store, waves=WaveStore(ctx.redis),
+    return gather(records=ctx.store, waves=WaveStore(ctx.redis),
                   freezes=FreezeStore(ctx.redis, ctx.audit), now=datetime.now(UTC),
                   expected_migration=timedelta(seconds=ctx.settings.expected_migration_s))
 

@@ -56,7 +56,7 @@ def freezes(redis_client: redis.Redis) -> FreezeStore:
 
 
 def summary_now(redis_client: redis.Redis, records: RecordStore, waves: WaveStore, freezes: FreezeStore) -> FleetSummary:
-    return gather(redis_client, records=records, waves=waves, freezes=freezes, now=datetime.now(UTC),
+    return gather(records=records, waves=waves, freezes=freezes, now=datetime.now(UTC),
                   expected_migration=timedelta(minutes=30))
 
 
