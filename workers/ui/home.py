@@ -51,7 +51,7 @@ _PHASE_ICON = {
 def home_view(summary: FleetSummary) -> dict[str, Any]:
     """The `view` argument of views.publish for this summary.
 
-    At most 2 + 1 + 1 + (2 + SHOWN_PLACES + 1) + (2 + SHOWN_WAVES + 2) + 2 + 2 = 48 blocks with the caps
+    At most 2 + 1 + 1 + (2 + SHOWN_PLACES + 1) + (2 + SHOWN_WAVES + 2) + 2 + 2 = 45 blocks with the caps
     as they are, whatever the fleet's size: well inside MAX_BLOCKS (tests/workers/test_ui_home.py).
     """
     blocks: list[Block] = [
