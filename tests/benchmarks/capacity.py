@@ -40,10 +40,10 @@ from typing import Any
 import redis
 from rq import Worker
 
+from cli.local_redis import RedisServer
 from sandbox.client import SandboxClient
 from sandbox.processes import stop_group
 from tests.benchmarks import Figure
-from tests.redis_server import RedisServer
 from workers.cloud import CloudClients
 from workers.config import Settings, load_dotenv
 from workers.domain.jobs import Job

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import redis
 
+from cli.local_redis import RedisServer
 from tests.e2e.processes import Workers, wait_for
-from tests.redis_server import RedisServer
 from workers.domain.jobs import Job
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import Queues
