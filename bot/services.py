@@ -60,6 +60,7 @@ class Services:
             return groups.members(policy.approvers.groups, fresh=True)  # decisions only
 
         def requester_members() -> frozenset[str]:
+            # asking is not deciding: the requester groups may come from the cache
             return groups.members(policy.requesters.groups) if policy.requesters.groups else frozenset()
 
         approvals = Approvals(store=store, lifecycle=lifecycle, policy=policy, approver_members=approver_members,
@@ -68,9 +69,6 @@ class Services:
                               approver_members=approver_members, requester_members=requester_members)
         return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
                    policy=policy, groups=groups, approvals=approvals, waves=waves, team_url=team_url)
-
-    def requester_group_members(self) -> frozenset[str]:
-        return self.groups.members(self.policy.requesters.groups) if self.policy.requesters.groups else frozenset()
 
     def refresh_message(self, record_id: str) -> None:
         """Show a decision in the channel now, rendered from the record as it is after the write.

@@ -17,6 +17,7 @@ from rq import get_current_job
 from workers import (
     approving,
     cleanup,
+    home,
     notify,
     pickers,
     reconciler,
@@ -149,7 +150,17 @@ def freeze_changed(*, frozen: bool, by: str, channel: str) -> None:
 
 
 def deliver_notifications(record_id: str) -> None:
-    notify.deliver(context(), record_id)
+    ctx = context()
+    notify.deliver(ctx, record_id)
+    home.home_changed(ctx)  # what a thread shows changed, so may the App Home tab (one refresh per interval)
+
+
+def publish_home(*, user: str, trailing: bool = False) -> None:
+    home.publish_for(context(), user, trailing=trailing)
+
+
+def refresh_homes() -> None:
+    home.refresh_viewers(context())
 
 
 def reconcile() -> None:

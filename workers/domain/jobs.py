@@ -30,6 +30,8 @@ class Job(StrEnum):
     OPEN_WAVE_REQUEST = "open_wave_request"
     TICK_WAVE = "tick_wave"
     FREEZE_CHANGED = "freeze_changed"
+    PUBLISH_HOME = "publish_home"
+    REFRESH_HOMES = "refresh_homes"
 
     @property
     def path(self) -> str:
