@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import replies
 from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide
 from bot.limits import REASON_MAX_LENGTH
 from workers.audit import AuditLog
-from workers.mrkdwn import escape
+from workers.domain.decidability import why_not_decidable
 from workers.queues import Queues
 from workers.records import CANCELLABLE, IllegalTransition, Kind, Record, State
 from workers.store import RecordStore, Reply
+from workers.ui import private_answers, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Approvals:
         record = checked.record
         if record is None or not checked.allowed:
             return checked
-        said = f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
+        said = thread_replies.rejected(user, reason)
         try:
             saved = self.store.transition(record.id, State.REJECTED, decided_by=user, decided_at=now,
                                           reason=reason, reply=Reply(said))
@@ -112,7 +112,7 @@ class Approvals:
         candidates = [r for r in self.store.for_cluster(cluster_ref) if r.state in CANCELLABLE]
         if not candidates:
             active = next((r for r in self.store.for_cluster(cluster_ref) if not r.terminal), None)
-            refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, replies.nothing_to_cancel(cluster_ref, active))
+            refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, private_answers.nothing_to_cancel(cluster_ref, active))
             return self._refused(active, user=user, action="cancel", refusal=refusal, cluster=cluster_ref)
         record = candidates[0]
         not_allowed = may_cancel(self.policy, user=user, record=record, approver_group_members=self._members())
@@ -121,7 +121,7 @@ class Approvals:
         try:
             saved = self.store.transition(
                 record.id, State.CANCELLED, decided_by=user, decided_at=now,
-                reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."),
+                reply=Reply(thread_replies.cancelled(user)),
             )
         except IllegalTransition:
             return self._lost_race(record.id, user=user, action="cancel", now=now)
@@ -151,27 +151,29 @@ class Approvals:
         """None when `user` may decide now; `click` is None only for the reject dialog's submission,
         whose dialog was opened from a click that passed this check."""
         if record is None:
-            return Refusal(RefusalCode.NOT_FOUND, replies.request_gone())
+            return Refusal(RefusalCode.NOT_FOUND, private_answers.request_gone())
         if click is not None:
             foreign = click_belongs(self.policy, click=click, record=record)
             if foreign is not None:
                 return foreign
         if record.kind is not kind:
-            return Refusal(RefusalCode.WRONG_KIND, replies.wrong_kind(record))
-        why_not = replies.not_decidable(record, now)
+            return Refusal(RefusalCode.WRONG_KIND, private_answers.wrong_kind(record))
+        why_not = why_not_decidable(record, now)
         if why_not is not None:
-            expired = record.state is State.EXPIRED or record.state is State.AWAITING_APPROVAL
-            return Refusal(RefusalCode.EXPIRED if expired else RefusalCode.ALREADY_DECIDED, why_not)
+            code = RefusalCode.EXPIRED if why_not.expired else RefusalCode.ALREADY_DECIDED
+            return Refusal(code, private_answers.not_decidable(record, why_not))
         if approving and user in record.approvers:
-            return Refusal(RefusalCode.ALREADY_APPROVED, replies.already_approved(record))
+            return Refusal(RefusalCode.ALREADY_APPROVED, private_answers.already_approved(record))
         return may_decide(self.policy, user=user, record=record, approver_group_members=self._members(),
                           approving=approving)
 
     def _lost_race(self, record_id: str, *, user: str, action: str, now: float) -> Outcome:
         """Someone else changed the request between our read and our write: say who, change nothing."""
         current = self.store.find(record_id)
-        text = replies.not_decidable(current, now) if current is not None else replies.request_gone()
-        refusal = Refusal(RefusalCode.ALREADY_DECIDED, text or replies.request_gone())
+        why_not = why_not_decidable(current, now) if current is not None else None
+        text = (private_answers.not_decidable(current, why_not) if current is not None and why_not is not None
+                else private_answers.request_gone())
+        refusal = Refusal(RefusalCode.ALREADY_DECIDED, text)
         return self._refused(current, user=user, action=action, refusal=refusal, record_id=record_id)
 
     def _refused(
@@ -195,7 +197,7 @@ class Approvals:
 
     def _expire_now(self, now: float) -> None:
         """A click found a lapsed request before the reconciler did: expire it so its buttons go."""
-        for expired in self.store.expire_due(now, reply=lambda _: Reply("⌛ Nobody decided in time: expired.")):
+        for expired in self.store.expire_due(now, reply=lambda _: Reply(thread_replies.expired())):
             self.audit.append("expired", record_id=expired.id, cluster_id=expired.cluster_id,
                               cluster_name=expired.cluster_name)
             self.queues.deliver_notifications(expired.id)

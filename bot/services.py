@@ -19,9 +19,9 @@ from bot.authz import Policy
 from bot.usergroups import GroupMembers
 from workers.audit import AuditLog
 from workers.config import Settings
-from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
 
 logger = logging.getLogger(__name__)
 

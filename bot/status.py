@@ -1,6 +1,6 @@
 """`/ackmigrate status [CLUSTER]`: read from Redis only, so it is answered inside the acknowledgement.
 
-The views themselves are workers.messages' (the same words the channel uses); this module picks the
+The views themselves are workers.ui.status' (the same words the channel uses); this module picks the
 records and builds the thread links from the team URL, without a Slack call per record.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 
 from bot.services import Services
-from workers.messages import Message, status_detail, status_overview
 from workers.mrkdwn import code
+from workers.ui.kit import Message
+from workers.ui.status import status_detail, status_overview
 
 RECENT_DAYS = 7
 RECENT_LIMIT = 10

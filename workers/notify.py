@@ -29,10 +29,11 @@ from contextlib import contextmanager
 
 from workers import mrkdwn, terway_plan
 from workers.context import Context
-from workers.messages import Message, request_message
 from workers.records import Kind, Record
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
+from workers.ui.kit import Message
+from workers.ui.request_message import request_message
 
 log = logging.getLogger(__name__)
 

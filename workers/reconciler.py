@@ -27,6 +27,7 @@ from workers.notify import announce
 from workers.records import Kind, Record, State
 from workers.scheduling import schedule
 from workers.store import Reply
+from workers.ui import thread_replies
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def reconcile(ctx: Context) -> None:
 
 def expire_approvals(ctx: Context) -> list[Record]:
     expired = ctx.store.expire_due(
-        reply=lambda record: Reply("⌛ Nobody approved or rejected this in time; the request has expired.")
+        reply=lambda record: Reply(thread_replies.expired())
     )
     for record in expired:
         ctx.audit.append("expired", record_id=record.id, cluster_id=record.cluster_id,

@@ -18,10 +18,10 @@ from rq import Queue
 from slack_sdk import WebClient
 
 from workers.config import Settings
-from workers.messages import request_message
 from workers.queues import ALL_QUEUES
 from workers.records import Record
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

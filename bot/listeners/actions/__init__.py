@@ -13,23 +13,24 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import replies
 from bot.approvals import Outcome
 from bot.authz import Click, click_belongs, may_request
-from bot.blocks import reject_dialog
 from bot.errors import tell_user_on_error
+from bot.limits import REASON_MAX_LENGTH
 from bot.metrics import DECISIONS, REFUSALS
 from bot.services import Services
 from workers.records import Kind, State, new_record_id
+from workers.ui import private_answers
+from workers.ui.ids import (
+    APPROVE_CLEANUP,
+    APPROVE_MIGRATION,
+    REJECT_CLEANUP,
+    REJECT_MIGRATION,
+    REQUEST_CLEANUP,
+)
+from workers.ui.modals import reject_dialog
 
 logger = logging.getLogger(__name__)
-
-APPROVE_MIGRATION = "approve_migration"
-REJECT_MIGRATION = "reject_migration"
-APPROVE_CLEANUP = "approve_cleanup"
-REJECT_CLEANUP = "reject_cleanup"
-REQUEST_CLEANUP = "request_cleanup"
-
 
 def register(app: App, services: Services) -> None:
     buttons = Buttons(services)
@@ -71,7 +72,7 @@ class Buttons:
         user, channel, record_id = _clicker(body), _channel(body), _value(body)
         record = services.store.find(record_id)
         if record is None or record.kind is not Kind.MIGRATION or record.state is not State.SUCCEEDED:
-            text = replies.request_gone() if record is None else replies.not_a_finished_migration(record)
+            text = private_answers.request_gone() if record is None else private_answers.not_a_finished_migration(record)
             self._refuse(client, channel, user, "not_cleanable", text)
             return
         thread = frozenset(ts for _, _, ts in services.store.posted_replies(record.id))  # the button is a reply
@@ -90,7 +91,7 @@ class Buttons:
         services.audit.append("command", actor=user, record_id=cleanup_id, cluster_id=record.cluster_id,
                               cluster_name=record.cluster_name, command="cleanup", channel=channel,
                               parent_id=record.id)
-        client.chat_postEphemeral(channel=channel, user=user, text=replies.cleanup_requested_for(record))
+        client.chat_postEphemeral(channel=channel, user=user, text=private_answers.cleanup_requested_for(record))
 
     def _approve(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
         """Authorised here; counted by a worker once the cluster is re-checked (it says so in the thread)."""
@@ -98,7 +99,7 @@ class Buttons:
         outcome = self.services.approvals.approve(_value(body), user=user, kind=kind, click=_click(body))
         self._tell(client, channel, user, outcome, decision="approved")
         if outcome.allowed and outcome.record is not None:
-            client.chat_postEphemeral(channel=channel, user=user, text=replies.approval_checking(outcome.record))
+            client.chat_postEphemeral(channel=channel, user=user, text=private_answers.approval_checking(outcome.record))
 
     def _open_reject_dialog(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
         """Ask for a reason first; the decision itself is taken when the dialog is submitted."""
@@ -108,7 +109,8 @@ class Buttons:
         if outcome.refusal is not None or outcome.record is None:
             self._tell(client, channel, user, outcome, decision=None)
             return
-        client.views_open(trigger_id=body["trigger_id"], view=reject_dialog(outcome.record, channel=channel))
+        client.views_open(trigger_id=body["trigger_id"], view=reject_dialog(outcome.record, channel=channel,
+                                                                       reason_max_length=REASON_MAX_LENGTH))
 
     def _tell(self, client: WebClient, channel: str, user: str, outcome: Outcome, *, decision: str | None) -> None:
         if outcome.refusal is not None:

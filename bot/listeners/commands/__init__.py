@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import replies
 from bot.authz import Refusal, RefusalCode, may_request, may_use_channel
 from bot.grammar import (
     Cancel,
@@ -37,9 +36,10 @@ from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
 from workers.fleet.scope import Scope, ScopeError, places
-from workers.messages import Message
 from workers.queues import Queues
 from workers.records import Kind, new_record_id
+from workers.ui import private_answers
+from workers.ui.kit import Message
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +73,10 @@ class SlashCommand:
             parsed = parse(str(command.get("text") or ""))
         except UsageError as error:
             COMMANDS.labels("usage_error").inc()
-            return _text(replies.usage_text(error))
+            return _text(private_answers.usage_text(error.problem, error.subcommand))
         COMMANDS.labels(subcommand_of(parsed)).inc()
         if isinstance(parsed, Help):
-            return _text(replies.help_text(parsed.topic))
+            return _text(private_answers.help_text(parsed.topic))
         refusal = may_use_channel(self.services.policy, channel)
         if refusal is not None:
             return self._refused(parsed, user, refusal)
@@ -98,7 +98,7 @@ class SlashCommand:
                 return _text(outcome.refusal.text)
             DECISIONS.labels("cancelled").inc()
             assert outcome.record is not None  # an applied cancel always has its record
-            return _text(replies.cancelled(outcome.record))
+            return _text(private_answers.cancelled(outcome.record))
         if isinstance(parsed, Plan):
             # An account or region not configured is refused here, privately, before anything is queued.
             try:
@@ -132,24 +132,24 @@ class SlashCommand:
         if isinstance(parsed, Precheck):
             queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
                                      response_url=response_url)
-            return replies.precheck_taken(parsed.cluster)
+            return private_answers.precheck_taken(parsed.cluster)
         if isinstance(parsed, Migrate):
             queues.open_migration_request(cluster_ref=parsed.cluster, bucket=parsed.bucket, requester=user,
                                           channel=channel, response_url=response_url, record_id=record_id)
-            return replies.migrate_taken(parsed.cluster, parsed.bucket)
+            return private_answers.migrate_taken(parsed.cluster, parsed.bucket)
         if isinstance(parsed, Cleanup):
             queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
                                         channel=channel, response_url=response_url, record_id=record_id)
-            return replies.cleanup_taken(parsed.cluster, parsed.release_ecs)
+            return private_answers.cleanup_taken(parsed.cluster, parsed.release_ecs)
         if isinstance(parsed, Verify):
             queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
-            return replies.verify_taken(parsed.cluster)
+            return private_answers.verify_taken(parsed.cluster)
         if isinstance(parsed, Plan):
             queues.plan_fleet(account=parsed.account, region=parsed.region, user=user, channel=channel)
-            return replies.plan_taken(Scope(parsed.account, parsed.region).describe())
+            return private_answers.plan_taken(Scope(parsed.account, parsed.region).describe())
         if isinstance(parsed, ListClusters):
             queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
-            return replies.list_taken()
+            return private_answers.list_taken()
         raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
 
     def _refused(self, parsed: Command, user: str, refusal: Refusal) -> Message:

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import replies
 from bot.services import Services
+from workers.ui import private_answers
 
 
 def register(app: App, services: Services) -> None:
@@ -22,5 +22,5 @@ def acknowledge(ack: Ack) -> None:
 def answer_mention(event: dict[str, Any], client: WebClient) -> None:
     """The help, in the mention's thread, so the channel is not flooded."""
     client.chat_postMessage(
-        channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=replies.help_text()
+        channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=private_answers.help_text()
     )

@@ -11,12 +11,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks import REJECT_CALLBACK_ID, RejectContext, reject_dialog_errors, submitted_reason
+from bot.blocks import reject_dialog_errors, submitted_reason
 from bot.errors import tell_user_on_error
 from bot.listeners.views.migration_form import MigrationForm
 from bot.metrics import DECISIONS, REFUSALS
-from bot.modal import FORM_CALLBACK_ID
 from bot.services import Services
+from workers.ui.ids import FORM_CALLBACK_ID, REJECT_CALLBACK_ID
+from workers.ui.modals import RejectContext
 
 
 def register(app: App, services: Services) -> None:

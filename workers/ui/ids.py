@@ -1,0 +1,32 @@
+"""Every id that crosses between what Slack shows and what the bot listens for: one module, imported by the
+renderers that write them and the listeners that register them, so the two cannot drift apart.
+
+The five button `action_id`s are public (ARCHITECTURE.md, "Names others rely on"): operators' workflows
+and tests use them, so their strings never change. A button's `value` is the request id.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- the request message's buttons (public) -----------------------------------------------------------
+APPROVE_MIGRATION: Final = "approve_migration"
+REJECT_MIGRATION: Final = "reject_migration"
+APPROVE_CLEANUP: Final = "approve_cleanup"
+REJECT_CLEANUP: Final = "reject_cleanup"
+REQUEST_CLEANUP: Final = "request_cleanup"
+
+# -- the reject dialog ---------------------------------------------------------------------------------
+REJECT_CALLBACK_ID: Final = "reject_reason"
+REASON_BLOCK_ID: Final = "reason"
+REASON_ACTION_ID: Final = "reason_input"
+
+# -- the `/ackmigrate` form and its external selects ----------------------------------------------------
+FORM_CALLBACK_ID: Final = "ackmigrate_form"
+CLUSTER_BLOCK: Final = "cluster"
+CLUSTER_ACTION: Final = "cluster_select"
+"""The cluster picker's external select: `block_suggestion` payloads name it, bot.listeners.options answers."""
+BUCKET_BLOCK: Final = "bucket"
+BUCKET_ACTION: Final = "bucket_select"
+WHAT_BLOCK: Final = "what"
+WHAT_ACTION: Final = "what_choice"
