@@ -207,3 +207,50 @@ def _cleanup_result_lines(record: Record) -> list[str]:
     if not released and not gone and not result.needs_console and not kept:
         shown.append("No ECS instances were released.")
     return shown
+
+
+# -- the steps around the migration (the master RAM grant, terway) ------------------------------------------
+
+
+def grant_already_allowed() -> str:
+    return "The master RAM policy already allows the bucket."
+
+
+def grant_added(bucket: str, policy: str, version_id: str, *, removed_version: str | None = None,
+                removed_created: str = "") -> str:
+    """The OSS statement was added to the master role's policy; RAM keeps five versions, so the oldest
+    non-default one may have been removed first."""
+    said = (f"Added the OSS statement for {mrkdwn.code(bucket)} to {mrkdwn.escape(policy)} "
+            f"(version {mrkdwn.escape(version_id)}, now default).")
+    if removed_version is not None:
+        created = f" (created {mrkdwn.escape(removed_created)})" if removed_created else ""
+        said += (f" RAM keeps at most 5 versions, so the oldest non-default one, {mrkdwn.escape(removed_version)}"
+                 f"{created}, was removed first.")
+    return said
+
+
+TERWAY_PREPARED = ("terway: scaled terway-controlplane to 0 and deleted its mutating and validating webhook "
+                   "configurations (backup above). They are restored if the migration fails.")
+TERWAY_REMOVED = ("terway: the old terway-controlplane Deployment is deleted. Install terway-controlplane again from "
+                  "the cluster's Add-ons page in the ACK console (the backup of its webhooks stays in this thread).")
+
+
+def terway_backup(key: str, backup_json: str, *, limit: int) -> str:
+    """The backup of terway's webhooks and replica count, in the thread; just where it is kept when it would
+    not fit in `limit` characters."""
+    text = f"terway backup, taken before anything was changed (kept in Redis as `{key}`):\n```{backup_json}```"
+    if len(text) > limit:
+        return f"terway backup taken; too large for Slack, kept in Redis as `{key}` (field `backup`)."
+    return text
+
+
+def terway_restored(replicas: int) -> str:
+    """Appended to a failure's reason once terway is put back."""
+    return (f" terway restored: its webhook configurations are back and terway-controlplane is scaled back to "
+            f"{replicas}.")
+
+
+def terway_not_restored(error: object, replicas: int) -> str:
+    """Appended to a failure's reason when putting terway back failed: what to do by hand."""
+    return (f" terway could NOT be restored ({error}): recreate its webhook configurations from the backup "
+            f"in this thread and scale terway-controlplane back to {replicas} by hand.")
