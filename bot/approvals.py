@@ -22,8 +22,8 @@ from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_ca
 from bot.limits import REASON_MAX_LENGTH
 from workers.audit import AuditLog
 from workers.domain.decidability import why_not_decidable
+from workers.domain.records import IllegalTransition, Kind, Record, State
 from workers.queues import Queues
-from workers.records import CANCELLABLE, IllegalTransition, Kind, Record, State
 from workers.store import RecordStore, Reply
 from workers.ui import private_answers, thread_replies
 
@@ -109,7 +109,7 @@ class Approvals:
     def cancel(self, cluster_ref: str, *, user: str) -> Outcome:
         """Withdraw the cluster's undecided request (the requester or an approver)."""
         now = self.clock()
-        candidates = [r for r in self.store.for_cluster(cluster_ref) if r.state in CANCELLABLE]
+        candidates = [r for r in self.store.for_cluster(cluster_ref) if r.workflow.may_cancel(r.state)]
         if not candidates:
             active = next((r for r in self.store.for_cluster(cluster_ref) if not r.terminal), None)
             refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, private_answers.nothing_to_cancel(cluster_ref, active))

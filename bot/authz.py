@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workers.records import Kind, Record
+from workers.domain.records import Kind, Record
 
 
 class RefusalCode(StrEnum):

@@ -18,9 +18,9 @@ from workers.checks.drift import changes_since
 from workers.checks.model import PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.context import Context
+from workers.domain.records import IllegalTransition, Kind, Record, State
 from workers.errors import CloudError
 from workers.notify import announce
-from workers.records import IllegalTransition, Kind, Record, State
 from workers.slack import SlackError
 from workers.store import AlreadyApproved, Reply
 from workers.ui import private_answers, thread_replies

@@ -32,11 +32,11 @@ from typing import Any
 from workers.cloud import CloudClients
 from workers.cloud.models import KubeNode
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.domain.results import CleanupResult, MigrationResult, OldMaster
 from workers.errors import CloudError, NotFound
 from workers.lease import LeaseHeld
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.store import Reply
 from workers.ui.thread_replies import failure_reply, success_reply
 

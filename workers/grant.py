@@ -17,8 +17,8 @@ from workers.checks.policy import master_policy, master_role_name, plan_grant
 from workers.cloud import CloudClients
 from workers.cloud.models import PolicyChange
 from workers.context import Context
+from workers.domain.records import Record
 from workers.errors import CloudError, NotFound
-from workers.records import Record
 from workers.ui import thread_replies
 
 

@@ -16,10 +16,10 @@ from rq import get_current_job
 
 from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
 from workers.context import context
+from workers.domain.records import TERMINAL
 from workers.fleet.plan_job import post_plan
 from workers.fleet.scope import Scope
 from workers.poll_lag import note_poll_start
-from workers.records import TERMINAL
 
 
 def open_migration_request(

@@ -27,8 +27,8 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterSummary
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.errors import CloudError
-from workers.records import Record
 from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
 
@@ -76,7 +76,7 @@ class Listing:
     others: int  # clusters of the region left out: not dedicated
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows workers.messages.cluster_list renders."""
+        """The rows workers.ui.private_answers.cluster_list renders."""
         return [{"name": c.name, "cluster_id": c.cluster_id, "version": c.version, "readiness": c.word}
                 for c in self.clusters]
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 
 from workers import mrkdwn, terway_plan
 from workers.context import Context
-from workers.records import Kind, Record
+from workers.domain.records import Kind, Record
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
 from workers.ui.kit import Message

@@ -23,8 +23,8 @@ import logging
 import uuid
 
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.scheduling import schedule
 from workers.store import Reply
 from workers.ui import thread_replies

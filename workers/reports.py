@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from workers.audit import AuditEntry, AuditLog
 from workers.config import Settings
-from workers.records import Record
+from workers.domain.records import Record
 from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
 

@@ -14,11 +14,11 @@ from workers import cleanup
 from workers.checks.runner import run_prechecks
 from workers.cloud.models import ClusterDetail
 from workers.context import Context
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.domain.results import CleanupResult, OldMaster
 from workers.errors import CloudError, Conflict, NotFound
 from workers.listing import list_clusters
 from workers.notify import announce, delivery_turn, post_parent
-from workers.records import Kind, Record, State, new_record_id
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
 from workers.ui import private_answers

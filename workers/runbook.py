@@ -35,12 +35,12 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.domain.results import MigrationResult, OldMaster, StageSeen
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
 from workers.scheduling import schedule
 from workers.store import Reply

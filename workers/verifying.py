@@ -17,10 +17,10 @@ from workers.checks.model import Outcome, PrecheckReport
 from workers.cloud import CloudClients
 from workers.config import Settings
 from workers.context import Context
+from workers.domain.records import Kind, Record, State
 from workers.domain.results import Baseline, MigrationResult, VerificationReport
 from workers.errors import CloudError, Conflict, NotFound, Throttled, Unavailable
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
 from workers.store import Reply
 from workers.ui import private_answers

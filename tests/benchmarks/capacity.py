@@ -46,9 +46,9 @@ from tests.benchmarks import Figure
 from tests.redis_server import RedisServer
 from workers.cloud import CloudClients
 from workers.config import Settings, load_dotenv
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.lease import Leases
 from workers.poll_lag import POLL_LAG_KEY, recent_poll_lags
-from workers.records import Kind, Record, State, new_record_id
 from workers.runbook import MIGRATION_STAGES
 from workers.scheduling import schedule
 from workers.slack import SlackClient

@@ -18,8 +18,8 @@ from rq import Queue
 from slack_sdk import WebClient
 
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.queues import ALL_QUEUES
-from workers.records import Record
 from workers.store import RecordStore
 from workers.ui.request_message import request_message
 

@@ -14,8 +14,8 @@ from bot.approvals import Approvals
 from bot.authz import Click, Policy, RefusalCode
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
+from workers.domain.records import Kind, State
 from workers.queues import INTERACTIVE_QUEUE, NOTIFY_QUEUE, RUNBOOK_QUEUE, Queues
-from workers.records import Kind, State
 from workers.store import RecordStore, Reply
 
 MESSAGE_TS = "1700000000.000100"

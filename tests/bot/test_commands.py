@@ -8,7 +8,7 @@ import pytest
 from tests.bot.harness import RunningBot, StartBot
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
-from workers.records import State
+from workers.domain.records import State
 
 
 def _private(bot: RunningBot, user: str = "U0ALICE", channel: str = "C0PLATFORM") -> list[str]:

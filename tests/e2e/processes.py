@@ -37,8 +37,8 @@ from tests.redis_server import RedisServer, free_port
 from workers.audit import AuditLog
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.domain.records import Kind, Record
 from workers.lease import Leases
-from workers.records import Kind, Record
 from workers.store import RecordStore
 
 ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))

@@ -15,8 +15,8 @@ import redis
 
 from tests.e2e.processes import Workers, wait_for
 from tests.redis_server import RedisServer
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import Queues
-from workers.records import Kind, Record, State, new_record_id
 from workers.store import RecordStore
 
 pytestmark = pytest.mark.e2e

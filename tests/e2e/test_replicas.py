@@ -32,8 +32,8 @@ from tests.e2e.processes import (
     wait_for,
 )
 from tests.redis_server import free_port
+from workers.domain.records import State
 from workers.reconciler import LOCK_SHARE_OF_INTERVAL, SWEEP_COUNTS
-from workers.records import State
 
 pytestmark = pytest.mark.e2e
 

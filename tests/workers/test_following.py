@@ -12,8 +12,8 @@ from rq.job import Job
 from tests.workers.runbook_harness import BUCKET, CHANNEL, approved_migration, drive, make_context
 from workers import notify
 from workers.context import Context, use_context
+from workers.domain.records import State
 from workers.poll_lag import POLL_LAG_KEY, SCHEDULED_FOR, note_poll_start, recent_poll_lags
-from workers.records import State
 from workers.scheduling import schedule
 from workers.store import Reply
 from workers.timing import WorkerTiming

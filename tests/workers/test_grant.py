@@ -15,7 +15,7 @@ from tests.workers.runbook_harness import (
     thread_texts,
 )
 from workers.checks.policy import MAX_DOCUMENT_BYTES, policy_with_oss_statement
-from workers.records import State
+from workers.domain.records import State
 
 
 def _cluster(sandbox: Any, **master_policy: Any) -> dict[str, str]:

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from sandbox.slack_blocks import find_button, validate_blocks
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport, Severity
-from workers.records import Kind, Record, State
+from workers.domain.records import Kind, Record, State
 from workers.ui import private_answers, request_message, status, thread_replies
 from workers.ui.kit import Message
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from workers.audit import AuditLog
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.reports import BadSince, parse_since
 from workers.store import RecordStore
 

@@ -19,7 +19,7 @@ from tests.workers.runbook_harness import (
 from workers import cleanup
 from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
 
 

@@ -22,7 +22,7 @@ from tests.workers.runbook_harness import (
 from workers.ack_times import ack_time
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterTask, TaskStage
-from workers.records import State
+from workers.domain.records import State
 from workers.runbook import migration_task, stages_begun
 
 TEN_UTC = datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from workers.records import Record, State
+from workers.domain.records import Record, State
 
 
 class Undecidable(StrEnum):

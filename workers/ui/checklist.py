@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from workers import mrkdwn
 from workers.checks.model import CheckResult, Outcome, PrecheckReport, shorten
-from workers.records import Record
+from workers.domain.records import Record
 from workers.ui.kit import MAX_CHECK_SECTIONS, SECTION_LIMIT, context, plural, section
 
 ICON = {Outcome.PASS: "✅", Outcome.WARN: "⚠️", Outcome.FAIL: "❌", Outcome.ERROR: "❗", Outcome.INFO: "ℹ️",

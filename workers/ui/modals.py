@@ -24,8 +24,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from workers.domain.records import Kind, Record
 from workers.mrkdwn import code, user
-from workers.records import Kind, Record
 from workers.ui import ids
 from workers.ui.words import WORDING
 

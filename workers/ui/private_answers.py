@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import Block
 from workers import mrkdwn
 from workers.checks.model import PrecheckReport
 from workers.domain.decidability import Undecidable
+from workers.domain.records import Kind, Record, State
 from workers.mrkdwn import code, escape, user
-from workers.records import Kind, Record, State
 from workers.ui import clock
 from workers.ui.checklist import blocking, checklist, ordered, sizes, tally
 from workers.ui.kit import Message, chunks, context, plural, render, section

@@ -22,8 +22,8 @@ from slack_sdk.models.blocks import (
 
 from workers import mrkdwn
 from workers.checks.model import PrecheckReport, name_list, shorten
+from workers.domain.records import IN_CLOUD, Kind, Record, State
 from workers.domain.results import CleanupResult, MigrationResult, OldMaster
-from workers.records import IN_CLOUD, Kind, Record, State
 from workers.ui import clock, ids
 from workers.ui.checklist import blocking, precheck_blocks, precheck_of, sizes
 from workers.ui.kit import HEADER_LIMIT, Message, context, lines, plural, render, section

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from workers import mrkdwn
-from workers.records import IN_CLOUD, Kind, Record, State
+from workers.domain.records import IN_CLOUD, Kind, Record, State
 from workers.ui import clock
 from workers.ui.checklist import blocking, check_line, ordered, precheck_of, tally
 from workers.ui.kit import Message, chunks, context, render, section

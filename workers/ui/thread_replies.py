@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import Block
 
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
+from workers.domain.records import Kind, Record, State
 from workers.domain.results import CleanupResult, Failure, MigrationResult, VerificationReport
-from workers.records import Kind, Record, State
 from workers.ui import clock
 from workers.ui.checklist import checklist, fix_text, follow_ups, ordered, precheck_of, tally
 from workers.ui.kit import Message, plural, render, section

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.records import Kind, State
+from workers.domain.records import Kind, State
 from workers.ui import ids
 
 STATE_ICON = {
