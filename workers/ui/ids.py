@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from typing import Final
 
+from workers.domain.workflows import CLEANUP, MIGRATION
+
 # -- the request message's buttons (public) -----------------------------------------------------------
-APPROVE_MIGRATION: Final = "approve_migration"
-REJECT_MIGRATION: Final = "reject_migration"
-APPROVE_CLEANUP: Final = "approve_cleanup"
-REJECT_CLEANUP: Final = "reject_cleanup"
+# Approve and Reject belong to a workflow, which declares them (workers.domain.workflows); named here too
+# so a listener registers them by name.
+APPROVE_MIGRATION: Final = MIGRATION.approve_action
+REJECT_MIGRATION: Final = MIGRATION.reject_action
+APPROVE_CLEANUP: Final = CLEANUP.approve_action
+REJECT_CLEANUP: Final = CLEANUP.reject_action
 REQUEST_CLEANUP: Final = "request_cleanup"
+"""On a succeeded migration's message and result: opens a cleanup request for the same cluster."""
 
 # -- the reject dialog ---------------------------------------------------------------------------------
 REJECT_CALLBACK_ID: Final = "reject_reason"

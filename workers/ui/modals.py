@@ -27,7 +27,7 @@ from slack_sdk.models.views import View
 from workers.domain.records import Kind, Record
 from workers.mrkdwn import code, user
 from workers.ui import ids
-from workers.ui.words import WORDING
+from workers.ui.words import wording
 
 PRECHECK, MIGRATE = "precheck", "migrate"
 """The form's "What to do" choices (the radio buttons' values)."""
@@ -186,7 +186,7 @@ class RejectContext:
 
 def reject_dialog(record: Record, *, channel: str, reason_max_length: int) -> dict[str, Any]:
     """Asks for an optional reason, which goes in the thread so the requester knows what to fix."""
-    what = WORDING[record.kind].noun
+    what = wording(record).noun
     view = View(
         type="modal",
         callback_id=ids.REJECT_CALLBACK_ID,

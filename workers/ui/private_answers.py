@@ -15,12 +15,12 @@ from slack_sdk.models.blocks import Block
 from workers import mrkdwn
 from workers.checks.model import PrecheckReport
 from workers.domain.decidability import Undecidable
-from workers.domain.records import Kind, Record, State
+from workers.domain.records import Record, State
 from workers.mrkdwn import code, escape, user
 from workers.ui import clock
 from workers.ui.checklist import blocking, checklist, ordered, sizes, tally
 from workers.ui.kit import Message, chunks, context, plural, render, section
-from workers.ui.words import WORDING, state_words
+from workers.ui.words import state_words, wording
 
 USAGE: dict[str, str] = {
     "help": "`/ackmigrate help [SUBCOMMAND]` — what ackmigrate can do, or how to use one subcommand.",
@@ -112,21 +112,21 @@ def cleanup_requested_for(record: Record) -> str:
 
 def approval_checking(record: Record) -> str:
     """Said at once to an approver: the approval counts only once the cluster is re-checked."""
-    if record.kind is Kind.MIGRATION:
+    if record.workflow.recheck_at_approval:
         return (f"Re-running the prechecks for {code(record.cluster_name)}; your approval counts once they "
                 "match the request. You will see it in the thread in a moment.")
-    return f"Counting your approval of the cleanup of {code(record.cluster_name)}…"
+    return f"Counting your approval of the {wording(record).noun} of {code(record.cluster_name)}…"
 
 
 # -- answers to commands -------------------------------------------------------------------------------------
 
 
 def cancelled(record: Record) -> str:
-    return f":no_entry_sign: Cancelled the {WORDING[record.kind].noun} request for {code(record.cluster_name)}."
+    return f":no_entry_sign: Cancelled the {wording(record).noun} request for {code(record.cluster_name)}."
 
 
 def rejected(record: Record) -> str:
-    return f"Rejected the {WORDING[record.kind].noun} request for {code(record.cluster_name)}."
+    return f"Rejected the {wording(record).noun} request for {code(record.cluster_name)}."
 
 
 def precheck_message(report: PrecheckReport, cluster_name: str) -> Message:
@@ -193,7 +193,7 @@ def no_such_cluster(cluster_ref: str, region: str, names: Sequence[str]) -> str:
 def already_in_flight(existing: Record, where: str | None) -> str:
     """`where` is the thread's permalink, when Slack gave one."""
     place = where or f"request {existing.id} ({existing.state})"
-    return f"{escape(existing.cluster_name)} already has a {WORDING[existing.kind].noun} in flight: {place}"
+    return f"{escape(existing.cluster_name)} already has a {wording(existing).noun} in flight: {place}"
 
 
 def not_pro_yet(cluster_name: str) -> str:
@@ -214,7 +214,7 @@ def no_masters_left(cluster_name: str) -> str:
 def nothing_to_cancel(cluster: str, active: Record | None) -> str:
     if active is not None:
         return (
-            f"{code(cluster)}'s {WORDING[active.kind].noun} is {state_words(active.state)}: it was approved and "
+            f"{code(cluster)}'s {wording(active).noun} is {state_words(active.state)}: it was approved and "
             "cannot be cancelled any more."
         )
     return f"{code(cluster)} has no request waiting that could be cancelled."
@@ -229,7 +229,7 @@ def request_gone() -> str:
 
 
 def wrong_kind(record: Record) -> str:
-    return f"This button does not belong to a {WORDING[record.kind].noun} request."
+    return f"This button does not belong to a {wording(record).noun} request."
 
 
 def already_approved(record: Record) -> str:
@@ -254,7 +254,7 @@ def not_decidable(record: Record, why: Undecidable) -> str:
 
 
 def _ask_again(record: Record) -> str:
-    return f"Run `/ackmigrate {WORDING[record.kind].command} {escape(record.cluster_name)} …` to ask again."
+    return f"Run `/ackmigrate {record.workflow.command} {escape(record.cluster_name)} …` to ask again."
 
 
 def approval_not_counted(record: Record, user_id: str) -> str:

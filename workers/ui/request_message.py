@@ -8,7 +8,8 @@ reasons) and everything the cloud said (summaries, stage names, errors) goes thr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,12 +23,13 @@ from slack_sdk.models.blocks import (
 
 from workers import mrkdwn
 from workers.checks.model import PrecheckReport, name_list, shorten
-from workers.domain.records import IN_CLOUD, Kind, Record, State
+from workers.domain.records import Record, State
 from workers.domain.results import CleanupResult, MigrationResult, OldMaster
+from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.ui import clock, ids
 from workers.ui.checklist import blocking, precheck_blocks, precheck_of, sizes
 from workers.ui.kit import HEADER_LIMIT, Message, context, lines, plural, render, section
-from workers.ui.words import STATE_ICON, STATE_WORDS, WORDING, charge_words
+from workers.ui.words import STATE_ICON, STATE_WORDS, charge_words, wording
 
 CONSOLE_RELEASE_DOC = "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance"
 """ECS "Release an instance": an unexpired subscription instance is switched to pay-as-you-go, then released."""
@@ -41,7 +43,7 @@ def request_message(
     `approvers_label` is mrkdwn the caller built with `mrkdwn.user` (e.g. `<!subteam^S0LEADS>`);
     `will_also` names the automated steps around the migration the settings turn on, shown before approval.
     """
-    wording = WORDING[record.kind]
+    words, shape = wording(record), _SHAPES[record.workflow]
     report = precheck_of(record)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_header(record), emoji=True))]
     blocks.append(section(request_facts(record, report, now=now)))
@@ -49,18 +51,19 @@ def request_message(
     if status:
         blocks.append(section(status))
     blocks.extend(precheck_blocks(report))
-    if record.kind is Kind.CLEANUP:
-        blocks.append(section(_cleanup_targets_text(record, report)))
+    details = shape.details(record, report)
+    if details:
+        blocks.append(section(details))
     if record.state in (State.REQUESTED, State.PRECHECKING, State.AWAITING_APPROVAL):
         if will_also:
             blocks.append(section("*ackmigrate will also:* " + "; ".join(mrkdwn.escape(step) for step in will_also)
                                   + "."))
-        blocks.append(context(wording.expectations))
+        blocks.append(context(words.expectations))
     if record.state is State.AWAITING_APPROVAL:
         blocks.append(_approval_actions(record, report))
         blocks.append(context(_approvers_line(record, approvers_label, two_person_rule)))
     if record.state is State.BLOCKED:
-        blocks.append(section(f"*Fix the failures and run /ackmigrate {wording.command} again.*"))
+        blocks.append(section(f"*Fix the failures and run /ackmigrate {record.workflow.command} again.*"))
     if offers_cleanup(record):
         blocks.append(section(f"*Next:* {masters_billing(report)} Clean them up when you are ready."))
         blocks.append(cleanup_button(record))
@@ -68,10 +71,10 @@ def request_message(
 
 
 def _header(record: Record) -> str:
-    wording = WORDING[record.kind]
-    title = wording.headers.get(record.state, wording.default_header)
-    text = f"{STATE_ICON[record.state]}  {title} — {wording.subject.format(name=record.cluster_name)}"
-    if record.state is State.MIGRATING and record.stage_total:
+    words = wording(record)
+    title = words.headers.get(record.state, words.default_header)
+    text = f"{STATE_ICON[record.state]}  {title} — {words.subject.format(name=record.cluster_name)}"
+    if record.state is record.workflow.in_cloud and record.stage_total:
         text += f"  ·  stage {record.stage}/{record.stage_total}"
     # plain_text is never parsed for mentions or links, so the name is shown exactly as typed.
     return shorten(text, HEADER_LIMIT)
@@ -88,7 +91,7 @@ def request_facts(record: Record, report: PrecheckReport | None, *, now: float) 
     if size:
         facts.append(size)
     shown = [" · ".join(facts)]
-    if record.kind is Kind.MIGRATION and record.bucket:
+    if record.bucket:  # only a migration names one
         bucket = f"Bucket: *{mrkdwn.escape(record.bucket)}*"
         if report is not None and report.bucket_endpoint:
             bucket += f" ({mrkdwn.escape(report.bucket_endpoint)})"
@@ -110,7 +113,7 @@ def status_line(record: Record, report: PrecheckReport | None, *, now: float) ->
         return f"⛔ Blocked by {plural(len(blocking(report)), 'failed check')}.{reason}"
     if record.state is State.APPROVED:
         return lines(decided, "Queued: a worker picks it up in a moment.")
-    if record.state in IN_CLOUD:
+    if record.state is record.workflow.in_cloud:
         return lines(decided, _progress(record, now=now))
     if record.state in (State.SUCCEEDED, State.DONE):
         finished = clock.at(record.finished_at or record.updated_at)
@@ -121,7 +124,7 @@ def status_line(record: Record, report: PrecheckReport | None, *, now: float) ->
         return lines(decided, f"❌ Failed{where}: {reason}")
     if record.state is State.EXPIRED:
         return (f"⌛ Expired at {clock.at(record.updated_at)}: nobody approved or rejected it in time. "
-                f"Run /ackmigrate {WORDING[record.kind].command} again to ask again.")
+                f"Run /ackmigrate {record.workflow.command} again to ask again.")
     return _decision(record, with_reason=True)  # rejected, cancelled
 
 
@@ -142,7 +145,7 @@ def _progress(record: Record, *, now: float) -> str:
     elapsed = f"{clock.duration(now - started)} elapsed"
     task = f" · task {mrkdwn.code(record.task_id)}" if record.task_id else ""
     if not record.stage_total:
-        return f"{STATE_ICON[record.state]} {WORDING[record.kind].waiting} · {elapsed}{task}"
+        return f"{STATE_ICON[record.state]} {wording(record).waiting} · {elapsed}{task}"
     name = f" {mrkdwn.escape(record.stage_name)}" if record.stage_name else ""
     return f"{STATE_ICON[record.state]} Stage {record.stage}/{record.stage_total}{name} · {elapsed}{task}"
 
@@ -155,23 +158,27 @@ def approval_tally(record: Record) -> str:
 
 def _approval_actions(record: Record, report: PrecheckReport | None) -> ActionsBlock:
     """Approve (with a confirm dialog: nothing here can be undone) and Reject; value = the record id."""
-    wording = WORDING[record.kind]
-    if record.kind is Kind.MIGRATION:
-        text = (f"{mrkdwn.escape(record.cluster_name)} becomes an ACK Pro cluster. This cannot be undone: "
-                "there is no rollback, and the API server is unavailable for 5–10 minutes.")
-    else:
-        nodes = cleanup_targets(record, report)
-        text = f"Deletes {plural(len(nodes), 'master node')} from {mrkdwn.escape(record.cluster_name)}"
-        if record.release_ecs:
-            text += " and RELEASES their pay-as-you-go ECS instances (their disks are lost)"
-        text += ". This cannot be undone."
-    confirm = ConfirmObject(title=wording.confirm_title, text=MarkdownTextObject(text=shorten(text, 300)),
+    text = _SHAPES[record.workflow].confirm(record, report)
+    confirm = ConfirmObject(title=wording(record).confirm_title, text=MarkdownTextObject(text=shorten(text, 300)),
                             confirm="Approve", deny="Go back")
     return ActionsBlock(elements=[
-        ButtonElement(text="Approve", action_id=wording.approve_id, value=record.id, style="primary",
+        ButtonElement(text="Approve", action_id=record.workflow.approve_action, value=record.id, style="primary",
                       confirm=confirm),
-        ButtonElement(text="Reject", action_id=wording.reject_id, value=record.id),
+        ButtonElement(text="Reject", action_id=record.workflow.reject_action, value=record.id),
     ])
+
+
+def _migration_confirm(record: Record, report: PrecheckReport | None) -> str:
+    return (f"{mrkdwn.escape(record.cluster_name)} becomes an ACK Pro cluster. This cannot be undone: "
+            "there is no rollback, and the API server is unavailable for 5–10 minutes.")
+
+
+def _cleanup_confirm(record: Record, report: PrecheckReport | None) -> str:
+    nodes = cleanup_targets(record, report)
+    text = f"Deletes {plural(len(nodes), 'master node')} from {mrkdwn.escape(record.cluster_name)}"
+    if record.release_ecs:
+        text += " and RELEASES their pay-as-you-go ECS instances (their disks are lost)"
+    return text + ". This cannot be undone."
 
 
 def _approvers_line(record: Record, approvers_label: str, two_person_rule: bool) -> str:
@@ -222,7 +229,7 @@ def _cleanup_targets_text(record: Record, report: PrecheckReport | None) -> str:
 
 def offers_cleanup(record: Record) -> bool:
     """A succeeded migration offers "Clean up old masters" until a cleanup has followed it."""
-    return (record.kind is Kind.MIGRATION and record.state is State.SUCCEEDED
+    return (wording(record).follow_up is CLEANUP and record.state is record.workflow.succeeded
             and not MigrationResult.from_dict(record.result).cleanup_id)
 
 
@@ -246,5 +253,23 @@ def masters_billing(report: PrecheckReport | None) -> str:
 
 
 def _request_fallback(record: Record) -> str:
-    return (f"{WORDING[record.kind].title} request for {mrkdwn.escape(record.cluster_name)} ({record.cluster_id}) by "
+    return (f"{wording(record).title} request for {mrkdwn.escape(record.cluster_name)} ({record.cluster_id}) by "
             f"{mrkdwn.user(record.requester)}: {STATE_WORDS[record.state]}")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What one workflow's request message shows besides what every request shows."""
+
+    details: Callable[[Record, PrecheckReport | None], str]  # below the checklist ("" for nothing)
+    confirm: Callable[[Record, PrecheckReport | None], str]  # the Approve button's confirm dialog
+
+
+def _no_details(record: Record, report: PrecheckReport | None) -> str:
+    return ""
+
+
+_SHAPES: dict[Workflow, _Shape] = {
+    MIGRATION: _Shape(details=_no_details, confirm=_migration_confirm),
+    CLEANUP: _Shape(details=_cleanup_targets_text, confirm=_cleanup_confirm),
+}

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from workers import mrkdwn
-from workers.domain.records import IN_CLOUD, Kind, Record, State
+from workers.domain.records import Record, State
 from workers.ui import clock
 from workers.ui.checklist import blocking, check_line, ordered, precheck_of, tally
 from workers.ui.kit import Message, chunks, context, render, section
 from workers.ui.request_message import request_facts, status_line
-from workers.ui.words import STATE_ICON, STATE_WORDS, WORDING
+from workers.ui.words import STATE_ICON, STATE_WORDS, wording
 
 
 def status_overview(
@@ -35,8 +35,8 @@ def status_overview(
 
 def _overview_line(record: Record, *, now: float, permalink: str | None) -> str:
     parts = [f"{STATE_ICON[record.state]} *{mrkdwn.escape(record.cluster_name)}*"]
-    if record.kind is Kind.CLEANUP:
-        parts.append(WORDING[record.kind].noun)
+    if wording(record).status_tag:
+        parts.append(wording(record).status_tag)
     parts.append(_state_phrase(record, now=now))
     people = mrkdwn.user(record.requester)
     if record.decided_by:
@@ -50,7 +50,7 @@ def _overview_line(record: Record, *, now: float, permalink: str | None) -> str:
 def _state_phrase(record: Record, *, now: float) -> str:
     if record.state is State.AWAITING_APPROVAL and record.expires_at is not None:
         return f"awaiting approval ({clock.duration(max(0.0, record.expires_at - now))} left)"
-    if record.state in IN_CLOUD:
+    if record.state is record.workflow.in_cloud:
         stage = f"stage {record.stage}/{record.stage_total}   " if record.stage_total else ""
         return f"{stage}{clock.duration(now - (record.started_at or record.updated_at))}"
     if record.state is State.FAILED:
@@ -65,7 +65,7 @@ def _state_phrase(record: Record, *, now: float) -> str:
 def status_detail(record: Record, *, now: float, permalink: str | None) -> Message:
     """`/ackmigrate status CLUSTER`: one request in full, without the buttons."""
     report = precheck_of(record)
-    head = (f"{STATE_ICON[record.state]} *{mrkdwn.escape(record.cluster_name)}* {WORDING[record.kind].noun} "
+    head = (f"{STATE_ICON[record.state]} *{mrkdwn.escape(record.cluster_name)}* {wording(record).noun} "
             f"{mrkdwn.code(record.id)} — {_state_phrase(record, now=now)}")
     blocks: list[Block] = [section(head), section(request_facts(record, report, now=now))]
     status = status_line(record, report, now=now)
@@ -76,5 +76,5 @@ def status_detail(record: Record, *, now: float, permalink: str | None) -> Messa
         blocks.extend(section(text) for text in chunks(check_line(c) for c in blocking(report)))
     if permalink:
         blocks.append(context(mrkdwn.link(permalink, "Open the request thread")))
-    text = f"{record.cluster_name} {WORDING[record.kind].noun}: {STATE_WORDS[record.state]}"
+    text = f"{record.cluster_name} {wording(record).noun}: {STATE_WORDS[record.state]}"
     return Message(text=mrkdwn.escape(text), blocks=render(blocks))

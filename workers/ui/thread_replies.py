@@ -6,19 +6,20 @@ so the reply and the change are one write. Nothing here is told to one person on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from slack_sdk.models.blocks import Block
 
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
-from workers.domain.records import Kind, Record, State
+from workers.domain.records import Record, State
 from workers.domain.results import CleanupResult, Failure, MigrationResult, VerificationReport
+from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.ui import clock
 from workers.ui.checklist import checklist, fix_text, follow_ups, ordered, precheck_of, tally
 from workers.ui.kit import Message, plural, render, section
 from workers.ui.request_message import CONSOLE_RELEASE_DOC, cleanup_button, masters_billing, offers_cleanup
-from workers.ui.words import WORDING, charge_words
+from workers.ui.words import charge_words, wording
 
 # -- deciding -----------------------------------------------------------------------------------------------
 
@@ -94,10 +95,11 @@ def _control_plane_moving(stage_name: str | None) -> bool:
 
 def success_reply(record: Record) -> Message:
     """The result, in the thread and broadcast to the channel, with what is left to do."""
+    return _SUCCESS[record.workflow](record)
+
+
+def _migration_success(record: Record) -> Message:
     name = mrkdwn.escape(record.cluster_name)
-    if record.kind is Kind.CLEANUP:
-        text = "\n".join(_cleanup_result_lines(record))
-        return Message(text=text, blocks=render([section(text)]))
     took = clock.took(record.started_at, record.finished_at)
     result = MigrationResult.from_dict(record.result)
     spec = result.cluster_spec or "ack.pro.small"
@@ -150,7 +152,7 @@ def failure_reply(record: Record) -> Message:
     name = mrkdwn.escape(record.cluster_name)
     where = f" at stage {record.stage}/{record.stage_total}" if record.stage_total else ""
     reason = mrkdwn.escape(record.reason or "no reason was recorded")
-    shown = [f"❌ {WORDING[record.kind].title} of {name} failed{where}: {reason}"]
+    shown = [f"❌ {wording(record).title} of {name} failed{where}: {reason}"]
     touched = record.migrate_called_at is not None or record.started_at is not None
     if touched:
         if failure.cluster_state:
@@ -161,7 +163,7 @@ def failure_reply(record: Record) -> Message:
     if failure.next_step:
         next_step = mrkdwn.escape(failure.next_step)
     elif not touched:
-        next_step = f"fix the cause above and run /ackmigrate {WORDING[record.kind].command} again."
+        next_step = f"fix the cause above and run /ackmigrate {record.workflow.command} again."
     else:
         ids = [f"task id {mrkdwn.code(record.task_id)}"] if record.task_id else []
         if failure.request_id:
@@ -175,6 +177,11 @@ def failure_reply(record: Record) -> Message:
 
 
 # -- the cleanup --------------------------------------------------------------------------------------------
+
+
+def _cleanup_success(record: Record) -> Message:
+    text = "\n".join(_cleanup_result_lines(record))
+    return Message(text=text, blocks=render([section(text)]))
 
 
 def _cleanup_result_lines(record: Record) -> list[str]:
@@ -208,6 +215,10 @@ def _cleanup_result_lines(record: Record) -> list[str]:
         shown.append("No ECS instances were released.")
     return shown
 
+
+
+_SUCCESS: dict[Workflow, Callable[[Record], Message]] = {MIGRATION: _migration_success, CLEANUP: _cleanup_success}
+"""Each workflow's result reply."""
 
 # -- the steps around the migration (the master RAM grant, terway) ------------------------------------------
 

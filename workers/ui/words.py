@@ -1,16 +1,16 @@
 """The words that vary by state and by workflow, as tables: one entry per workflow, not a branch per text.
 
-`WORDING[record.kind]` gives a workflow's nouns, its command word, its headers and what to expect. When
-`workers.domain.workflows` lands, the table is keyed by the workflow and the command word and button ids
-are read from it; the wording itself stays here.
+`wording(record)` gives a workflow's nouns, headers and what to expect. What a workflow *is* (its command
+word, its button ids, its states) is the domain's (`record.workflow`); how it is spoken of is here. A new
+workflow adds one `Wording` to `WORDING`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.domain.records import Kind, State
-from workers.ui import ids
+from workers.domain.records import Record, State
+from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 
 STATE_ICON = {
     State.REQUESTED: "🕐", State.PRECHECKING: "🔎", State.AWAITING_APPROVAL: "⏳", State.APPROVED: "👍",
@@ -32,20 +32,19 @@ class Wording:
 
     noun: str  # "migration": "the migration request for …"
     title: str  # "Migration": the start of a sentence
-    command: str  # the slash subcommand that asks again: `/ackmigrate migrate`
     headers: dict[State, str]  # the request message's header, by state
     default_header: str
     subject: str  # what follows the header's " — ": "{name} → ACK Pro"
     expectations: str  # shown before approval: what happens, and that it cannot be undone
     confirm_title: str  # the Approve button's confirm dialog
     waiting: str  # in flight before the first stage is known
-    approve_id: str
-    reject_id: str
+    status_tag: str  # said after the cluster's name in `/ackmigrate status` ("" for the common case)
+    follow_up: Workflow | None  # what a success offers to ask for next (a migration: the cleanup)
 
 
-WORDING: dict[Kind, Wording] = {
-    Kind.MIGRATION: Wording(
-        noun="migration", title="Migration", command="migrate",
+WORDING: dict[Workflow, Wording] = {
+    MIGRATION: Wording(
+        noun="migration", title="Migration",
         headers={
             State.AWAITING_APPROVAL: "Migration request", State.PRECHECKING: "Migration request — checking",
             State.BLOCKED: "Migration blocked", State.APPROVED: "Migration approved",
@@ -62,10 +61,11 @@ WORDING: dict[Kind, Wording] = {
         ),
         confirm_title="Approve the migration?",
         waiting="Waiting for ACK to start the task",
-        approve_id=ids.APPROVE_MIGRATION, reject_id=ids.REJECT_MIGRATION,
+        status_tag="",
+        follow_up=CLEANUP,
     ),
-    Kind.CLEANUP: Wording(
-        noun="cleanup", title="Cleanup", command="cleanup",
+    CLEANUP: Wording(
+        noun="cleanup", title="Cleanup",
         headers={
             State.AWAITING_APPROVAL: "Cleanup request", State.BLOCKED: "Cleanup blocked",
             State.APPROVED: "Cleanup approved", State.RUNNING: "Cleaning up", State.DONE: "Cleaned up",
@@ -80,9 +80,15 @@ WORDING: dict[Kind, Wording] = {
         ),
         confirm_title="Approve the cleanup?",
         waiting="Starting",
-        approve_id=ids.APPROVE_CLEANUP, reject_id=ids.REJECT_CLEANUP,
+        status_tag="cleanup",
+        follow_up=None,
     ),
 }
+
+
+def wording(record: Record) -> Wording:
+    """How the record's workflow is spoken of."""
+    return WORDING[record.workflow]
 
 CHARGE_WORDS = {"PostPaid": "pay-as-you-go", "PrePaid": "subscription"}
 """ECS InstanceChargeType in words."""
