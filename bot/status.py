@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from bot.services import Services
-from workers.mrkdwn import code
+from workers.ui import private_answers
 from workers.ui.kit import Message
 from workers.ui.status import status_detail, status_overview
 
@@ -27,7 +27,7 @@ def status_message(services: Services, *, cluster: str | None, now: float | None
         return status_overview(in_flight, recent, now=moment, permalinks=links)
     records = store.for_cluster(cluster)
     if not records:
-        text = f"There is no migration or cleanup request for {code(cluster)} yet."
+        text = private_answers.no_request_for(cluster)
         return Message(text=text, blocks=[])
     latest = records[0]
     return status_detail(latest, now=moment, permalink=services.permalink(latest.channel, latest.message_ts))

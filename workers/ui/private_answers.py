@@ -278,3 +278,59 @@ def precheck_changed(record: Record, changes: Sequence[str]) -> str:
     return (f"Your approval of {mrkdwn.escape(record.cluster_name)} was not counted: the prechecks re-run "
             f"just now differ from the ones in the request ({first}). The message is refreshed; "
             "review it before approving.")
+
+
+# -- who may do what (bot.authz decides; these are its words) ----------------------------------------------
+
+
+def principals(groups: Sequence[str], users: Sequence[str]) -> str:
+    """How a set of people is named in messages: `<!subteam^S…>` for groups, `<@U…>` for people."""
+    named = [mrkdwn.user(group) for group in sorted(groups)] + [mrkdwn.user(person) for person in sorted(users)]
+    return ", ".join(named) if named else "nobody (ACKMIGRATE_APPROVERS is empty)"
+
+
+def channel_not_allowed(channels: Sequence[str]) -> str:
+    allowed = ", ".join(f"<#{channel}>" for channel in sorted(channels))
+    return f"ackmigrate takes requests only in {allowed}."
+
+
+def not_a_requester(requesters: str) -> str:
+    """`requesters` as `principals` names them."""
+    return f"Only {requesters} can request migrations and cleanups. Ask one of them to run it."
+
+
+def not_an_approver(record: Record, approvers: str, *, approving: bool) -> str:
+    return f"Only {approvers} can {'approve' if approving else 'reject'} {wording(record).noun}s."
+
+
+def own_request(record: Record) -> str:
+    return f"You requested this {wording(record).noun}, so someone else must approve it (two-person rule)."
+
+
+def foreign_click() -> str:
+    return ("That button is not on this request's message in its channel, so it was not taken. "
+            "Use the buttons on the request message itself.")
+
+
+def not_a_canceller(record: Record, approvers: str) -> str:
+    return f"Only {user(record.requester)} (who asked) or {approvers} can cancel this request."
+
+
+def lookup_failed(detail: str) -> str:
+    """Slack could not say who is in the approver or requester groups: nothing is done on a guess."""
+    return f"I could not check who may do this just now ({escape(detail)}). Nothing was changed; try again."
+
+
+def no_request_for(cluster: str) -> str:
+    return f"There is no migration or cleanup request for {code(cluster)} yet."
+
+
+def refused_scope(problem: object) -> str:
+    """`/ackmigrate plan` named an account or region that is not configured."""
+    return f":warning: {escape(str(problem))}"
+
+
+def something_went_wrong(error_type: str) -> str:
+    """A listener failed: the person is told nothing was done, never left with Slack's "dispatch_failed"."""
+    return (f":warning: Something went wrong on ackmigrate's side ({error_type}), so your request was not carried "
+            "out. Try again in a minute; if it keeps failing, ask the platform team to look at the bot's log.")

@@ -58,7 +58,7 @@ def answer(services: Services, command: dict[str, Any]) -> Message:
         return _run(services, parsed, user=user, channel=channel, response_url=command.get("response_url"))
     except GroupLookupFailed as error:
         logger.warning("refusing %s for %s: %s", render(parsed), user, error)
-        text = f"I could not check who may do this just now ({error.detail}). Nothing was changed; try again."
+        text = private_answers.lookup_failed(error.detail)
         return _refused(services, parsed, user, Refusal(RefusalCode.LOOKUP_FAILED, text))
 
 
@@ -78,7 +78,7 @@ def _run(services: Services, parsed: Command, *, user: str, channel: str, respon
         try:
             places(services.settings.accounts, Scope(parsed.account, parsed.region))
         except ScopeError as error:
-            return _text(f":warning: {error}")
+            return _text(private_answers.refused_scope(error))
     if isinstance(parsed, Migrate | Cleanup):
         refusal = may_request(services.policy, user=user, channel=channel,
                               requester_group_members=services.requester_group_members())
