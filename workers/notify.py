@@ -32,6 +32,7 @@ from workers.context import Context
 from workers.domain.records import Kind, Record
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
+from workers.ui.checklist import precheck_of
 from workers.ui.kit import Message
 from workers.ui.request_message import request_message
 
@@ -221,7 +222,7 @@ def render_request(ctx: Context, record: Record) -> Message:
         approvers_label=approvers_label(ctx.settings.approvers),
         two_person_rule=ctx.settings.two_person_rule,
         now=time.time(),
-        will_also=terway_plan.planned(ctx.settings, record.precheck) if record.kind is Kind.MIGRATION else [],
+        will_also=terway_plan.planned(ctx.settings, precheck_of(record)) if record.kind is Kind.MIGRATION else [],
     )
 
 

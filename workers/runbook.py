@@ -109,7 +109,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
-        if terway_plan.applies(ctx.settings, report.to_dict()):
+        if terway_plan.applies(ctx.settings, report):
             terway_steps.before_migration(ctx, clouds.kube_for(record.cluster_id), record)
     except (Unavailable, Throttled) as error:
         # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.

@@ -31,6 +31,13 @@ from workers.ui.checklist import blocking, precheck_blocks, precheck_of, sizes
 from workers.ui.kit import HEADER_LIMIT, Message, context, lines, plural, render, section
 from workers.ui.words import STATE_ICON, STATE_WORDS, charge_words, wording
 
+TERWAY_PLANNED = (
+    "scale terway-controlplane to 0 and back up and delete its mutating and validating webhook configurations "
+    "before the migration (restored if it fails; the old Deployment is deleted after it succeeds, to be "
+    "reinstalled from Add-ons)"
+)
+"""Announced under "ackmigrate will also" when ACKMIGRATE_AUTOMATE_TERWAY is on and the cluster runs it."""
+
 CONSOLE_RELEASE_DOC = "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance"
 """ECS "Release an instance": an unexpired subscription instance is switched to pay-as-you-go, then released."""
 
