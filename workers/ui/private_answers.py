@@ -334,3 +334,68 @@ def something_went_wrong(error_type: str) -> str:
     """A listener failed: the person is told nothing was done, never left with Slack's "dispatch_failed"."""
     return (f":warning: Something went wrong on ackmigrate's side ({error_type}), so your request was not carried "
             "out. Try again in a minute; if it keeps failing, ask the platform team to look at the bot's log.")
+
+
+# -- what is wrong with a command as typed (bot.grammar finds it; `usage_text` shows it) -------------------
+
+
+def command_too_long(length: int, limit: int) -> str:
+    return f"the command is {length} characters long; ackmigrate reads at most {limit}"
+
+
+def not_a_command(name: str) -> str:
+    return f"`{name}` is not an ackmigrate command"
+
+
+def unreadable_command(error: object) -> str:
+    """An unclosed quote or a trailing backslash."""
+    return f"could not read the command: {error}"
+
+
+def no_such_option(name: str, option: str) -> str:
+    return f"`{name}` has no option `{option}`"
+
+
+def option_twice(flag: str) -> str:
+    return f"`--{flag}` is given twice"
+
+
+def option_takes_no_value(flag: str) -> str:
+    return f"`--{flag}` takes no value"
+
+
+def option_needs_value(flag: str) -> str:
+    return f"`--{flag}` needs a value"
+
+
+def needs_a_cluster(name: str) -> str:
+    return f"`{name}` needs a cluster id or name"
+
+
+def too_many_words(name: str, extra: str) -> str:
+    return f"`{name}` got more than it takes: `{extra}`"
+
+
+MIGRATE_NEEDS_BUCKET = "`migrate` needs `--bucket B`: the OSS bucket the migration writes to"
+
+
+def not_an_account_alias(account: str) -> str:
+    return f"`{account}` is not an account alias (lower-case letters, digits, `-`, `_`)"
+
+
+def not_a_region(region: str) -> str:
+    return f"`{region}` is not a region id like cn-hangzhou"
+
+
+def no_help_on(topic: str) -> str:
+    return f"there is no help on `{topic}`"
+
+
+def not_a_cluster_ref(ref: str) -> str:
+    return (f"`{ref}` is not a cluster id (c + 32 hex digits) or a valid cluster name: use 1–63 letters, digits, "
+            "`_` and `-`, starting with a letter or digit")
+
+
+def not_a_bucket_name(bucket: str) -> str:
+    return (f"`{bucket}` is not a valid bucket name: use 3–63 lowercase letters, digits and hyphens, "
+            "starting and ending with a letter or digit")
