@@ -125,10 +125,6 @@ def cancelled(record: Record) -> str:
     return f":no_entry_sign: Cancelled the {wording(record).noun} request for {code(record.cluster_name)}."
 
 
-def rejected(record: Record) -> str:
-    return f"Rejected the {wording(record).noun} request for {code(record.cluster_name)}."
-
-
 def precheck_message(report: PrecheckReport, cluster_name: str) -> Message:
     """The private answer to `/ackmigrate precheck`: the checklist and whether a migration could start."""
     checks = ordered(report.checks)
