@@ -16,8 +16,9 @@ from typing import Any, TextIO
 from workers.cloud.fleet import FleetClients
 from workers.config import Settings
 from workers.fleet.plan import Progress, run_plan
-from workers.fleet.report import QUOTA_NOTE, PlanReport, to_csv
+from workers.fleet.report import PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
+from workers.ui.fleet_words import QUOTA_NOTE
 from workers.ui.plan_report import bar, report_lines
 
 EXIT_OK = 0

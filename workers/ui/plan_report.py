@@ -19,7 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from workers import mrkdwn
-from workers.fleet.report import QUOTA_NOTE, PlanReport, QuotaLine, Readiness
+from workers.fleet.report import PlanReport, QuotaLine, Readiness
+from workers.ui.fleet_words import QUOTA_NOTE
 from workers.ui.kit import Message
 
 SHOWN_BLOCKERS = 8
