@@ -18,37 +18,27 @@ from workers.checks.drift import changes_since
 from workers.checks.model import PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.context import Context
-from workers.domain.records import IllegalTransition, Kind, Record, State
+from workers.domain.records import IllegalTransition, Record, State
 from workers.errors import CloudError
+from workers.lifecycle import Lifecycle
 from workers.notify import announce
 from workers.slack import SlackError
 from workers.store import AlreadyApproved, Reply
-from workers.ui import private_answers, thread_replies
-from workers.ui.reasons import BLOCKED_AT_APPROVAL
+from workers.ui import private_answers, reasons, thread_replies
 
 log = logging.getLogger(__name__)
 
 
 def count_approval(ctx: Context, record_id: str, *, user: str, clicked_at: float) -> None:
     record = ctx.store.get(record_id)
-    needs_recheck = record.kind is Kind.MIGRATION and record.state is State.AWAITING_APPROVAL
+    needs_recheck = record.workflow.recheck_at_approval and record.state is State.AWAITING_APPROVAL
     if needs_recheck and not _still_as_shown(ctx, record, user=user):
         return
     try:
-        saved = ctx.store.approve(record_id, user=user, at=clicked_at, reply=lambda approved: Reply(thread_replies.approval_reply(approved)))
+        Lifecycle.of(ctx).approve(record_id, user=user, at=clicked_at, reply=lambda approved: Reply(thread_replies.approval_reply(approved)))
     except (AlreadyApproved, IllegalTransition):
         current = ctx.store.get(record_id)
         _refused(ctx, current, user=user, reason="already_decided", text=private_answers.approval_not_counted(current, user))
-        return
-    ctx.audit.append("approved", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
-                     cluster_name=saved.cluster_name, kind=str(saved.kind),
-                     approvals=len(saved.approvals), required=saved.approvals_required)
-    if saved.state is State.APPROVED:
-        if saved.kind is Kind.MIGRATION:
-            ctx.queues.run_migration(saved.id)
-        else:
-            ctx.queues.run_cleanup(saved.id)
-    announce(ctx, saved.id)
 
 
 def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
@@ -61,17 +51,16 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
                  text=private_answers.recheck_failed(error))
         return False
     shown = PrecheckReport.from_dict(record.precheck) if record.precheck else None
-    changes = changes_since(shown, fresh) if shown is not None else ("the request showed no prechecks",)
+    changes = changes_since(shown, fresh) if shown is not None else (thread_replies.NO_PRECHECKS_SHOWN,)
     if not changes:
         return True
     blocked = bool(fresh.blocking)
     reply = Reply(thread_replies.precheck_changed(changes, blocked=blocked))
     try:
         if blocked:
-            ctx.store.transition(record.id, State.BLOCKED, precheck=fresh.to_dict(), approvals=[], reply=reply,
-                                 reason=BLOCKED_AT_APPROVAL)
-            ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
-                             cluster_name=record.cluster_name, reason="; ".join(changes))
+            Lifecycle.of(ctx).block(record.id, precheck=fresh.to_dict(), reply=reply,
+                                    reason=reasons.BLOCKED_AT_APPROVAL,
+                                    changes="; ".join(changes))
         else:
             ctx.store.renew_request(record.id, precheck=fresh.to_dict(), reply=reply)
     except IllegalTransition:
@@ -85,8 +74,7 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
 
 
 def _refused(ctx: Context, record: Record, *, user: str, reason: str, text: str) -> None:
-    ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id, cluster_id=record.cluster_id,
-                     cluster_name=record.cluster_name, action="approve", reason=reason)
+    Lifecycle.of(ctx).refused(actor=user, action="approve", reason=reason, record=record)
     try:
         ctx.slack.post_ephemeral(record.channel, user, text)
     except SlackError as error:

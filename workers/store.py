@@ -40,7 +40,7 @@ from typing import Any
 from redis import Redis
 
 from workers.domain.records import Approval, IllegalTransition, Record, State, check_transition
-from workers.domain.workflows import NEEDS_A_JOB
+from workers.domain.workflows import NEEDS_A_JOB, Workflow
 from workers.redis_connection import write_durably
 
 PREFIX = "ackmigrate:"
@@ -394,6 +394,12 @@ class RecordStore:
     def for_cluster(self, cluster_ref: str) -> list[Record]:
         """Every record of a cluster given by id or by name, newest first."""
         return self._load(self.redis.zrevrange(cluster_index_key(cluster_ref), 0, -1))
+
+    def last_succeeded(self, cluster_ref: str, workflow: Workflow) -> Record | None:
+        """The cluster's newest request of `workflow` that succeeded (a cleanup's parent, the verification's
+        baseline)."""
+        return next((r for r in self.for_cluster(cluster_ref)
+                     if r.workflow is workflow and r.state is workflow.succeeded), None)
 
     def needs_attention(self) -> list[Record]:
         """Approved or in-cloud records: each must have a job following it (the reconciler's list)."""

@@ -13,6 +13,11 @@ from workers.checks.model import CheckResult
 BLOCKED_AT_APPROVAL = "a prerequisite failed when the prechecks were re-run at approval"
 
 
+def not_posted(slack_code: str) -> str:
+    """The request message could not be posted (the bot is not in the channel, …): nobody could approve it."""
+    return f"the request could not be posted ({slack_code})"
+
+
 def blocked_before_call(blocking: Sequence[CheckResult]) -> str:
     """The prechecks re-run just before MigrateCluster found a blocking failure."""
     found = [f"{check.title}: {check.summary}" + (f" Fix: {check.fix}" if check.fix else "") for check in blocking]

@@ -77,6 +77,13 @@ def request_message(
     return Message(text=_request_fallback(record), blocks=render(blocks))
 
 
+def approvers_label(approvers: Sequence[str]) -> str:
+    """Slack mentions for the configured approvers (users `<@U…>`, groups `<!subteam^S…>`)."""
+    if not approvers:
+        return "anyone in the channel"
+    return ", ".join(mrkdwn.user(approver) for approver in approvers)
+
+
 def _header(record: Record) -> str:
     words = wording(record)
     title = words.headers.get(record.state, words.default_header)

@@ -52,6 +52,10 @@ def expired() -> str:
     return "⌛ Nobody approved or rejected this in time; the request has expired."
 
 
+NO_PRECHECKS_SHOWN = "the request showed no prechecks"
+"""The change an approval finds when the request it was given on showed no precheck report at all."""
+
+
 def precheck_changed(changes: Sequence[str], *, blocked: bool) -> str:
     """An approval found the cluster no longer as the request shows it."""
     listed = "\n".join(f"• {mrkdwn.escape(change)}" for change in changes)

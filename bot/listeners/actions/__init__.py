@@ -15,23 +15,15 @@ from bot.listeners.actions.approve import approve
 from bot.listeners.actions.reject import open_reject_dialog
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
-from workers.domain.records import Kind
-from workers.ui.ids import (
-    APPROVE_CLEANUP,
-    APPROVE_MIGRATION,
-    REJECT_CLEANUP,
-    REJECT_MIGRATION,
-    REQUEST_CLEANUP,
-)
+from workers.domain.workflows import WORKFLOWS
+from workers.ui.ids import REQUEST_CLEANUP
 
 
 def register(app: App, services: Services) -> None:
-    on_click = {
-        APPROVE_MIGRATION: tell_user_on_error(approve, services, Kind.MIGRATION),
-        APPROVE_CLEANUP: tell_user_on_error(approve, services, Kind.CLEANUP),
-        REJECT_MIGRATION: tell_user_on_error(open_reject_dialog, services, Kind.MIGRATION),
-        REJECT_CLEANUP: tell_user_on_error(open_reject_dialog, services, Kind.CLEANUP),
-        REQUEST_CLEANUP: tell_user_on_error(request_cleanup, services),
-    }
+    """Every workflow's Approve and Reject, by the action ids its `Workflow` declares, and the cleanup button."""
+    on_click = {REQUEST_CLEANUP: tell_user_on_error(request_cleanup, services)}
+    for workflow in WORKFLOWS:
+        on_click[workflow.approve_action] = tell_user_on_error(approve, services, workflow)
+        on_click[workflow.reject_action] = tell_user_on_error(open_reject_dialog, services, workflow)
     for action_id, listener in on_click.items():
         app.action(action_id)(ack=acknowledge, lazy=[listener])

@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 
 from bot.approvals import Outcome
 from bot.authz import Click
-from bot.metrics import DECISIONS, REFUSALS
 
 
 def clicker(body: dict[str, Any]) -> str:
@@ -33,14 +32,9 @@ def request_id_of(body: dict[str, Any]) -> str:
     return str(actions[0].get("value") or "")
 
 
-def tell(client: WebClient, channel: str, user: str, outcome: Outcome, *, decision: str | None) -> None:
-    """A refused decision is answered privately; an allowed one is counted."""
-    if outcome.refusal is not None:
-        refuse(client, channel, user, str(outcome.refusal.code), outcome.refusal.text)
-    elif decision is not None:
-        DECISIONS.labels(decision).inc()
-
-
-def refuse(client: WebClient, channel: str, user: str, code: str, text: str) -> None:
-    REFUSALS.labels(code).inc()
-    client.chat_postEphemeral(channel=channel, user=user, text=text)
+def told_refusal(client: WebClient, channel: str, user: str, outcome: Outcome) -> bool:
+    """Show a refusal privately (bot.approvals already counted and audited it); True when there was one."""
+    if outcome.refusal is None:
+        return False
+    client.chat_postEphemeral(channel=channel, user=user, text=outcome.refusal.text)
+    return True

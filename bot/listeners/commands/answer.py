@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.authz import Refusal, RefusalCode, may_request, may_use_channel
+from bot.authz import Refusal, RefusalCode, may_use_channel
 from bot.grammar import (
     Cancel,
     Cleanup,
@@ -26,11 +26,11 @@ from bot.grammar import (
     render,
     subcommand_of,
 )
-from bot.metrics import COMMANDS, DECISIONS, REFUSALS
+from bot.metrics import COMMANDS, DECISIONS
 from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
-from workers.domain.records import Kind, new_record_id
+from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.fleet.scope import Scope, ScopeError, places
 from workers.queues import Queues
 from workers.ui import private_answers
@@ -67,8 +67,7 @@ def _run(services: Services, parsed: Command, *, user: str, channel: str, respon
         return status_message(services, cluster=parsed.cluster)
     if isinstance(parsed, Cancel):
         outcome = services.approvals.cancel(parsed.cluster, user=user)
-        if outcome.refusal is not None:
-            REFUSALS.labels(str(outcome.refusal.code)).inc()
+        if outcome.refusal is not None:  # already counted and audited
             return _text(outcome.refusal.text)
         DECISIONS.labels("cancelled").inc()
         assert outcome.record is not None  # an applied cancel always has its record
@@ -79,43 +78,39 @@ def _run(services: Services, parsed: Command, *, user: str, channel: str, respon
             places(services.settings.accounts, Scope(parsed.account, parsed.region))
         except ScopeError as error:
             return _text(private_answers.refused_scope(error))
-    if isinstance(parsed, Migrate | Cleanup):
-        refusal = may_request(services.policy, user=user, channel=channel,
-                              requester_group_members=services.requester_group_members())
-        if refusal is not None:
-            return _refused(services, parsed, user, refusal)
+    if isinstance(parsed, Migrate):
+        return _request(services, MIGRATION, parsed, user=user, channel=channel, response_url=response_url,
+                        bucket=parsed.bucket, taken=private_answers.migrate_taken(parsed.cluster, parsed.bucket))
+    if isinstance(parsed, Cleanup):
+        return _request(services, CLEANUP, parsed, user=user, channel=channel, response_url=response_url,
+                        release_ecs=parsed.release_ecs, taken=private_answers.cleanup_taken(parsed.cluster, parsed.release_ecs))
     return _enqueue(services, parsed, user=user, channel=channel, response_url=response_url)
 
 
+def _request(services: Services, workflow: Workflow, parsed: Migrate | Cleanup, *, user: str, channel: str,
+             response_url: str | None, taken: str, **job_details: Any) -> Message:
+    """A request is opened the same way from here and from a button (bot.approvals → workers.lifecycle):
+    authorised, named (its story starts here), queued and audited as `command`, in one Redis round trip."""
+    outcome = services.approvals.request(workflow, user=user, channel=channel, cluster_ref=parsed.cluster,
+                                         command=render(parsed), response_url=response_url, **job_details)
+    return _text(outcome.refusal.text if outcome.refusal is not None else taken)
+
+
 def _enqueue(services: Services, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
-    """Queue the job and audit the command in one Redis round trip; a request gets its id here, so its
-    story starts here."""
-    record_id = new_record_id(Kind.MIGRATION) if isinstance(parsed, Migrate) else (
-        new_record_id(Kind.CLEANUP) if isinstance(parsed, Cleanup) else None)
+    """Queue the job and audit the command in one Redis round trip."""
     with services.queues.batched() as (queues, pipeline):
-        answer = _queue_job(parsed, queues, user=user, channel=channel, response_url=response_url,
-                                 record_id=record_id)
-        services.audit.append("command", actor=user, record_id=record_id,
-                                   cluster_name=getattr(parsed, "cluster", None), channel=channel,
-                                   command=render(parsed), pipeline=pipeline)
+        answer = _queue_job(parsed, queues, user=user, channel=channel, response_url=response_url)
+        services.audit.append("command", actor=user, cluster_name=getattr(parsed, "cluster", None),
+                              channel=channel, command=render(parsed), pipeline=pipeline)
     return _text(answer)
 
 
-def _queue_job(parsed: Command, queues: Queues, *, user: str, channel: str, response_url: str | None,
-               record_id: str | None) -> str:
+def _queue_job(parsed: Command, queues: Queues, *, user: str, channel: str, response_url: str | None) -> str:
     """Enqueue the command's job; what the person is told it is doing."""
     if isinstance(parsed, Precheck):
         queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
                                  response_url=response_url)
         return private_answers.precheck_taken(parsed.cluster)
-    if isinstance(parsed, Migrate):
-        queues.open_migration_request(cluster_ref=parsed.cluster, bucket=parsed.bucket, requester=user,
-                                      channel=channel, response_url=response_url, record_id=record_id)
-        return private_answers.migrate_taken(parsed.cluster, parsed.bucket)
-    if isinstance(parsed, Cleanup):
-        queues.open_cleanup_request(cluster_ref=parsed.cluster, release_ecs=parsed.release_ecs, requester=user,
-                                    channel=channel, response_url=response_url, record_id=record_id)
-        return private_answers.cleanup_taken(parsed.cluster, parsed.release_ecs)
     if isinstance(parsed, Verify):
         queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
         return private_answers.verify_taken(parsed.cluster)
@@ -129,9 +124,8 @@ def _queue_job(parsed: Command, queues: Queues, *, user: str, channel: str, resp
 
 
 def _refused(services: Services, parsed: Command, user: str, refusal: Refusal) -> Message:
-    REFUSALS.labels(str(refusal.code)).inc()
-    services.audit.append("refused", actor=user, outcome="refused", command=render(parsed),
-                               cluster_name=getattr(parsed, "cluster", None), reason=str(refusal.code))
+    services.approvals.refuse(None, refusal, user=user, action="command", cluster=getattr(parsed, "cluster", None),
+                              command=render(parsed))
     return _text(refusal.text)
 
 

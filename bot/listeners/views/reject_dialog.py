@@ -12,8 +12,9 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.blocks import reject_dialog_errors, submitted_reason
-from bot.metrics import DECISIONS, REFUSALS
+from bot.metrics import DECISIONS
 from bot.services import Services
+from workers.domain.workflows import workflow_of
 from workers.ui.modals import RejectContext
 
 
@@ -32,9 +33,9 @@ def reject_with_reason(services: Services, body: dict[str, Any], client: WebClie
         return  # the acknowledgement showed the problem on the field; nothing is decided
     context = RejectContext.from_metadata(view["private_metadata"])
     user = str(body["user"]["id"])
-    outcome = services.approvals.reject(context.record_id, user=user, kind=context.kind, reason=submitted_reason(view))
-    if outcome.refusal is not None:
-        REFUSALS.labels(str(outcome.refusal.code)).inc()
+    outcome = services.approvals.reject(context.record_id, user=user, workflow=workflow_of(context.kind),
+                                        reason=submitted_reason(view))
+    if outcome.refusal is not None:  # already counted and audited (bot.approvals.refuse)
         client.chat_postEphemeral(channel=context.channel, user=user, text=outcome.refusal.text)
         return
     DECISIONS.labels("rejected").inc()
