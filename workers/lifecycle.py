@@ -23,9 +23,6 @@ from workers.queues import Queues
 from workers.store import ClusterBusy, RecordStore, Reply
 from workers.ui import reasons, thread_replies
 
-"""The one text for an expiry, whoever notices it first (the reconciler's sweep or a click on the lapsed
-request); it moves to the UI package's thread replies with the rest of the wording."""
-
 
 class Lifecycle:
     """The events of every request, over the store (the truth), the audit log and the queues."""
