@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
+from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying, wave_notify
 from workers.context import context
 from workers.domain.jobs import Job
 from workers.domain.records import TERMINAL
@@ -112,6 +112,11 @@ def run_cleanup(record_id: str) -> None:
 
 def deliver_notifications(record_id: str) -> None:
     notify.deliver(context(), record_id)
+
+
+def deliver_wave_notifications(name: str) -> None:
+    """Post a wave's pending thread lines and redraw its parent (workers.wave_notify)."""
+    wave_notify.deliver(context(), name)
 
 
 def reconcile() -> None:

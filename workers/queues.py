@@ -68,6 +68,7 @@ _ROUTES: Mapping[Job, Route] = MappingProxyType({
     Job.FOLLOW_MIGRATION: Route(RUNBOOK_QUEUE),
     Job.RUN_CLEANUP: Route(RUNBOOK_QUEUE),
     Job.DELIVER_NOTIFICATIONS: Route(NOTIFY_QUEUE),
+    Job.DELIVER_WAVE_NOTIFICATIONS: Route(NOTIFY_QUEUE),
     Job.RECONCILE: Route(RUNBOOK_QUEUE),
 })
 """Every job's queue and options: the one table (a test checks every `Job` has a route)."""

@@ -39,6 +39,11 @@ class SlackUnavailable(SlackError):
     """Rate limited, 5xx or unreachable: the same call may work later, so it is retried later."""
 
 
+class SlackPaced(SlackUnavailable):
+    """Not sent: the channel's pacer (workers.slack_pace) has no turn free soon enough. `retry_after_s` is
+    when the next turn is; the post certainly did not happen, so there is nothing to look for later."""
+
+
 class SlackRefused(SlackError):
     """Slack answered and said no (`not_in_channel`, `channel_not_found`, `expired_url`…)."""
 
