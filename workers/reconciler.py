@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from workers import wave_notify
 from workers.context import Context
 from workers.domain.records import Record
 from workers.lifecycle import Lifecycle
@@ -50,6 +51,7 @@ def reconcile(ctx: Context) -> None:
     expire_approvals(ctx)
     resume_orphans(ctx)
     redraw_dirty(ctx)
+    wave_notify.heal(ctx)
 
 
 def expire_approvals(ctx: Context) -> list[Record]:

@@ -54,6 +54,7 @@ _QUEUED_TTL_S = 120  # a lost job frees the flag, and the next change queues ano
 _REDRAW_AT = "ackmigrate:wave-notify:redraw:"  # exists while the wave's redraw interval runs
 _AGAIN = "ackmigrate:wave-notify:again:"
 _FAILURES = "ackmigrate:wave-notify:failures:"
+_REFUSED = "ackmigrate:wave-notify:refused:"  # the wave version Slack last refused; its next change tries again
 _MAX_BACKOFF_S = 60.0
 _LOOKBACK_S = 60.0
 
@@ -127,6 +128,19 @@ def announce_unfreeze(ctx: Context, unfrozen: Unfrozen, *, channel: str) -> str:
                       since=unfrozen.freeze.at.timestamp())
 
 
+def heal(ctx: Context) -> list[str]:
+    """The reconciler's sweep: queue a delivery for every wave Slack is behind on (lines not posted, or a
+    parent older than the wave) — a delivery job lost with its worker is thus replaced within one sweep.
+    Returns the names queued."""
+    outbox = _outbox(ctx)
+    behind = [wave.name for wave in WaveStore(ctx.redis).all()
+              if (outbox.has_pending(wave.name) or outbox.drawn_version(wave.name) < wave.version)
+              and _refused_at(ctx, wave.name) < wave.version]
+    for name in behind:
+        _request_delivery(ctx, name)
+    return behind
+
+
 # -- the delivery job ---------------------------------------------------------------------------------------
 
 def deliver(ctx: Context, name: str) -> None:
@@ -161,6 +175,7 @@ def _deliver_once(ctx: Context, name: str) -> None:
     except SlackRefused as error:
         # Retrying cannot help (the bot was removed from the channel, the message deleted): say so once.
         log.warning("wave %s: Slack refused %s: %s", name, error.method, error.code)
+        ctx.redis.set(_REFUSED + name, str(WaveStore(ctx.redis).get(name).version))  # the sweep leaves it be
         ctx.audit.append("slack_error", wave=name, outcome="refused", method=error.method, error=error.code)
         return
     ctx.redis.delete(_FAILURES + name)
@@ -273,6 +288,11 @@ def _request_delivery(ctx: Context, name: str) -> None:
 def _schedule(ctx: Context, name: str, delay_s: float) -> None:
     ctx.redis.set(_QUEUED + name, uuid.uuid4().hex, ex=int(delay_s) + _QUEUED_TTL_S)
     ctx.queues.enqueue(Job.DELIVER_WAVE_NOTIFICATIONS, name, delay_s=delay_s)
+
+
+def _refused_at(ctx: Context, name: str) -> int:
+    raw = ctx.redis.get(_REFUSED + name)
+    return int(raw) if raw is not None else 0
 
 
 def _backoff(ctx: Context, name: str, error: SlackUnavailable) -> float:

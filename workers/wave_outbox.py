@@ -88,6 +88,10 @@ class WaveOutbox:
                                 event=from_json(data["event"])))
         return sorted(pending, key=lambda line: line.seq)
 
+    def has_pending(self, name: str) -> bool:
+        """Some line is not posted yet (cheap: two counts, for the reconciler's sweep)."""
+        return int(self.redis.hlen(_key(name, "lines"))) > int(self.redis.hlen(_key(name, "posted")))
+
     def posted(self, name: str) -> dict[int, str]:
         return {int(seq): _text(ts) for seq, ts in self.redis.hgetall(_key(name, "posted")).items()}
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from rq import Queue
 
 from tests.workers.runbook_harness import make_context
 from workers import wave_notify
@@ -24,6 +25,7 @@ from workers.domain.wave_events import (
 )
 from workers.domain.waves import ClusterState, PauseCause, PauseReason, Wave, WaveCluster
 from workers.freeze_store import FreezeStore
+from workers.queues import NOTIFY_QUEUE
 from workers.slack import MessageMark, SlackClient
 from workers.wave_outbox import WaveOutbox
 from workers.wave_store import WaveStore
@@ -212,3 +214,44 @@ def test_the_progress_message_reads_the_freeze(sandbox: Any, ctx: Context) -> No
     message = wave_notify.render_parent(ctx, replace(wave, message_ts="1.0"))
 
     assert "🧊 *Frozen* by <@U0EVE>" in str(message.blocks)
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it in the dying worker runs (not an Exception: nothing catches it)."""
+
+
+def test_a_worker_killed_after_slack_took_a_line_does_not_post_it_twice(
+    sandbox: Any, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    wave_notify.cluster_event(ctx, "hz-1", start(ctx, wave, 0), ClusterStarted(canary=True))
+    saving = WaveOutbox.mark_posted
+
+    def die(*args: Any) -> None:
+        raise Killed()
+
+    monkeypatch.setattr(WaveOutbox, "mark_posted", die)
+    with pytest.raises(Killed):
+        wave_notify.deliver(ctx, "hz-1")  # Slack took the line; its ts was never saved
+    monkeypatch.setattr(WaveOutbox, "mark_posted", saving)
+    ctx.redis.delete(f"ackmigrate:notify:lock:{wave_notify.wave_mark_id('hz-1')}")  # its lock lapsed
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert len(thread(sandbox, ctx)) == 1
+    assert WaveOutbox(ctx.redis).pending("hz-1") == []
+
+
+def test_the_sweep_replaces_a_lost_delivery(sandbox: Any, ctx: Context) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    WaveOutbox(ctx.redis).add("hz-1", "c:start", ClusterStarted())  # added; its delivery job was lost
+    ctx.redis.delete("ackmigrate:wave-notify:queued:hz-1")
+
+    assert wave_notify.heal(ctx) == ["hz-1"]
+    assert wave_notify.heal(ctx) == ["hz-1"], "still behind, but one delivery is queued, not two"
+    queued = Queue(NOTIFY_QUEUE, connection=ctx.redis).jobs
+    assert [job.func_name for job in queued] == ["workers.jobs.deliver_wave_notifications"]
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert wave.message_ts and len(thread(sandbox, ctx)) == 1
+    assert wave_notify.heal(ctx) == [], "nothing left behind"
