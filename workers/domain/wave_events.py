@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from workers.domain.waves import Blocker, PauseCause, PauseReason
+from workers.domain.waves import Blocker, ClusterState, PauseCause, PauseReason, Wave
 
 # -- one cluster --------------------------------------------------------------------------------------------
 
@@ -53,6 +53,25 @@ class ClusterSkipped:
 
 ClusterEvent = ClusterStarted | ClusterSucceeded | ClusterFailed | ClusterSkipped
 ClusterEnd = ClusterSucceeded | ClusterFailed | ClusterSkipped
+
+
+def cluster_event_of(wave: Wave, cluster_id: str) -> ClusterEvent:
+    """The event a cluster's state in `wave` (as the store saved it) stands for: running → started (a canary
+    or not), and each end with what it carries (the error, the blocker). For the engine, which has the saved
+    wave in hand: `wave_notify.cluster_event(ctx, name, cluster_id, cluster_event_of(saved, cluster_id))`."""
+    cluster = wave.cluster(cluster_id)
+    if cluster is None:
+        raise ValueError(f"wave {wave.name} has no cluster {cluster_id}")
+    match cluster.state:
+        case ClusterState.RUNNING:
+            return ClusterStarted(canary=any(c.cluster_id == cluster_id for c in wave.canaries))
+        case ClusterState.SUCCEEDED:
+            return ClusterSucceeded()
+        case ClusterState.FAILED:
+            return ClusterFailed(error=cluster.error or "the migration failed")
+        case ClusterState.SKIPPED if cluster.blocker is not None:
+            return ClusterSkipped(cluster.blocker)
+    raise ValueError(f"{cluster.name} in wave {wave.name} is {cluster.state}: nothing to tell yet")
 
 
 def cluster_event_key(cluster_id: str, event: ClusterEvent) -> str:
