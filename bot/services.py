@@ -22,9 +22,9 @@ from workers.audit import AuditLog
 from workers.config import Settings
 from workers.freeze_store import FreezeStore
 from workers.lifecycle import Lifecycle
-from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
 from workers.wave_store import WaveStore
 
 logger = logging.getLogger(__name__)

@@ -1,17 +1,15 @@
-"""The private answers to wave and freeze commands and clicks, in words.
-
-Kept in one module so the wording can move, whole, to the UI package's private answers (workers/ui/, the
-Slack side of the fleet work) without touching the rules in bot.waves. Anything a user typed is escaped.
+"""The private answers to wave and freeze commands and clicks: the UI package's words
+(`workers.ui.wave_message`) where it has them, and the few answers only the bot gives (what was done).
+One module, so what is left here can move to the UI package whole. Anything a user typed is escaped.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC
-
 from workers.domain.freeze import Freeze
-from workers.domain.waves import ClusterState, Wave
+from workers.domain.waves import Wave
 from workers.mrkdwn import escape
+from workers.ui import wave_message
+from workers.ui.kit import Message
 
 
 def create_taken(name: str, patterns: int) -> str:
@@ -20,11 +18,11 @@ def create_taken(name: str, patterns: int) -> str:
 
 
 def name_taken(name: str) -> str:
-    return f"A wave named *{escape(name)}* already exists; wave names are kept for good, choose another."
+    return wave_message.wave_name_taken(name)
 
 
 def no_such_wave(name: str) -> str:
-    return f"There is no wave named *{escape(name)}*. `/ackmigrate wave status` lists the waves in flight."
+    return wave_message.no_such_wave(name)
 
 
 def paused(wave: Wave) -> str:
@@ -60,40 +58,23 @@ def foreign_click() -> str:
 
 
 def own_wave(wave: Wave) -> str:
-    return f"You requested wave *{escape(wave.name)}*, so someone else must approve it (two-person rule)."
+    return wave_message.own_wave(wave.name)
 
 
 def already_approved(wave: Wave) -> str:
-    return f"You already approved wave *{escape(wave.name)}*; it needs another approver."
+    return wave_message.already_approved_wave(wave.name)
 
 
-def status(wave: Wave, freeze: Freeze | None) -> str:
-    counts = Counter(c.state for c in wave.clusters)
-    parts = [f"{counts[state]} {state}" for state in ClusterState if counts[state]]
-    lines = [f"*Wave {escape(wave.name)}* — {wave.state}: {', '.join(parts) or 'no clusters'}."]
-    if wave.running:
-        lines.append("Running: " + ", ".join(escape(c.qualified) for c in wave.running) + ".")
-    if wave.pause is not None:
-        lines.append(f"Paused ({wave.pause.cause}" + (f" by <@{wave.pause.by}>" if wave.pause.by else "")
-                     + (f"; failed: {', '.join(escape(n) for n in wave.pause.failed)}" if wave.pause.failed else "")
-                     + ").")
-    if freeze is not None:
-        lines.append(frozen(freeze))
-    return "\n".join(lines)
+def status(wave: Wave, freeze: Freeze | None, *, now: float, expected_migration_s: float) -> Message:
+    return wave_message.wave_status(wave, now=now, expected_migration_s=expected_migration_s, freeze=freeze)
 
 
-def overview(waves: list[Wave], freeze: Freeze | None) -> str:
-    lines = [status(wave, None) for wave in waves] or ["No wave is in flight."]
-    if freeze is not None:
-        lines.append(frozen(freeze))
-    return "\n\n".join(lines)
+def overview(waves: list[Wave]) -> Message:
+    return wave_message.waves_list(waves)
 
 
 def frozen(freeze: Freeze) -> str:
-    until = (f" until {freeze.until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if freeze.until
-             else " until an approver runs `/ackmigrate unfreeze`")
-    reason = f" ({escape(freeze.reason)})" if freeze.reason else ""
-    return f":snowflake: Frozen by <@{freeze.by}>{reason}{until}: nothing new starts; running migrations are followed."
+    return wave_message.freeze_banner(freeze)
 
 
 def unfrozen(lifted: Freeze) -> str:
@@ -101,4 +82,4 @@ def unfrozen(lifted: Freeze) -> str:
 
 
 def not_frozen() -> str:
-    return "Nothing is frozen."
+    return wave_message.nothing_frozen()

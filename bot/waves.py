@@ -27,6 +27,7 @@ from workers.domain.waves import PauseCause, PauseReason, Wave, WaveRefused
 from workers.domain.workflows import WAVE
 from workers.freeze_store import FreezeStore, NotFrozen
 from workers.lifecycle import Lifecycle
+from workers.ui.kit import Message
 from workers.wave_store import WaveNotFound, WaveStore
 
 Members = Callable[[], frozenset[str]]
@@ -39,6 +40,7 @@ class WaveOutcome:
     text: str = ""
     refusal: Refusal | None = None
     wave: Wave | None = None
+    answer: Message | None = None  # a whole private answer (a wave's status), when it is more than a line
 
     @property
     def allowed(self) -> bool:
@@ -93,13 +95,14 @@ class WaveDecisions:
         return self._change(name, user=user, action="wave_cancel", done=wave_answers.cancelled,
                             change=lambda: self.lifecycle.cancel_wave(name, user=user))
 
-    def status(self, name: str | None) -> WaveOutcome:
+    def status(self, name: str | None, *, expected_migration_s: float) -> WaveOutcome:
         if name is None:
-            return WaveOutcome(wave_answers.overview(self.waves.active(), self.freezes.current()))
+            return WaveOutcome(answer=wave_answers.overview(self.waves.all()))
         wave = self.waves.find(name)
         if wave is None:
             return WaveOutcome(wave_answers.no_such_wave(name))
-        return WaveOutcome(wave_answers.status(wave, self.freezes.current()), wave=wave)
+        return WaveOutcome(answer=wave_answers.status(wave, self.freezes.current(), now=self.clock(),
+                                                      expected_migration_s=expected_migration_s), wave=wave)
 
     def freeze(self, parsed: Freeze, *, user: str, channel: str) -> WaveOutcome:
         refusal = self._requester(user, channel)
@@ -111,7 +114,7 @@ class WaveDecisions:
             frozen = self.freezes.freeze(by=user, reason=parsed.reason or "", until=until)  # audited with it
         except ValueError as error:
             return self._refuse(Refusal(RefusalCode.ALREADY_DECIDED, f":warning: {error}"), user=user, action="freeze")
-        self.lifecycle.queues.freeze_changed(frozen=True, by=user, channel=channel)
+        self.lifecycle.queues.freeze_changed(freeze=frozen.to_json(), lifted=False, by=user, channel=channel)
         return WaveOutcome(wave_answers.frozen(frozen))
 
     def unfreeze(self, *, user: str, channel: str) -> WaveOutcome:
@@ -123,7 +126,7 @@ class WaveDecisions:
         except NotFrozen:
             return self._refuse(Refusal(RefusalCode.NOTHING_TO_CANCEL, wave_answers.not_frozen()), user=user,
                                 action="unfreeze")
-        self.lifecycle.queues.freeze_changed(frozen=False, by=user, channel=channel)
+        self.lifecycle.queues.freeze_changed(freeze=lifted.freeze.to_json(), lifted=True, by=user, channel=channel)
         return WaveOutcome(wave_answers.unfrozen(lifted.freeze))
 
     # -- buttons ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from workers.lease import Leases
 from workers.queues import Queues
 from workers.redis_connection import connect_redis, replicas_to_wait_for
 from workers.slack import SlackClient
+from workers.slack_pace import ChannelPacer
 from workers.store import RecordStore
 from workers.timing import WorkerTiming
 from workers.wave_store import WaveStore
@@ -78,8 +79,9 @@ class Context:
         with self._lock:
             if self._slack is None:
                 self.settings.require("slack_bot_token")
+                pacer = ChannelPacer(self.redis, posts_per_minute=self.settings.slack_posts_per_minute)
                 self._slack = SlackClient(
-                    token=str(self.settings.slack_bot_token), base_url=self.settings.slack_api_url
+                    token=str(self.settings.slack_bot_token), base_url=self.settings.slack_api_url, pacer=pacer
                 )
             return self._slack
 

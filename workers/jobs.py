@@ -26,9 +26,12 @@ from workers import (
     verifying,
     wave_engine,
     wave_news,
+    wave_notify,
     wave_requests,
 )
 from workers.context import context
+from workers.domain import wave_events
+from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import TERMINAL
 from workers.fleet.plan_job import post_plan
@@ -136,17 +139,27 @@ def open_wave_request(
             soak_s=soak_s, failure_budget=failure_budget, response_url=response_url))
 
 
-def tick_wave(name: str) -> None:
-    """Short and frequent (every wave event, every sweep): not audited as a job; its effects are."""
-    wave_engine.tick_wave(context(), name, owner=_job_id())
-
-
-def freeze_changed(*, frozen: bool, by: str, channel: str) -> None:
-    """Announce the freeze (or its end); on an unfreeze, every wave ticks and held migrations go on."""
+def tick_wave(name: str, *, news: str | None = None) -> None:
+    """Short and frequent (every wave event, every sweep): not audited as a job; its effects are. `news` is
+    the wave event the lifecycle saved (approved, paused…), told in the wave's thread first."""
     ctx = context()
-    wave_news.freeze(ctx, ctx.freezes.current() if frozen else None, by=by, channel=channel)
-    if not frozen:
-        wave_engine.release_after_unfreeze(ctx)
+    if news is not None:
+        event = wave_events.from_json(news)
+        if not isinstance(event, wave_events.WaveEvent):
+            raise TypeError(f"a wave tick carries a wave event, not {event!r}")
+        wave_news.wave(ctx, name, event)
+    wave_engine.tick_wave(ctx, name, owner=_job_id())
+
+
+def freeze_changed(*, freeze: str, lifted: bool, by: str, channel: str) -> None:
+    """Announce the freeze (or its lifting); on an unfreeze, every wave ticks and held migrations go on."""
+    ctx = context()
+    moment = Freeze.from_json(freeze)
+    if not lifted:
+        wave_news.freeze(ctx, moment, by=by, channel=channel)
+        return
+    wave_news.unfreeze(ctx, moment, by=by, channel=channel)
+    wave_engine.release_after_unfreeze(ctx)
 
 
 def deliver_notifications(record_id: str) -> None:
@@ -161,6 +174,11 @@ def publish_home(*, user: str, trailing: bool = False) -> None:
 
 def refresh_homes() -> None:
     home.refresh_viewers(context())
+
+
+def deliver_wave_notifications(name: str) -> None:
+    """Post a wave's pending thread lines and redraw its parent (workers.wave_notify)."""
+    wave_notify.deliver(context(), name)
 
 
 def reconcile() -> None:

@@ -23,16 +23,22 @@ from typing import Any
 
 from workers.audit import AuditLog
 from workers.context import Context
+from workers.domain import wave_events
 from workers.domain.records import Record, State
-from workers.domain.waves import Blocker, ClusterState, PauseReason, Wave
+from workers.domain.wave_events import (
+    WaveApproved,
+    WaveCancelled,
+    WaveDone,
+    WaveEvent,
+    WavePaused,
+    WaveResumed,
+)
+from workers.domain.waves import Blocker, ClusterState, PauseReason, Wave, WaveState
 from workers.domain.workflows import WAVE, Workflow
 from workers.queues import Queues
 from workers.store import ClusterBusy, RecordStore, Reply
+from workers.ui import reasons, thread_replies
 from workers.wave_store import WaveStore
-
-EXPIRED_REPLY = "⌛ Nobody approved or rejected this in time; the request has expired."
-"""The one text for an expiry, whoever notices it first (the reconciler's sweep or a click on the lapsed
-request); it moves to the UI package's thread replies with the rest of the wording."""
 
 
 class Lifecycle:
@@ -106,7 +112,7 @@ class Lifecycle:
         record = self.store.get(record_id)
         if record.terminal:
             return None
-        saved = self.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({code})")
+        saved = self.store.transition(record_id, State.CANCELLED, reason=reasons.not_posted(code))
         self.audit.append("cancelled", record_id=saved.id, cluster_id=saved.cluster_id,
                           cluster_name=saved.cluster_name, kind=str(saved.kind), reason=f"not posted: {code}")
         return saved
@@ -148,7 +154,7 @@ class Lifecycle:
         """Expire every request whose approval lapsed, each by exactly one caller (the store's CAS), with
         the one expiry reply, one `expired` entry, and its message redrawn without buttons."""
         moment = self.clock() if now is None else now
-        expired = self.store.expire_due(moment, reply=lambda _: Reply(EXPIRED_REPLY))
+        expired = self.store.expire_due(moment, reply=lambda _: Reply(thread_replies.expired()))
         for record in expired:
             self.audit.append("expired", record_id=record.id, cluster_id=record.cluster_id,
                               cluster_name=record.cluster_name, kind=str(record.kind))
@@ -198,7 +204,8 @@ class Lifecycle:
         saved = self.waves.approve(name, user=user, at=at, two_person_rule=two_person_rule)
         self.audit.append("approved", actor=user, kind=WAVE.command, wave=name, approvals=len(saved.approvals),
                           required=saved.approvals_required)
-        self._tick(name)
+        approved = saved.state is WaveState.APPROVED
+        self._tick(name, WaveApproved(by=user, version=saved.version) if approved else None)
         return saved
 
     def reject_wave(self, name: str, *, user: str, reason: str | None) -> Wave:
@@ -212,20 +219,20 @@ class Lifecycle:
         saved = self.waves.pause(name, reason)
         self.audit.append("wave_paused", actor=reason.by, wave=name, cause=str(reason.cause),
                           failures=reason.failures, budget=reason.budget, failed=",".join(reason.failed) or None)
-        self._tick(name)
+        self._tick(name, WavePaused(reason=reason, version=saved.version))
         return saved
 
     def resume_wave(self, name: str, *, user: str) -> Wave:
         saved = self.waves.resume(name)
         self.audit.append("wave_resumed", actor=user, wave=name, failures_forgiven=saved.failures_forgiven)
-        self._tick(name)
+        self._tick(name, WaveResumed(by=user, version=saved.version))
         return saved
 
     def cancel_wave(self, name: str, *, user: str) -> Wave:
         """No more starts; clusters already running are followed to their end."""
         saved = self.waves.cancel(name, user=user)
         self.audit.append("cancelled", actor=user, kind=WAVE.command, wave=name, running=len(saved.running))
-        self._tick(name)
+        self._tick(name, WaveCancelled(by=user, version=saved.version))
         return saved
 
     def expire_waves(self, now: float | None = None) -> list[Wave]:
@@ -238,9 +245,12 @@ class Lifecycle:
 
     def finish_wave(self, name: str) -> Wave:
         saved = self.waves.finish(name)
-        self.audit.append("wave_finished", wave=name, succeeded=len(saved.in_state(ClusterState.SUCCEEDED)),
-                          failed=len(saved.in_state(ClusterState.FAILED)),
-                          skipped=len(saved.in_state(ClusterState.SKIPPED)))
+        counts = {state: len(saved.in_state(state))
+                  for state in (ClusterState.SUCCEEDED, ClusterState.FAILED, ClusterState.SKIPPED)}
+        self.audit.append("wave_finished", wave=name, succeeded=counts[ClusterState.SUCCEEDED],
+                          failed=counts[ClusterState.FAILED], skipped=counts[ClusterState.SKIPPED])
+        self._tick(name, WaveDone(succeeded=counts[ClusterState.SUCCEEDED], failed=counts[ClusterState.FAILED],
+                                  skipped=counts[ClusterState.SKIPPED], version=saved.version))
         return saved
 
     def start_wave_cluster(self, record: Record, *, wave: Wave) -> Record:
@@ -269,8 +279,9 @@ class Lifecycle:
         self._tick(name)
         return saved
 
-    def _tick(self, name: str) -> None:
-        self.queues.tick_wave(name)
+    def _tick(self, name: str, news: WaveEvent | None = None) -> None:
+        """The wave's tick, carrying the event to tell its thread (wave_news, in the job) when there is one."""
+        self.queues.tick_wave(name, news=None if news is None else wave_events.to_json(news))
 
     # -- show ---------------------------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ _ROUTES: Mapping[Job, Route] = MappingProxyType({
     Job.FOLLOW_MIGRATION: Route(RUNBOOK_QUEUE),
     Job.RUN_CLEANUP: Route(RUNBOOK_QUEUE),
     Job.DELIVER_NOTIFICATIONS: Route(NOTIFY_QUEUE),
+    Job.DELIVER_WAVE_NOTIFICATIONS: Route(NOTIFY_QUEUE),
     Job.RECONCILE: Route(RUNBOOK_QUEUE),
     Job.OPEN_WAVE_REQUEST: Route(INTERACTIVE_QUEUE, {"job_timeout": PLAN_TIMEOUT_S}),
     Job.TICK_WAVE: Route(RUNBOOK_QUEUE),
@@ -177,13 +178,18 @@ class Queues:
         (`workers.wave_requests.open_wave_request`; the arguments are `WaveAsk`'s fields)."""
         return self.enqueue(Job.OPEN_WAVE_REQUEST, **details)
 
-    def tick_wave(self, name: str, *, delay_s: float = 0) -> RqJob:
-        """Look at the wave now (or after `delay_s`): record ends, start what may start, redraw its message."""
-        return self.enqueue(Job.TICK_WAVE, name, delay_s=delay_s)
+    def tick_wave(self, name: str, *, delay_s: float = 0, news: str | None = None) -> RqJob:
+        """Look at the wave now (or after `delay_s`): record ends, start what may start, redraw its message.
 
-    def freeze_changed(self, *, frozen: bool, by: str, channel: str) -> RqJob:
-        """Announce a freeze or an unfreeze; on an unfreeze, tick every wave."""
-        return self.enqueue(Job.FREEZE_CHANGED, frozen=frozen, by=by, channel=channel)
+        `news`: a wave event (`workers.domain.wave_events.to_json`) to tell the wave's thread first."""
+        if news is None:
+            return self.enqueue(Job.TICK_WAVE, name, delay_s=delay_s)
+        return self.enqueue(Job.TICK_WAVE, name, delay_s=delay_s, news=news)
+
+    def freeze_changed(self, *, freeze: str, lifted: bool, by: str, channel: str) -> RqJob:
+        """Announce a freeze (`freeze`: its JSON) or its lifting by `by`; on an unfreeze, tick every wave and
+        release the migrations it held."""
+        return self.enqueue(Job.FREEZE_CHANGED, freeze=freeze, lifted=lifted, by=by, channel=channel)
 
     def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> RqJob:
         """Post a record's pending thread replies in order and re-render its message from the record."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from workers import wave_engine
+from workers import wave_engine, wave_notify
 from workers.context import Context
 from workers.domain.records import Record
 from workers.lifecycle import Lifecycle
@@ -55,6 +55,7 @@ def reconcile(ctx: Context) -> None:
     redraw_dirty(ctx)
     Lifecycle.of(ctx).expire_waves()
     wave_engine.tick_all(ctx)  # windows opening, soaks ending, lost ticks: every wave looks again
+    wave_notify.heal(ctx)
 
 
 def expire_approvals(ctx: Context) -> list[Record]:

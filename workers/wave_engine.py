@@ -50,7 +50,6 @@ from workers.lease import LeaseHeld
 from workers.lifecycle import Lifecycle
 from workers.notify import announce
 from workers.store import ClusterBusy
-from workers.wave_news import ClusterNews
 from workers.wave_store import Claimed
 
 log = logging.getLogger(__name__)
@@ -108,13 +107,13 @@ def migration_ended(ctx: Context, record: Record) -> None:
         return
     outcome, blocker = _outcome_of(record)
     try:
-        Lifecycle.of(ctx).end_wave_cluster(record.wave, record.cluster_id, outcome, record_id=record.id,
+        saved = Lifecycle.of(ctx).end_wave_cluster(record.wave, record.cluster_id, outcome, record_id=record.id,
                                            blocker=blocker, error=record.reason if outcome is ClusterState.FAILED
                                            else None)
     except WaveRefused as already:
         log.info("wave %s: %s", record.wave, already)  # a tick's catch-up recorded it first
         return
-    wave_news.cluster(ctx, record.wave, record.cluster_id, ClusterNews(outcome))
+    wave_news.cluster(ctx, saved, record.cluster_id)
 
 
 def tick_all(ctx: Context) -> list[str]:
@@ -233,12 +232,12 @@ def _open_migration(ctx: Context, wave: Wave, cluster: WaveCluster) -> None:
     except ClusterBusy as busy:
         blocker = Blocker(BUSY_CHECK, f"{cluster.name} already has a {busy.existing.kind} in flight "
                                       f"(request {busy.existing.id}, {busy.existing.state})")
-        lifecycle.end_wave_cluster(wave.name, cluster.cluster_id, ClusterState.SKIPPED, blocker=blocker)
-        wave_news.cluster(ctx, wave.name, cluster.cluster_id, ClusterNews.SKIPPED)
+        skipped = lifecycle.end_wave_cluster(wave.name, cluster.cluster_id, ClusterState.SKIPPED, blocker=blocker)
+        wave_news.cluster(ctx, skipped, cluster.cluster_id)
         return
     announce(ctx, record_id)  # notify posts the cluster's own message (it has no ts yet), then its replies
     ctx.queues.enqueue(WAVE.member_workflow.start_job, record_id)
-    wave_news.cluster(ctx, wave.name, cluster.cluster_id, ClusterNews.STARTED)
+    wave_news.cluster(ctx, wave, cluster.cluster_id)  # `wave` as the claim saved it: the cluster running
 
 
 def _outcome_of(record: Record) -> tuple[ClusterState, Blocker | None]:

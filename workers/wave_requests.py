@@ -76,7 +76,7 @@ def open_wave_request(ctx: Context, ask: WaveAsk) -> Wave | None:
                                   command=f"{WAVE.command} create {ask.name}")
         tell_privately(ctx, ask.channel, ask.requester, ask.response_url, f":warning: {error}")
         return None
-    wave_news.request_posted(ctx, wave.name)
+    wave_news.request_posted(ctx, wave, response_url=ask.response_url)
     return wave
 
 

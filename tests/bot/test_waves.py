@@ -141,8 +141,8 @@ def test_a_requester_freezes_without_approval_and_only_an_approver_unfreezes(red
     assert not_lifted.refusal is not None and not_lifted.refusal.code is RefusalCode.NOT_APPROVER
     assert nothing.refusal is not None
     assert FreezeStore(redis_client, AuditLog(redis_client)).current() is None
-    announced = [(job.kwargs["frozen"], job.kwargs["by"]) for job in Queue(NOTIFY_QUEUE, connection=redis_client).get_jobs()
+    announced = [(job.kwargs["lifted"], job.kwargs["by"]) for job in Queue(NOTIFY_QUEUE, connection=redis_client).get_jobs()
                  if job.func_name == "workers.jobs.freeze_changed"]
-    assert announced == [(True, "U0ALICE"), (False, "U0BOB")]
+    assert announced == [(False, "U0ALICE"), (True, "U0BOB")]
     events = [e.event for e in AuditLog(redis_client).read()]
     assert (events.count("frozen"), events.count("unfrozen")) == (1, 1)

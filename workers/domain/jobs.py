@@ -26,6 +26,7 @@ class Job(StrEnum):
     FOLLOW_MIGRATION = "follow_migration"
     RUN_CLEANUP = "run_cleanup"
     DELIVER_NOTIFICATIONS = "deliver_notifications"
+    DELIVER_WAVE_NOTIFICATIONS = "deliver_wave_notifications"
     RECONCILE = "reconcile"
     OPEN_WAVE_REQUEST = "open_wave_request"
     TICK_WAVE = "tick_wave"

@@ -13,12 +13,12 @@ from bot.errors import tell_user_on_error
 from bot.listeners.acknowledge import acknowledge
 from bot.listeners.actions.approve import approve
 from bot.listeners.actions.approve_wave import approve_wave
-from bot.listeners.actions.ids import REQUEST_CLEANUP
 from bot.listeners.actions.reject import open_reject_dialog
 from bot.listeners.actions.reject_wave import reject_wave
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
 from workers.domain.workflows import WAVE, WORKFLOWS
+from workers.ui.ids import REQUEST_CLEANUP
 
 
 def register(app: App, services: Services) -> None:

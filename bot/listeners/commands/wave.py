@@ -6,13 +6,16 @@ from __future__ import annotations
 from bot.grammar import WaveCancel, WaveCommand, WaveCreate, WavePause, WaveResume, WaveStatus, render
 from bot.services import Services
 from bot.waves import WaveOutcome
+from workers.ui.kit import Message
 
 
 def answer_wave(services: Services, parsed: WaveCommand, *, user: str, channel: str, response_url: str | None,
-                ) -> str:
-    """What the person is told, privately: what was done, or why not (already audited)."""
+                ) -> Message:
+    """What the person is told, privately: what was done (or the wave's status), or why not (audited)."""
     outcome = _decide(services, parsed, user=user, channel=channel, response_url=response_url)
-    return outcome.refusal.text if outcome.refusal is not None else outcome.text
+    if outcome.refusal is not None:
+        return Message(text=outcome.refusal.text, blocks=[])
+    return outcome.answer or Message(text=outcome.text, blocks=[])
 
 
 def _decide(services: Services, parsed: WaveCommand, *, user: str, channel: str, response_url: str | None,
@@ -21,7 +24,7 @@ def _decide(services: Services, parsed: WaveCommand, *, user: str, channel: str,
     if isinstance(parsed, WaveCreate):
         return waves.create(parsed, user=user, channel=channel, command=render(parsed), response_url=response_url)
     if isinstance(parsed, WaveStatus):
-        return waves.status(parsed.name)
+        return waves.status(parsed.name, expected_migration_s=services.settings.expected_migration_s)
     if isinstance(parsed, WavePause):
         return waves.pause(parsed.name, user=user, channel=channel)
     if isinstance(parsed, WaveResume):
