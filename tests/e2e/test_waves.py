@@ -3,13 +3,10 @@ short soak. What is asserted is what the cloud received (the sandbox's call log:
 any instant, exactly one MigrateCluster per cluster, the canary's done before any other starts) and what
 Redis says of the wave.
 
-The wave is approved through the engine's own entry point (`Lifecycle.approve_wave`, what the
-approve_wave button calls once it has authorised the click): the wave message that carries the buttons is
-drawn by the wave's Slack side (workers.wave_notify), which the e2e suite clicks once it is merged."""
+The wave is approved the way people approve it: two approvers click Approve on the wave request."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,11 +14,8 @@ import pytest
 import redis
 
 from tests.e2e.processes import ALICE, BOB, BUCKET, CAROL, Stack, running_stack, wait_for
-from workers.audit import AuditLog
 from workers.domain.waves import ClusterState, Wave, WaveState
-from workers.lifecycle import Lifecycle
-from workers.queues import Queues
-from workers.store import RecordStore
+from workers.domain.workflows import WAVE
 from workers.wave_engine import wave_record_id
 from workers.wave_store import WaveStore
 
@@ -40,12 +34,9 @@ def _waves(stack: Stack) -> WaveStore:
     return WaveStore(redis.Redis.from_url(stack.redis_url))
 
 
-def _approve(stack: Stack, name: str, *users: str) -> None:
-    connection = redis.Redis.from_url(stack.redis_url)
-    lifecycle = Lifecycle(store=RecordStore(connection), audit=AuditLog(connection), queues=Queues(connection),
-                          waves=WaveStore(connection))
+def _approve(stack: Stack, wave: Wave, *users: str) -> None:
     for user in users:
-        lifecycle.approve_wave(name, user=user, at=time.time())
+        stack.click(user, str(wave.message_ts), WAVE.approve_action)
 
 
 def _overlap(intervals: list[tuple[float, float]]) -> int:
@@ -66,12 +57,13 @@ def test_a_wave_of_four_runs_two_at_a_time_canary_first_each_cluster_migrated_on
     stack.slash(ALICE, f"wave create w1 --clusters wave-* --bucket-map cn-hangzhou={BUCKET} "
                        "--max-parallel 2 --canary 1 --soak 1s")
     assert any("Composing wave *w1*" in t for t in stack.private(ALICE))
-    waiting = wait_for(lambda: (w := _waves(stack).find("w1")) is not None and w.state is WaveState.AWAITING_APPROVAL
-                       and w, timeout_s=60, what="the wave request")
+    waiting = wait_for(lambda: (w := _waves(stack).find("w1")) is not None and w.message_ts is not None and w,
+                       timeout_s=60, what="the wave request in the channel")
     assert isinstance(waiting, Wave)
     assert {c.cluster_id for c in waiting.clusters} == ids and not waiting.in_state(ClusterState.SKIPPED)
 
-    _approve(stack, "w1", BOB, CAROL)
+    assert waiting.state is WaveState.AWAITING_APPROVAL
+    _approve(stack, waiting, BOB, CAROL)
     done = wait_for(lambda: (w := _waves(stack).get("w1")).state is WaveState.DONE and w, timeout_s=120,
                     what="the wave's end")
     assert isinstance(done, Wave)
@@ -93,3 +85,8 @@ def test_a_wave_of_four_runs_two_at_a_time_canary_first_each_cluster_migrated_on
     assert all(called[i][0] >= ended[canary] + 1.0 for i in ids if i != canary), "the canary and its soak first"
     records: list[Any] = [store.get(wave_record_id("w1", i)) for i in ids]
     assert {r.wave for r in records} == {"w1"} and all(r.approvers == [BOB, CAROL] for r in records)
+
+    # The channel saw it: one wave message, and in its thread one line per start and per end.
+    thread = stack.thread_texts(str(done.message_ts))
+    for cluster in done.clusters:
+        assert sum(cluster.name in line and "Started" in line for line in thread) == 1, thread
