@@ -333,7 +333,25 @@ def _now_text(wave: Wave, *, now: float, expected_migration_s: float, freeze: Fr
         nxt = next((c for c in wave.pending), None)
         if nxt is not None:
             parts.append(f"Next: {mrkdwn.code(nxt.qualified)} ({plural(len(wave.pending), 'cluster')} pending)")
+    if not wave.terminal and wave.pending:
+        parts.append(window_words(wave, now=now, expected_migration_s=expected_migration_s))
     return lines(*parts) or "Nothing running."
+
+
+def window_words(wave: Wave, *, now: float, expected_migration_s: float) -> str:
+    """Where the wave stands in its windows: open until when, or when the next one long enough opens."""
+    schedule = wave.schedule
+    if schedule.always_open:
+        return ""
+    moment = datetime.fromtimestamp(now, UTC)
+    left = schedule.time_left(moment)
+    if left is not None and left > timedelta(0):
+        closes = now + left.total_seconds()
+        return f"🪟 Window open until {clock.at(closes)} ({clock.duration(left.total_seconds())} left)."
+    opens = schedule.next_opening(moment, long_enough=timedelta(seconds=expected_migration_s))
+    if opens is None:
+        return "🪟 No window in the next two weeks is long enough for a migration."
+    return f"🪟 Next window: {clock.day(opens.timestamp())} {clock.at(opens.timestamp())}."
 
 
 def wait_words(wait: Wait, wave: Wave) -> str:
