@@ -331,6 +331,10 @@ def test_the_window_is_shown_open_until_or_when_the_next_opens() -> None:
     closed = shown(wave_message.wave_message(wave, now=after, approvers_label=LABEL, expected_migration_s=1800))
 
     assert "🪟 Window open until <!date^" in open_now and "|06:00 UTC> (3 h 0 min left)" in open_now
-    assert "🪟 Next window: <!date^" in closed and "|2026-12-12>" in closed
+    assert "🕑 Outside the windows; the next opens <!date^" in closed and "🪟" not in closed, "said once"
+    paused = replace(wave, state=WaveState.PAUSED, pause=PauseReason(cause=PauseCause.OPERATOR, by="U0DAVE"))
+    closed_paused = shown(wave_message.wave_message(paused, now=after, approvers_label=LABEL,
+                                                    expected_migration_s=1800))
+    assert "🪟 Next window: <!date^" in closed_paused and "|2026-12-12>" in closed_paused
     anytime = shown(render(replace(wave, windows=())))
     assert "🪟" not in anytime, "no windows: nothing to say about them"
