@@ -62,10 +62,10 @@ def run() -> Iterator[Figure]:
             control.fault(service, latency_ms=int(LATENCY_S * 1000), count=-1)
         yield Figure(NAME, f"dedicated clusters ({len(REGIONS)} regions × 2 accounts)", CLUSTERS, "", "", None)
         for cap in CAPS:
-            settings = Settings.from_env({**sandbox.env, "ACKMIGRATE_REGIONS": ",".join(REGIONS),
-                                          "ACKMIGRATE_ACCOUNTS": json.dumps(accounts),
-                                          "ACKMIGRATE_CLOUD_CONCURRENCY": str(cap)})
             try:  # one cap's failure costs its own figures only, not the next cap's
+                settings = Settings.from_env({**sandbox.env, "ACKMIGRATE_REGIONS": ",".join(REGIONS),
+                                              "ACKMIGRATE_ACCOUNTS": json.dumps(accounts),
+                                              "ACKMIGRATE_CLOUD_CONCURRENCY": str(cap)})
                 yield from _plan_once(control, sandbox, settings, cap)
             except Exception as error:  # noqa: BLE001 - reported in the table, with its reason
                 yield Figure.not_taken(NAME, error, measure=f"C={cap}: plan")
