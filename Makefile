@@ -23,7 +23,7 @@ tools:
 	  (apt-get update -qq && apt-get install -y -qq kubernetes-client) >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check bot workers sandbox tests
+	$(BIN)/ruff check cli bot workers sandbox tests
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/mypy
 

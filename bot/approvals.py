@@ -1,4 +1,5 @@
-"""Deciding a request: approve, reject, cancel — authorised, written to Redis first, audited, then queued.
+"""Asking for and deciding a request: open, approve, reject, cancel — authorised here, then carried out by
+`workers.lifecycle` (written to Redis first, audited once, then shown).
 
 Who may decide is asked of Slack at the moment of the decision (approver groups are never served from a
 cache here), and a click counts only on the request's own message in its own, allowed channel.
@@ -17,14 +18,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot import replies
-from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide
+from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide, may_request
 from bot.limits import REASON_MAX_LENGTH
-from workers.audit import AuditLog
+from bot.metrics import REFUSALS
+from workers.domain.records import IllegalTransition, Record, State
+from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
+from workers.lifecycle import Lifecycle
 from workers.mrkdwn import escape
-from workers.queues import Queues
-from workers.records import CANCELLABLE, IllegalTransition, Kind, Record, State
 from workers.store import RecordStore, Reply
 
 logger = logging.getLogger(__name__)
@@ -32,13 +35,18 @@ logger = logging.getLogger(__name__)
 ApproverMembers = Callable[[], frozenset[str]]
 """Everyone in the approver user groups, asked of Slack afresh by bot.usergroups (decisions only)."""
 
+RequesterMembers = Callable[[], frozenset[str]]
+"""Everyone in the requester user groups (a cached lookup: asking is not deciding)."""
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened: the record as it is now (None when there is none) and a refusal, if refused."""
+    """What happened: the record as it is now (None when there is none) and a refusal, if refused;
+    `request_id` names a request just asked for (its record is written later, by the worker)."""
 
     record: Record | None
     refusal: Refusal | None = None
+    request_id: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -50,40 +58,73 @@ class Approvals:
         self,
         *,
         store: RecordStore,
-        audit: AuditLog,
-        queues: Queues,
+        lifecycle: Lifecycle,
         policy: Policy,
         approver_members: ApproverMembers,
+        requester_members: RequesterMembers = frozenset,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.audit = audit
-        self.queues = queues
+        self.lifecycle = lifecycle
         self.policy = policy
         self.approver_members = approver_members
+        self.requester_members = requester_members
         self.clock = clock
 
+    def request(
+        self, workflow: Workflow, *, user: str, channel: str, cluster_ref: str, command: str,
+        response_url: str | None, **job_details: Any,
+    ) -> Outcome:
+        """Open a request of `workflow` from the slash command: its id, or the refusal (audited)."""
+        refusal = may_request(self.policy, user=user, channel=channel, requester_group_members=self.requester_members())
+        if refusal is not None:
+            return self.refuse(None, refusal, user=user, action="request", cluster=cluster_ref, command=command)
+        request_id = self.lifecycle.request(workflow, actor=user, channel=channel, cluster_ref=cluster_ref,
+                                            command=command, response_url=response_url, **job_details)
+        return Outcome(None, request_id=request_id)
+
+    def request_cleanup_of(
+        self, migration_id: str, *, user: str, channel: str, click: Click, response_url: str | None
+    ) -> Outcome:
+        """"Clean up old masters" on a finished migration: the same request as `/ackmigrate cleanup CLUSTER`,
+        for the click's migration, once the click is shown to be on that migration's thread."""
+        record = self.store.find(migration_id)
+        if record is None or record.workflow is not MIGRATION or record.state is not MIGRATION.succeeded:
+            text = replies.request_gone() if record is None else replies.not_a_finished_migration(record)
+            return self.refuse(record, Refusal(RefusalCode.NOT_CLEANABLE, text), user=user, action="request_cleanup",
+                               record_id=migration_id)
+        thread = frozenset(ts for _, _, ts in self.store.posted_replies(record.id))  # the button is a reply
+        refusal = click_belongs(self.policy, click=click, record=record, thread_messages=thread) or may_request(
+            self.policy, user=user, channel=channel, requester_group_members=self.requester_members())
+        if refusal is not None:
+            return self.refuse(record, refusal, user=user, action="request_cleanup")
+        request_id = self.lifecycle.request(
+            CLEANUP, actor=user, channel=channel, cluster_ref=record.cluster_id, cluster_id=record.cluster_id,
+            cluster_name=record.cluster_name, command=CLEANUP.command, response_url=response_url,
+            parent_id=record.id, release_ecs=False)
+        return Outcome(record, request_id=request_id)
+
     def check_decidable(
-        self, record_id: str, *, user: str, kind: Kind, approving: bool, click: Click
+        self, record_id: str, *, user: str, workflow: Workflow, approving: bool, click: Click
     ) -> Outcome:
         """May `user` decide this request right now? (Reject asks before it opens its reason dialog.)"""
         now = self.clock()
         record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now, click=click)
+        refusal = self._refusal(record, user=user, workflow=workflow, approving=approving, now=now, click=click)
         if refusal is None:
             return Outcome(record)
         action = "approve" if approving else "reject"
-        return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
+        return self.refuse(record, refusal, user=user, action=action, record_id=record_id)
 
-    def approve(self, record_id: str, *, user: str, kind: Kind, click: Click) -> Outcome:
+    def approve(self, record_id: str, *, user: str, workflow: Workflow, click: Click) -> Outcome:
         """Authorise the click and hand it to a worker to re-check and count (`workers.approving`)."""
         now = self.clock()
-        checked = self._authorised(record_id, user=user, kind=kind, approving=True, now=now, click=click)
+        checked = self._authorised(record_id, user=user, workflow=workflow, approving=True, now=now, click=click)
         if checked.record is not None and checked.allowed:
-            self.queues.count_approval(checked.record.id, user=user, clicked_at=now)
+            self.lifecycle.queues.count_approval(checked.record.id, user=user, clicked_at=now)
         return checked
 
-    def reject(self, record_id: str, *, user: str, kind: Kind, reason: str | None) -> Outcome:
+    def reject(self, record_id: str, *, user: str, workflow: Workflow, reason: str | None) -> Outcome:
         """One rejection ends a request, however many approvals it already has.
 
         The reason's length is checked here too, not only in the dialog's listener: whoever calls this,
@@ -91,62 +132,66 @@ class Approvals:
         if reason is not None and len(reason) > REASON_MAX_LENGTH:
             raise ValueError(f"a rejection's reason is at most {REASON_MAX_LENGTH} characters (got {len(reason)})")
         now = self.clock()
-        checked = self._authorised(record_id, user=user, kind=kind, approving=False, now=now, click=None)
+        checked = self._authorised(record_id, user=user, workflow=workflow, approving=False, now=now, click=None)
         record = checked.record
         if record is None or not checked.allowed:
             return checked
         said = f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
         try:
-            saved = self.store.transition(record.id, State.REJECTED, decided_by=user, decided_at=now,
-                                          reason=reason, reply=Reply(said))
+            saved = self.lifecycle.reject(record.id, user=user, reason=reason, reply=Reply(said))
         except IllegalTransition:
             return self._lost_race(record.id, user=user, action="reject", now=now)
-        self.audit.append("rejected", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
-                          cluster_name=saved.cluster_name, kind=str(saved.kind), reason=reason)
-        self.queues.deliver_notifications(saved.id)
         return Outcome(saved)
 
     def cancel(self, cluster_ref: str, *, user: str) -> Outcome:
         """Withdraw the cluster's undecided request (the requester or an approver)."""
         now = self.clock()
-        candidates = [r for r in self.store.for_cluster(cluster_ref) if r.state in CANCELLABLE]
+        candidates = [r for r in self.store.for_cluster(cluster_ref) if r.workflow.may_cancel(r.state)]
         if not candidates:
             active = next((r for r in self.store.for_cluster(cluster_ref) if not r.terminal), None)
             refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, replies.nothing_to_cancel(cluster_ref, active))
-            return self._refused(active, user=user, action="cancel", refusal=refusal, cluster=cluster_ref)
+            return self.refuse(active, refusal, user=user, action="cancel", cluster=cluster_ref)
         record = candidates[0]
         not_allowed = may_cancel(self.policy, user=user, record=record, approver_group_members=self._members())
         if not_allowed is not None:
-            return self._refused(record, user=user, action="cancel", refusal=not_allowed, cluster=cluster_ref)
+            return self.refuse(record, not_allowed, user=user, action="cancel", cluster=cluster_ref)
         try:
-            saved = self.store.transition(
-                record.id, State.CANCELLED, decided_by=user, decided_at=now,
-                reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."),
-            )
+            saved = self.lifecycle.cancel(record.id, user=user,
+                                          reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."))
         except IllegalTransition:
             return self._lost_race(record.id, user=user, action="cancel", now=now)
-        self.audit.append("cancelled", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
-                          cluster_name=saved.cluster_name, kind=str(saved.kind))
-        self.queues.deliver_notifications(saved.id)
         return Outcome(saved)
+
+    def refuse(
+        self, record: Record | None, refusal: Refusal, *, user: str, action: str, record_id: str | None = None,
+        cluster: str | None = None, command: str | None = None,
+    ) -> Outcome:
+        """The one way the bot refuses: the refusal counted (metrics) and audited once, nothing changed;
+        the caller shows `refusal.text` to the person."""
+        REFUSALS.labels(str(refusal.code)).inc()
+        self.lifecycle.refused(actor=user, action=action, reason=str(refusal.code), record=record,
+                               record_id=record_id, cluster=cluster, command=command)
+        return Outcome(record, refusal)
 
     # -- shared ---------------------------------------------------------------------------------------
 
     def _authorised(
-        self, record_id: str, *, user: str, kind: Kind, approving: bool, now: float, click: Click | None
+        self, record_id: str, *, user: str, workflow: Workflow, approving: bool, now: float, click: Click | None
     ) -> Outcome:
-        """The record, if `user` may decide it now; else the refusal, audited (a lapsed request expires)."""
+        """The record, if `user` may decide it now; else the refusal, audited (a lapsed request expires, as
+        the reconciler's sweep would have: the same decision, the same reply, the message redrawn)."""
         record = self.store.find(record_id)
-        refusal = self._refusal(record, user=user, kind=kind, approving=approving, now=now, click=click)
+        refusal = self._refusal(record, user=user, workflow=workflow, approving=approving, now=now, click=click)
         if refusal is None:
             return Outcome(record)
         if refusal.code is RefusalCode.EXPIRED:
-            self._expire_now(now)
+            self.lifecycle.expire_due(now)
         action = "approve" if approving else "reject"
-        return self._refused(record, user=user, action=action, refusal=refusal, record_id=record_id)
+        return self.refuse(record, refusal, user=user, action=action, record_id=record_id)
 
     def _refusal(
-        self, record: Record | None, *, user: str, kind: Kind, approving: bool, now: float, click: Click | None
+        self, record: Record | None, *, user: str, workflow: Workflow, approving: bool, now: float,
+        click: Click | None,
     ) -> Refusal | None:
         """None when `user` may decide now; `click` is None only for the reject dialog's submission,
         whose dialog was opened from a click that passed this check."""
@@ -156,7 +201,7 @@ class Approvals:
             foreign = click_belongs(self.policy, click=click, record=record)
             if foreign is not None:
                 return foreign
-        if record.kind is not kind:
+        if record.workflow is not workflow:
             return Refusal(RefusalCode.WRONG_KIND, replies.wrong_kind(record))
         why_not = replies.not_decidable(record, now)
         if why_not is not None:
@@ -172,33 +217,7 @@ class Approvals:
         current = self.store.find(record_id)
         text = replies.not_decidable(current, now) if current is not None else replies.request_gone()
         refusal = Refusal(RefusalCode.ALREADY_DECIDED, text or replies.request_gone())
-        return self._refused(current, user=user, action=action, refusal=refusal, record_id=record_id)
-
-    def _refused(
-        self,
-        record: Record | None,
-        *,
-        user: str,
-        action: str,
-        refusal: Refusal,
-        record_id: str | None = None,
-        cluster: str | None = None,
-    ) -> Outcome:
-        self.audit.append(
-            "refused", actor=user, outcome="refused",
-            record_id=record.id if record is not None else record_id,
-            cluster_id=record.cluster_id if record is not None else None,
-            cluster_name=record.cluster_name if record is not None else cluster,
-            action=action, reason=str(refusal.code),
-        )
-        return Outcome(record, refusal)
-
-    def _expire_now(self, now: float) -> None:
-        """A click found a lapsed request before the reconciler did: expire it so its buttons go."""
-        for expired in self.store.expire_due(now, reply=lambda _: Reply("⌛ Nobody decided in time: expired.")):
-            self.audit.append("expired", record_id=expired.id, cluster_id=expired.cluster_id,
-                              cluster_name=expired.cluster_name)
-            self.queues.deliver_notifications(expired.id)
+        return self.refuse(current, refusal, user=user, action=action, record_id=record_id)
 
     def _members(self) -> frozenset[str]:
         return self.approver_members() if self.policy.approvers.groups else frozenset()

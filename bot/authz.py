@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workers.records import Kind, Record
+from workers.domain.records import Record
 
 
 class RefusalCode(StrEnum):
@@ -122,14 +122,12 @@ def may_decide(
     Rejecting one's own request is allowed: it can only make things safer.
     """
     if not is_member(user, policy.approvers, approver_group_members):
-        what = "migrations" if record.kind is Kind.MIGRATION else "cleanups"
         verb = "approve" if approving else "reject"
-        return Refusal(RefusalCode.NOT_APPROVER, f"Only {policy.approvers.label()} can {verb} {what}.")
+        return Refusal(RefusalCode.NOT_APPROVER, f"Only {policy.approvers.label()} can {verb} {record.kind}s.")
     if approving and policy.two_person_rule and user == record.requester:
-        what = "migration" if record.kind is Kind.MIGRATION else "cleanup"
         return Refusal(
             RefusalCode.TWO_PERSON_RULE,
-            f"You requested this {what}, so someone else must approve it (two-person rule).",
+            f"You requested this {record.kind}, so someone else must approve it (two-person rule).",
         )
     return None
 

@@ -14,8 +14,8 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.views import View
 
 from bot.limits import REASON_MAX_LENGTH
+from workers.domain.records import Kind, Record
 from workers.mrkdwn import code
-from workers.records import Kind, Record
 
 REJECT_CALLBACK_ID = "reject_reason"
 REASON_BLOCK_ID = "reason"

@@ -7,11 +7,10 @@ Slack already has its 200 and so can only answer with chat.postEphemeral.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_sdk import WebClient
@@ -24,19 +23,25 @@ SOMETHING_WENT_WRONG = (
     "Try again in a minute; if it keeps failing, ask the platform team to look at the bot's log."
 )
 
-Owner = TypeVar("Owner")
-LazyHandler = Callable[[Owner, dict[str, Any], WebClient], None]
+LazyListener = Callable[[dict[str, Any], WebClient], None]
 
 
-def tell_user_on_error(handler: LazyHandler[Owner]) -> LazyHandler[Owner]:
-    @functools.wraps(handler)
-    def run(owner: Owner, body: dict[str, Any], client: WebClient) -> None:
+def tell_user_on_error(handler: Callable[..., None], *bound: Any) -> LazyListener:
+    """Bolt's lazy listener for `handler(*bound, body, client)`: a failure is logged and the person told.
+
+    The bound values (the services, a workflow kind) are given here rather than through Bolt's context,
+    because Bolt deep-copies the context for a lazy listener and the services hold live connections.
+    The returned function's own parameters are what Bolt injects by name: `body` and `client`.
+    """
+
+    def run(body: dict[str, Any], client: WebClient) -> None:
         try:
-            handler(owner, body, client)
+            handler(*bound, body, client)
         except Exception as error:
             logger.exception("%s failed for %s", handler.__name__, _who(body))
             _tell(client, body, SOMETHING_WENT_WRONG.format(error=type(error).__name__))
 
+    run.__name__ = run.__qualname__ = handler.__name__  # Bolt's log lines name the listener
     return run
 
 

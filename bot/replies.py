@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 from bot.grammar import UsageError
+from workers.domain.records import Kind, Record, State
 from workers.mrkdwn import code, escape, user
-from workers.records import Kind, Record, State
 
 USAGE: dict[str, str] = {
     "help": "`/ackmigrate help [SUBCOMMAND]` — what ackmigrate can do, or how to use one subcommand.",

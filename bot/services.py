@@ -19,6 +19,7 @@ from bot.authz import Policy
 from bot.usergroups import GroupMembers
 from workers.audit import AuditLog
 from workers.config import Settings
+from workers.lifecycle import Lifecycle
 from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
@@ -49,8 +50,10 @@ class Services:
         )
         groups = GroupMembers(client)
         approvals = Approvals(
-            store=store, audit=audit, queues=queues, policy=policy,
+            store=store, lifecycle=Lifecycle(store=store, audit=audit, queues=queues), policy=policy,
             approver_members=lambda: groups.members(policy.approvers.groups, fresh=True),  # decisions only
+            requester_members=lambda: (groups.members(policy.requesters.groups) if policy.requesters.groups
+                                       else frozenset()),
         )
         return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
                    policy=policy, groups=groups, approvals=approvals, team_url=team_url)

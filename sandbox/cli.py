@@ -5,9 +5,10 @@ workers at them, so a local stack is `ackmigrate sandbox --env-file .env.sandbox
 bot and a worker (`ackmigrate --env-file .env.sandbox serve`, `… worker`) in others — or all of them at
 once with `honcho -f deploy/Procfile.sandbox start`.
 
-It starts a private `redis-server` of its own (a free port, a temporary directory, gone when the sandbox
-stops) and names it in the env file as REDIS_URL, so nothing started against the sandbox ever falls back
-to localhost:6379, which may be someone else's Redis. `--no-redis` leaves REDIS_URL to the operator.
+The command (cli.sandbox) starts a private `redis-server` first (a free port, a temporary directory,
+gone when the sandbox stops) and hands its URL here, to be named in the env file as REDIS_URL, so nothing
+started against the sandbox ever falls back to localhost:6379, which may be someone else's Redis.
+`--no-redis` leaves REDIS_URL to the operator.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ import signal
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from types import FrameType
 
-from sandbox.redis_local import RedisServer
 from sandbox.runtime import Sandbox
 from sandbox.scenario import SCENARIOS
 from sandbox.world import SpecError
@@ -32,7 +31,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 PLATFORM_LEADS = "S0PLATFORM"
-REDIS_GRACE_S = 3.0
 PRODUCTION_POLL_INTERVAL_S = 15.0
 MIN_POLL_INTERVAL_S = 0.5
 
@@ -45,10 +43,11 @@ def run_sandbox(
     speed: float,
     scenario: str,
     slack_request_url: str | None,
-    redis: bool = True,
+    redis_url: str | None = None,
 ) -> int:
-    """Serve until asked to stop; exit 0 after a clean stop, 2 for bad arguments, 1 when a port is taken
-    or redis-server cannot start."""
+    """Serve until asked to stop; exit 0 after a clean stop, 2 for bad arguments, 1 when a port is taken.
+
+    `redis_url`: the private Redis the command started for this sandbox, written to the env file."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if scenario not in SCENARIOS:
         print(f"ackmigrate sandbox: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
@@ -59,42 +58,23 @@ def run_sandbox(
         print(f"ackmigrate sandbox: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        redis_server = _start_redis() if redis else None
-    except RuntimeError as error:
-        print(f"ackmigrate sandbox: {error} (or pass --no-redis and add your own REDIS_URL)", file=sys.stderr)
+        box.start()
+    except OSError as error:
+        print(f"ackmigrate sandbox: cannot listen on {host} from port {port}: {error}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        try:
-            box.start()
-        except OSError as error:
-            print(f"ackmigrate sandbox: cannot listen on {host} from port {port}: {error}", file=sys.stderr)
-            return EXIT_FAILED
-        try:
-            _announce(box, scenario=scenario, speed=speed, slack_request_url=slack_request_url)
-            redis_url = redis_server.url if redis_server else None
-            if redis_url:
-                print(f"  {'redis':<11} {redis_url} (private, emptied when the sandbox stops)", flush=True)
-            if env_file:
-                write_env_file(Path(env_file), env_lines(box, redis_url=redis_url, speed=speed))
-                hint = "" if redis_url else " (add your own REDIS_URL)"
-                print(f"environment written to {env_file}{hint}", flush=True)
-            _wait_for_stop_signal()
-        finally:
-            box.stop()
+        _announce(box, scenario=scenario, speed=speed, slack_request_url=slack_request_url)
+        if redis_url:
+            print(f"  {'redis':<11} {redis_url} (private, emptied when the sandbox stops)", flush=True)
+        if env_file:
+            write_env_file(Path(env_file), env_lines(box, redis_url=redis_url, speed=speed))
+            hint = "" if redis_url else " (add your own REDIS_URL)"
+            print(f"environment written to {env_file}{hint}", flush=True)
+        _wait_for_stop_signal()
     finally:
-        if redis_server is not None:
-            # The bot and the worker were told to stop at the same moment; they still need Redis to finish
-            # (RQ deregisters its worker and scheduler), so it goes last.
-            time.sleep(REDIS_GRACE_S)
-            redis_server.close()
+        box.stop()
     print("sandbox stopped", flush=True)
     return EXIT_OK
-
-
-def _start_redis() -> RedisServer:
-    server = RedisServer(own_session=True)
-    server.start()
-    return server
 
 
 def env_lines(box: Sandbox, *, redis_url: str | None, speed: float = 1.0) -> dict[str, str]:

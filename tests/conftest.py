@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.redis_server import RedisServer
+from cli.local_redis import RedisServer
 
 
 @pytest.fixture(scope="session")

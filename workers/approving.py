@@ -18,7 +18,9 @@ from workers.checks.drift import changes_since
 from workers.checks.model import PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.context import Context
+from workers.domain.records import IllegalTransition, Record, State
 from workers.errors import CloudError
+from workers.lifecycle import Lifecycle
 from workers.messages import (
     approval_not_counted,
     approval_reply,
@@ -26,7 +28,6 @@ from workers.messages import (
     precheck_changed_reply,
 )
 from workers.notify import announce
-from workers.records import IllegalTransition, Kind, Record, State
 from workers.slack import SlackError
 from workers.store import AlreadyApproved
 
@@ -35,24 +36,14 @@ log = logging.getLogger(__name__)
 
 def count_approval(ctx: Context, record_id: str, *, user: str, clicked_at: float) -> None:
     record = ctx.store.get(record_id)
-    needs_recheck = record.kind is Kind.MIGRATION and record.state is State.AWAITING_APPROVAL
+    needs_recheck = record.workflow.recheck_at_approval and record.state is State.AWAITING_APPROVAL
     if needs_recheck and not _still_as_shown(ctx, record, user=user):
         return
     try:
-        saved = ctx.store.approve(record_id, user=user, at=clicked_at, reply=approval_reply)
+        Lifecycle.of(ctx).approve(record_id, user=user, at=clicked_at, reply=approval_reply)
     except (AlreadyApproved, IllegalTransition):
         current = ctx.store.get(record_id)
         _refused(ctx, current, user=user, reason="already_decided", text=approval_not_counted(current, user))
-        return
-    ctx.audit.append("approved", actor=user, record_id=saved.id, cluster_id=saved.cluster_id,
-                     cluster_name=saved.cluster_name, kind=str(saved.kind),
-                     approvals=len(saved.approvals), required=saved.approvals_required)
-    if saved.state is State.APPROVED:
-        if saved.kind is Kind.MIGRATION:
-            ctx.queues.run_migration(saved.id)
-        else:
-            ctx.queues.run_cleanup(saved.id)
-    announce(ctx, saved.id)
 
 
 def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
@@ -72,10 +63,9 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
     reply = precheck_changed_reply(changes, blocked=blocked)
     try:
         if blocked:
-            ctx.store.transition(record.id, State.BLOCKED, precheck=fresh.to_dict(), approvals=[], reply=reply,
-                                 reason="a prerequisite failed when the prechecks were re-run at approval")
-            ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
-                             cluster_name=record.cluster_name, reason="; ".join(changes))
+            Lifecycle.of(ctx).block(record.id, precheck=fresh.to_dict(), reply=reply,
+                                    reason="a prerequisite failed when the prechecks were re-run at approval",
+                                    changes="; ".join(changes))
         else:
             ctx.store.renew_request(record.id, precheck=fresh.to_dict(), reply=reply)
     except IllegalTransition:
@@ -89,8 +79,7 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
 
 
 def _refused(ctx: Context, record: Record, *, user: str, reason: str, text: str) -> None:
-    ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id, cluster_id=record.cluster_id,
-                     cluster_name=record.cluster_name, action="approve", reason=reason)
+    Lifecycle.of(ctx).refused(actor=user, action="approve", reason=reason, record=record)
     try:
         ctx.slack.post_ephemeral(record.channel, user, text)
     except SlackError as error:

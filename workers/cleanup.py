@@ -32,11 +32,12 @@ from typing import Any
 from workers.cloud import CloudClients
 from workers.cloud.models import KubeNode
 from workers.context import Context
+from workers.domain.records import Record, State
+from workers.domain.workflows import CLEANUP
 from workers.errors import CloudError, NotFound
 from workers.lease import LeaseHeld
 from workers.messages import failure_reply, success_reply
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.store import Reply
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def old_masters(clouds: CloudClients, cluster_id: str) -> list[dict[str, Any]]:
 def run_cleanup(ctx: Context, record_id: str, *, owner: str) -> None:
     """An approved cleanup: delete the not-Ready masters, release their instances if approved so."""
     record = ctx.store.get(record_id)
-    if record.kind is not Kind.CLEANUP:
+    if record.workflow is not CLEANUP:
         raise ValueError(f"request {record_id} is a {record.kind} request, not a cleanup")
     if record.state not in (State.APPROVED, State.RUNNING):
         log.info("cleanup %s is %s: nothing to do", record_id, record.state)

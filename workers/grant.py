@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workers.checks.model import PrecheckReport
-from workers.checks.policy import master_policy, master_role_name, plan_grant
+from workers.checks.policy import plan_grant
 from workers.cloud import CloudClients
 from workers.cloud.models import PolicyChange
 from workers.context import Context
-from workers.errors import CloudError, NotFound
-from workers.records import Record
+from workers.domain.records import Record
+from workers.errors import CloudError
+from workers.master_policy import find_master_policy
 
 
 def grant_bucket_to_master_role(ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport) -> str:
@@ -26,12 +27,8 @@ def grant_bucket_to_master_role(ctx: Context, clouds: CloudClients, record: Reco
     if report.check("ram-policy").outcome == "pass":
         return "The master RAM policy already allows the bucket."
     detail = clouds.ack.describe_cluster(record.cluster_id)
-    role = master_role_name(detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
-    attached = master_policy(clouds.ram.list_policies_for_role(role)) if role else None
-    if role is None or attached is None:
-        raise NotFound(service="ram", action="ListPoliciesForRole", code="MasterPolicyNotFound",
-                       message=f"no master role policy found for {record.cluster_name}")
-    policy_type = attached.policy_type or "Custom"
+    attached = find_master_policy(clouds.ram, detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
+    policy_type = attached.policy_type
     current = clouds.ram.get_policy(attached.name, policy_type=policy_type)
     versions = clouds.ram.list_policy_versions(attached.name, policy_type=policy_type)
     plan = plan_grant(document_json=current.document, bucket=str(record.bucket), versions=versions)

@@ -16,17 +16,18 @@ from rq import get_current_job
 
 from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying
 from workers.context import context
+from workers.domain.jobs import Job
+from workers.domain.records import TERMINAL
 from workers.fleet.plan_job import post_plan
 from workers.fleet.scope import Scope
 from workers.poll_lag import note_poll_start
-from workers.records import TERMINAL
 
 
 def open_migration_request(
     *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
     record_id: str | None = None,
 ) -> None:
-    with _audited("open_migration_request", actor=requester, cluster_name=cluster_ref, record_id=record_id):
+    with _audited(Job.OPEN_MIGRATION_REQUEST, actor=requester, cluster_name=cluster_ref, record_id=record_id):
         requests.open_migration_request(
             context(), cluster_ref=cluster_ref, bucket=bucket, requester=requester, channel=channel,
             response_url=response_url, record_id=record_id,
@@ -43,7 +44,7 @@ def open_cleanup_request(
     parent_id: str | None = None,
     record_id: str | None = None,
 ) -> None:
-    with _audited("open_cleanup_request", actor=requester, cluster_name=cluster_ref, record_id=record_id):
+    with _audited(Job.OPEN_CLEANUP_REQUEST, actor=requester, cluster_name=cluster_ref, record_id=record_id):
         requests.open_cleanup_request(
             context(), cluster_ref=cluster_ref, release_ecs=release_ecs, requester=requester, channel=channel,
             response_url=response_url, parent_id=parent_id, record_id=record_id,
@@ -53,7 +54,7 @@ def open_cleanup_request(
 def precheck_for_user(
     *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
 ) -> None:
-    with _audited("precheck_for_user", actor=user, cluster_name=cluster_ref):
+    with _audited(Job.PRECHECK_FOR_USER, actor=user, cluster_name=cluster_ref):
         requests.precheck_for_user(
             context(), cluster_ref=cluster_ref, bucket=bucket, user=user, channel=channel,
             response_url=response_url,
@@ -61,7 +62,7 @@ def precheck_for_user(
 
 
 def verify_for_user(*, cluster_ref: str, user: str, channel: str, response_url: str | None) -> None:
-    with _audited("verify_for_user", actor=user, cluster_name=cluster_ref):
+    with _audited(Job.VERIFY_FOR_USER, actor=user, cluster_name=cluster_ref):
         verifying.verify_for_user(context(), cluster_ref=cluster_ref, user=user, channel=channel,
                                   response_url=response_url)
 
@@ -71,19 +72,21 @@ def list_clusters_for_user(*, user: str, channel: str, response_url: str | None)
 
 
 def plan_fleet(*, account: str | None, region: str | None, user: str, channel: str) -> None:
-    with _audited("plan_fleet", actor=user):
+    with _audited(Job.PLAN_FLEET, actor=user):
         post_plan(context(), scope=Scope(account=account, region=region), user=user, channel=channel)
 
 
 def count_approval(record_id: str, *, user: str, clicked_at: float) -> None:
-    with _audited("count_approval", actor=user, record_id=record_id):
+    with _audited(Job.COUNT_APPROVAL, actor=user, record_id=record_id):
         approving.count_approval(context(), record_id, user=user, clicked_at=clicked_at)
+
+
 def refresh_pickers(region: str) -> None:
     pickers.refresh(context(), region)
 
 
 def run_migration(record_id: str) -> None:
-    with _audited("run_migration", record_id=record_id):
+    with _audited(Job.RUN_MIGRATION, record_id=record_id):
         runbook.run_migration(context(), record_id, owner=_job_id())
 
 
@@ -99,11 +102,11 @@ def follow_migration(record_id: str) -> None:
         # Polls are too many to audit one by one (one per migration per interval); the one that ends the
         # migration is the job end an auditor looks for.
         ctx.audit.append("job_finished", record_id=record_id, cluster_id=record.cluster_id,
-                         outcome=str(record.state), job="follow_migration", task_id=record.task_id)
+                         outcome=str(record.state), job=Job.FOLLOW_MIGRATION, task_id=record.task_id)
 
 
 def run_cleanup(record_id: str) -> None:
-    with _audited("run_cleanup", record_id=record_id):
+    with _audited(Job.RUN_CLEANUP, record_id=record_id):
         cleanup.run_cleanup(context(), record_id, owner=_job_id())
 
 
@@ -117,7 +120,7 @@ def reconcile() -> None:
 
 
 @contextmanager
-def _audited(job: str, *, record_id: str | None = None, actor: str | None = None,
+def _audited(job: Job, *, record_id: str | None = None, actor: str | None = None,
              cluster_name: str | None = None) -> Iterator[None]:
     """`job_started` and `job_finished` (with how it ended and how long it took) in the audit log.
 

@@ -35,7 +35,7 @@ from slack_sdk.models.blocks import (
 
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
-from workers.records import IN_CLOUD, Kind, Record, State
+from workers.domain.records import IN_CLOUD, Kind, Record, State
 from workers.store import Reply
 
 CONSOLE_RELEASE_DOC = "https://www.alibabacloud.com/help/en/ecs/user-guide/release-an-instance"

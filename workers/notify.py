@@ -29,8 +29,8 @@ from contextlib import contextmanager
 
 from workers import mrkdwn, terway_plan
 from workers.context import Context
+from workers.domain.records import Record
 from workers.messages import Message, request_message
-from workers.records import Kind, Record
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
 
@@ -220,7 +220,8 @@ def render_request(ctx: Context, record: Record) -> Message:
         approvers_label=approvers_label(ctx.settings.approvers),
         two_person_rule=ctx.settings.two_person_rule,
         now=time.time(),
-        will_also=terway_plan.planned(ctx.settings, record.precheck) if record.kind is Kind.MIGRATION else [],
+        # Only a migration's prechecks can name terway (a cleanup has none), so this asks no kind.
+        will_also=terway_plan.planned(ctx.settings, record.precheck),
     )
 
 

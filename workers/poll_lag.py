@@ -1,6 +1,6 @@
 """How late each poll of a running migration starts, kept in Redis for operators and the benchmark.
 
-A poll is scheduled for a moment (workers.scheduling puts it in the job's meta as `scheduled_for`);
+A poll is scheduled for a moment (workers.queues.Queues.schedule puts it in the job's meta as `scheduled_for`);
 its lag is how much later it actually starts — the interval itself is not lag. When one worker follows
 more migrations than it can poll, lag is the first figure to grow, long before anything fails, so it
 is the number to watch when deciding to add workers.
@@ -19,7 +19,7 @@ from redis import Redis
 POLL_LAG_KEY = "ackmigrate:metrics:poll_lag"
 POLL_LAG_KEPT = 10_000
 SCHEDULED_FOR = "scheduled_for"
-"""The job meta key (Unix seconds) workers.scheduling sets on every job it schedules."""
+"""The job meta key (Unix seconds) workers.queues.Queues.schedule sets on every job it schedules."""
 
 
 def note_poll_start(redis: Redis, meta: dict[str, Any], *, now: float | None = None) -> float | None:
@@ -36,5 +36,5 @@ def note_poll_start(redis: Redis, meta: dict[str, Any], *, now: float | None = N
 
 
 def recent_poll_lags(redis: Redis, count: int = POLL_LAG_KEPT) -> list[float]:
-    """The newest `count` lags, newest first (negative: started early, see workers.scheduling)."""
+    """The newest `count` lags, newest first (negative: started early, see workers.queues.Queues.schedule)."""
     return [float(raw) for raw in redis.lrange(POLL_LAG_KEY, 0, count - 1)]

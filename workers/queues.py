@@ -1,23 +1,33 @@
-"""The bot's only way to start background work: named queues and one enqueue function per job.
+"""The one way to start background work: every job by its `Job` member, routed to its queue here.
 
-Jobs are referenced by dotted path, so the bot never imports the job modules (and the cloud SDKs behind
-them): a listener enqueues in a millisecond and acknowledges Slack well inside its 3-second limit.
-Arguments are plain JSON-safe values, never clients or SDK objects, so any worker on any machine can
-run any job.
+Jobs are referenced by `Job` (workers.domain.jobs), never by a string: `_ROUTES` maps each to its queue
+and its RQ options, and RQ imports `workers.jobs.<name>` by dotted path, so the bot never imports the
+job modules (and the cloud SDKs behind them): a listener enqueues in a millisecond and acknowledges
+Slack well inside its 3-second limit. Arguments are plain JSON-safe values, never clients or SDK
+objects, so any worker on any machine can run any job.
+
+`schedule` is how the runbook and the reconciler pass a record on to its next job: they choose the job
+id in advance, because the record's lease (workers.lease) is handed to that id *before* the job exists,
+so that job, and no stale duplicate, owns the record the moment it starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job as RqJob
+
+from workers.domain.jobs import Job
+from workers.poll_lag import SCHEDULED_FOR
 
 NOTIFY_QUEUE = "ackmigrate-notify"
 """Slack delivery: thread replies and message updates, first so users see progress promptly."""
@@ -29,15 +39,47 @@ RUNBOOK_QUEUE = "ackmigrate-runbook"
 """The migration runbook: migrate, follow, clean up. Steps are short; polling reschedules itself."""
 
 ALL_QUEUES = (NOTIFY_QUEUE, INTERACTIVE_QUEUE, RUNBOOK_QUEUE)
-PLAN_TIMEOUT_S = 3600
 """What `ackmigrate worker` listens on, in priority order."""
 
-_JOBS = "workers.jobs"
+PLAN_TIMEOUT_S = 3600
+"""A plan over hundreds of clusters takes minutes: an hour's job timeout instead of RQ's default."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a job runs and how RQ treats it."""
+
+    queue: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+_OPENING = {"retry": Retry(max=2, interval=[5, 15])}  # resolving a cluster may meet a throttled API
+
+_ROUTES: Mapping[Job, Route] = MappingProxyType({
+    Job.OPEN_MIGRATION_REQUEST: Route(INTERACTIVE_QUEUE, _OPENING),
+    Job.OPEN_CLEANUP_REQUEST: Route(INTERACTIVE_QUEUE, _OPENING),
+    Job.PRECHECK_FOR_USER: Route(INTERACTIVE_QUEUE),
+    Job.VERIFY_FOR_USER: Route(INTERACTIVE_QUEUE),
+    Job.LIST_CLUSTERS_FOR_USER: Route(INTERACTIVE_QUEUE),
+    Job.REFRESH_PICKERS: Route(INTERACTIVE_QUEUE),
+    Job.COUNT_APPROVAL: Route(INTERACTIVE_QUEUE),
+    Job.PLAN_FLEET: Route(RUNBOOK_QUEUE, {"job_timeout": PLAN_TIMEOUT_S}),
+    Job.RUN_MIGRATION: Route(RUNBOOK_QUEUE),
+    Job.FOLLOW_MIGRATION: Route(RUNBOOK_QUEUE),
+    Job.RUN_CLEANUP: Route(RUNBOOK_QUEUE),
+    Job.DELIVER_NOTIFICATIONS: Route(NOTIFY_QUEUE),
+    Job.RECONCILE: Route(RUNBOOK_QUEUE),
+})
+"""Every job's queue and options: the one table (a test checks every `Job` has a route)."""
+
+
+def route_of(job: Job) -> Route:
+    return _ROUTES[job]
 
 
 @dataclass(frozen=True)
 class Queues:
-    """Enqueue helpers bound to one Redis connection (and, inside `batched()`, to one pipeline)."""
+    """Enqueueing bound to one Redis connection (and, inside `batched()`, to one pipeline)."""
 
     connection: Redis
     pipeline: Pipeline | None = None
@@ -51,99 +93,68 @@ class Queues:
             yield replace(self, pipeline=pipe), pipe
             pipe.execute()
 
-    def _queue(self, name: str) -> Queue:
-        return Queue(name, connection=self.connection)
+    def enqueue(self, job: Job, *args: Any, delay_s: float = 0, **kwargs: Any) -> RqJob:
+        """`workers.jobs.<job>(*args, **kwargs)` on its queue, now or after `delay_s` (RQ's scheduler)."""
+        route = _ROUTES[job]
+        queue = Queue(route.queue, connection=self.connection)
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), job.path, args=args, kwargs=kwargs, **route.options)
+        return queue.enqueue(job.path, args=args, kwargs=kwargs, pipeline=self.pipeline, **route.options)
 
-    def _put(self, queue: str, func: str, *args: Any, **options: Any) -> Job:
-        return self._queue(queue).enqueue(func, *args, pipeline=self.pipeline, **options)
+    def schedule(self, job: Job, record_id: str, *, delay_s: float, job_id: str) -> RqJob:
+        """`workers.jobs.<job>(record_id)` under a job id chosen in advance, now or after `delay_s`.
 
-    def open_migration_request(
-        self, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
-        record_id: str | None = None,
-    ) -> Job:
-        """Resolve the cluster, take its lock, run the prechecks and post the request message.
+        The job carries the moment it is due in its meta, so whoever runs it can tell how late it started
+        (workers.poll_lag)."""
+        route = _ROUTES[job]
+        queue = Queue(route.queue, connection=self.connection)
+        meta = {SCHEDULED_FOR: time.time() + max(0.0, delay_s)}
+        if delay_s > 0:
+            return queue.enqueue_in(timedelta(seconds=delay_s), job.path, record_id, job_id=job_id, meta=meta,
+                                    **route.options)
+        return queue.enqueue(job.path, record_id, job_id=job_id, meta=meta, **route.options)
+
+    # -- the bot's jobs, with their arguments spelled out -----------------------------------------------
+
+    def open_request(
+        self, job: Job, *, cluster_ref: str, requester: str, channel: str, response_url: str | None,
+        record_id: str, **details: Any,
+    ) -> RqJob:
+        """A workflow's open job (`Workflow.open_job`): resolve, lock, check and post the request message.
 
         `record_id`, given by the bot, names the request from the command on (its audit trail)."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.open_migration_request",
-            kwargs={"cluster_ref": cluster_ref, "bucket": bucket, "requester": requester, "channel": channel,
-                    "response_url": response_url, "record_id": record_id},
-            retry=Retry(max=2, interval=[5, 15]),
-        )
-
-    def open_cleanup_request(
-        self,
-        *,
-        cluster_ref: str,
-        release_ecs: bool,
-        requester: str,
-        channel: str,
-        response_url: str | None,
-        parent_id: str | None = None,
-        record_id: str | None = None,
-    ) -> Job:
-        """List the old masters and post a cleanup request for approval."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.open_cleanup_request",
-            kwargs={"cluster_ref": cluster_ref, "release_ecs": release_ecs, "requester": requester,
-                    "channel": channel, "response_url": response_url, "parent_id": parent_id,
-                    "record_id": record_id},
-            retry=Retry(max=2, interval=[5, 15]),
-        )
+        return self.enqueue(job, cluster_ref=cluster_ref, requester=requester, channel=channel,
+                            response_url=response_url, record_id=record_id, **details)
 
     def precheck_for_user(
         self, *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
-    ) -> Job:
+    ) -> RqJob:
         """Run the prechecks and answer the user privately."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.precheck_for_user",
-            kwargs={"cluster_ref": cluster_ref, "bucket": bucket, "user": user, "channel": channel,
-                    "response_url": response_url},
-        )
+        return self.enqueue(Job.PRECHECK_FOR_USER, cluster_ref=cluster_ref, bucket=bucket, user=user,
+                            channel=channel, response_url=response_url)
 
-    def verify_for_user(self, *, cluster_ref: str, user: str, channel: str, response_url: str | None) -> Job:
+    def verify_for_user(self, *, cluster_ref: str, user: str, channel: str, response_url: str | None) -> RqJob:
         """Verify a (migrated) cluster and answer the user privately; the canary wait is bounded by
         ACKMIGRATE_CANARY_TIMEOUT, well inside RQ's job timeout."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.verify_for_user",
-            kwargs={"cluster_ref": cluster_ref, "user": user, "channel": channel, "response_url": response_url},
-        )
+        return self.enqueue(Job.VERIFY_FOR_USER, cluster_ref=cluster_ref, user=user, channel=channel,
+                            response_url=response_url)
 
-    def list_clusters_for_user(self, *, user: str, channel: str, response_url: str | None) -> Job:
+    def list_clusters_for_user(self, *, user: str, channel: str, response_url: str | None) -> RqJob:
         """List the region's dedicated clusters with a one-word readiness each, privately."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.list_clusters_for_user",
-            kwargs={"user": user, "channel": channel, "response_url": response_url},
-        )
+        return self.enqueue(Job.LIST_CLUSTERS_FOR_USER, user=user, channel=channel, response_url=response_url)
 
-    def count_approval(self, record_id: str, *, user: str, clicked_at: float) -> Job:
+    def count_approval(self, record_id: str, *, user: str, clicked_at: float) -> RqJob:
         """An approver clicked: re-run the prechecks, count the approval, start the job at the last one."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.count_approval", args=(record_id,),
-                         kwargs={"user": user, "clicked_at": clicked_at})
+        return self.enqueue(Job.COUNT_APPROVAL, record_id, user=user, clicked_at=clicked_at)
 
-    def plan_fleet(self, *, account: str | None, region: str | None, user: str, channel: str) -> Job:
-        """Discover and precheck every dedicated cluster in scope and post the readiness report. On the
-        runbook queue with an hour's timeout: a plan over hundreds of clusters takes minutes."""
-        return self._put(RUNBOOK_QUEUE, f"{_JOBS}.plan_fleet",
-                         kwargs={"account": account, "region": region, "user": user, "channel": channel},
-                         job_timeout=PLAN_TIMEOUT_S)
+    def plan_fleet(self, *, account: str | None, region: str | None, user: str, channel: str) -> RqJob:
+        """Discover and precheck every dedicated cluster in scope and post the readiness report."""
+        return self.enqueue(Job.PLAN_FLEET, account=account, region=region, user=user, channel=channel)
 
-    def refresh_pickers(self, region: str) -> Job:
+    def refresh_pickers(self, region: str) -> RqJob:
         """List the region's dedicated clusters and buckets into the modal's picker cache."""
-        return self._put(INTERACTIVE_QUEUE, f"{_JOBS}.refresh_pickers", region)
+        return self.enqueue(Job.REFRESH_PICKERS, region)
 
-    def run_migration(self, record_id: str) -> Job:
-        """An approved migration: re-check, grant the RAM statement if allowed, call MigrateCluster once."""
-        return self._put(RUNBOOK_QUEUE, f"{_JOBS}.run_migration", record_id)
-
-    def follow_migration(self, record_id: str, *, delay_s: float = 0) -> Job:
-        queue = self._queue(RUNBOOK_QUEUE)
-        if delay_s > 0:
-            return queue.enqueue_in(timedelta(seconds=delay_s), f"{_JOBS}.follow_migration", record_id)
-        return queue.enqueue(f"{_JOBS}.follow_migration", record_id)
-
-    def run_cleanup(self, record_id: str) -> Job:
-        """An approved cleanup: delete the old master nodes (and release their ECS instances if asked)."""
-        return self._put(RUNBOOK_QUEUE, f"{_JOBS}.run_cleanup", record_id)
-
-    def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> Job:
+    def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> RqJob:
         """Post a record's pending thread replies in order and re-render its message from the record."""
-        queue = self._queue(NOTIFY_QUEUE)
-        if delay_s > 0:
-            return queue.enqueue_in(timedelta(seconds=delay_s), f"{_JOBS}.deliver_notifications", record_id)
-        return queue.enqueue(f"{_JOBS}.deliver_notifications", record_id)
+        return self.enqueue(Job.DELIVER_NOTIFICATIONS, record_id, delay_s=delay_s)

@@ -23,10 +23,8 @@ import logging
 import uuid
 
 from workers.context import Context
-from workers.notify import announce
-from workers.records import Kind, Record, State
-from workers.scheduling import schedule
-from workers.store import Reply
+from workers.domain.records import Record
+from workers.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +53,7 @@ def reconcile(ctx: Context) -> None:
 
 
 def expire_approvals(ctx: Context) -> list[Record]:
-    expired = ctx.store.expire_due(
-        reply=lambda record: Reply("⌛ Nobody approved or rejected this in time; the request has expired.")
-    )
-    for record in expired:
-        ctx.audit.append("expired", record_id=record.id, cluster_id=record.cluster_id,
-                         cluster_name=record.cluster_name)
-        announce(ctx, record.id)
-    return expired
+    return Lifecycle.of(ctx).expire_due()
 
 
 def resume_orphans(ctx: Context) -> list[str]:
@@ -74,7 +65,8 @@ def resume_orphans(ctx: Context) -> list[str]:
         job_id = uuid.uuid4().hex
         if not ctx.leases.claim(record.id, job_id, ttl_ms=int(ctx.timing.lease_ttl_s * 1000)):
             continue  # another worker's sweep or a job got there first
-        schedule(ctx.redis, _job_for(record), record.id, delay_s=0, job_id=job_id)
+        job = record.workflow.resume_job(record.state, cloud_called=record.migrate_called_at is not None)
+        ctx.queues.schedule(job, record.id, delay_s=0, job_id=job_id)
         log.warning("request %s (%s) had no live job; started %s", record.id, record.state, job_id)
         resumed.append(record.id)
     return resumed
@@ -84,10 +76,3 @@ def redraw_dirty(ctx: Context) -> None:
     for record_id in ctx.store.dirty_messages():
         ctx.queues.deliver_notifications(record_id)
 
-
-def _job_for(record: Record) -> str:
-    if record.kind is Kind.CLEANUP:
-        return "run_cleanup"
-    if record.state is State.APPROVED and record.migrate_called_at is None:
-        return "run_migration"
-    return "follow_migration"

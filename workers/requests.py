@@ -14,11 +14,13 @@ from workers import cleanup
 from workers.checks.runner import run_prechecks
 from workers.cloud.models import ClusterDetail
 from workers.context import Context
+from workers.domain.records import Record, State
+from workers.domain.workflows import CLEANUP, MIGRATION
 from workers.errors import CloudError, Conflict, NotFound
+from workers.lifecycle import Lifecycle
 from workers.listing import list_clusters
 from workers.messages import Message, cluster_list, precheck_message
 from workers.notify import announce, delivery_turn, post_parent
-from workers.records import Kind, Record, State, new_record_id
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
 
@@ -39,10 +41,10 @@ def open_migration_request(
     if detail is None:
         return
     record = Record(
-        id=record_id or new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=detail.cluster_id,
+        id=record_id or MIGRATION.new_record_id(), kind=MIGRATION.kind, cluster_id=detail.cluster_id,
         cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
         bucket=bucket, cluster_version=detail.current_version, response_url=response_url,
-        approvals_required=ctx.settings.approvals_required,
+        approvals_required=MIGRATION.approvals_required(ctx.settings),
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -54,10 +56,8 @@ def open_migration_request(
         _tell(ctx, channel, requester, response_url, f"The prechecks for {detail.name} could not run: {error}")
         return
     if report.blocking:
-        ctx.store.transition(record.id, State.BLOCKED, precheck=report.to_dict(),
-                             reason="a blocking prerequisite failed")
-        ctx.audit.append("blocked", record_id=record.id, cluster_id=record.cluster_id,
-                         cluster_name=record.cluster_name, checks=",".join(c.id for c in report.blocking))
+        Lifecycle.of(ctx).block(record.id, precheck=report.to_dict(), reason="a blocking prerequisite failed",
+                                checks=",".join(c.id for c in report.blocking))
     else:
         ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
                              expires_at=time.time() + ctx.settings.approval_ttl_s)
@@ -96,11 +96,11 @@ def open_cleanup_request(
               f"{detail.name} has no old master nodes left to clean up.")
         return
     record = Record(
-        id=record_id or new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=detail.cluster_id, cluster_name=detail.name,
-        region=detail.region_id, requester=requester, channel=channel, release_ecs=release_ecs,
-        parent_id=parent.id if parent else None, cluster_version=detail.current_version,
+        id=record_id or CLEANUP.new_record_id(), kind=CLEANUP.kind, cluster_id=detail.cluster_id,
+        cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
+        release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url, result={"masters": masters},
-        approvals_required=ctx.settings.cleanup_approvals_required,
+        approvals_required=CLEANUP.approvals_required(ctx.settings),
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
         return
@@ -162,19 +162,12 @@ def _already_opened(ctx: Context, record_id: str | None) -> bool:
 
 def _create(ctx: Context, record: Record, *, channel: str, user: str, response_url: str | None) -> bool:
     try:
-        ctx.store.create(record)
+        Lifecycle.of(ctx).create(record, actor=user)
     except ClusterBusy as busy:
         existing = busy.existing
         where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
-        what = "a migration" if existing.kind is Kind.MIGRATION else "a cleanup"
-        _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has {what} in flight: {where}")
-        ctx.audit.append("refused", actor=user, outcome="refused", record_id=record.id,
-                         cluster_id=record.cluster_id, cluster_name=record.cluster_name, action="request",
-                         reason="cluster_busy", busy_with=existing.id)
+        _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has a {existing.kind} in flight: {where}")
         return False
-    ctx.audit.append("requested", actor=user, record_id=record.id, cluster_id=record.cluster_id,
-                     cluster_name=record.cluster_name, kind=str(record.kind), bucket=record.bucket,
-                     approvals_required=record.approvals_required)
     return True
 
 
@@ -191,10 +184,7 @@ def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str 
             if mine:
                 post_parent(ctx, ctx.store.get(record_id))
     except SlackRefused as error:
-        if not record.terminal:
-            ctx.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({error.code})")
-            ctx.audit.append("cancelled", record_id=record_id, cluster_id=record.cluster_id,
-                             cluster_name=record.cluster_name, reason=f"not posted: {error.code}")
+        Lifecycle.of(ctx).withdraw_unposted(record_id, code=error.code)
         ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
         _tell(ctx, record.channel, user, response_url, hint)
@@ -216,8 +206,7 @@ def _permalink(ctx: Context, record: Record) -> str | None:
 
 
 def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
-    return next((r for r in ctx.store.for_cluster(cluster_id)
-                 if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
+    return ctx.store.last_succeeded(cluster_id, MIGRATION)
 
 
 def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:

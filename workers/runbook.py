@@ -35,14 +35,15 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
+from workers.domain.jobs import Job
+from workers.domain.records import Record, State
+from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
 from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
-from workers.scheduling import schedule
 from workers.store import Reply
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ _BEGUN_STAGE_STATES = frozenset({"running", "success", "succeeded", "fail", "fai
 def run_migration(ctx: Context, record_id: str, *, owner: str) -> None:
     """An approved migration: re-check, grant if allowed, fence, call MigrateCluster, start following."""
     record = ctx.store.get(record_id)
-    if record.kind is not Kind.MIGRATION:
+    if record.workflow is not MIGRATION:
         raise ValueError(f"request {record_id} is a {record.kind} request, not a migration")
     if record.state not in (State.APPROVED, State.MIGRATING):
         log.info("request %s is %s: nothing to migrate", record_id, record.state)
@@ -116,7 +117,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
             _fail(ctx, record, owner, f"the cloud stayed unavailable before the migration could start: {error}")
             return
         log.warning("request %s: %s; trying again later", record_id, error)
-        schedule_next(ctx, "run_migration", record_id, owner)
+        schedule_next(ctx, Job.RUN_MIGRATION, record_id, owner)
         return
     except CloudError as error:
         _fail(ctx, record, owner, f"preparing the migration failed: {error}. MigrateCluster was not called")
@@ -136,7 +137,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         # than call MigrateCluster with a fence a new master might not have.
         ctx.redis.delete(_FENCE + record_id)
         log.warning("request %s: the fence was not replicated (%s); trying again later", record_id, error)
-        schedule_next(ctx, "run_migration", record_id, owner)
+        schedule_next(ctx, Job.RUN_MIGRATION, record_id, owner)
         return
     if not passed:
         _follow(ctx, ctx.store.get(record_id), owner)  # someone else passed the fence first
@@ -439,10 +440,10 @@ def _timed_out(ctx: Context, record: Record) -> bool:
 
 def schedule_follow(ctx: Context, record_id: str, owner: str) -> None:
     """The next poll, one poll interval from now."""
-    schedule_next(ctx, "follow_migration", record_id, owner)
+    schedule_next(ctx, Job.FOLLOW_MIGRATION, record_id, owner)
 
 
-def schedule_next(ctx: Context, job_name: str, record_id: str, owner: str, *, delay_s: float | None = None) -> None:
+def schedule_next(ctx: Context, job: Job, record_id: str, owner: str, *, delay_s: float | None = None) -> None:
     """Hand the lease to the next job, then schedule it: a lost job lets the lease lapse for the
     reconciler; a stale duplicate finds the lease held by another job id and steps aside."""
     delay = ctx.settings.poll_interval_s if delay_s is None else delay_s
@@ -451,7 +452,7 @@ def schedule_next(ctx: Context, job_name: str, record_id: str, owner: str, *, de
     if not ctx.leases.hand_over(record_id, owner, successor, ttl_ms=ttl_ms):
         log.warning("request %s: lease lost before the next job was scheduled; its holder goes on", record_id)
         return
-    schedule(ctx.redis, job_name, record_id, delay_s=delay, job_id=successor)
+    ctx.queues.schedule(job, record_id, delay_s=delay, job_id=successor)
 
 
 def _recovery_grace_s(ctx: Context) -> float:

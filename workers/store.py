@@ -1,7 +1,7 @@
 """The record store: every request's record, the per-cluster lock and each thread's outbox, in Redis.
 
 Redis is the source of truth (ARCHITECTURE.md): a state change is written here, checked against the state
-machine in `workers.records`, *before* anything is shown in Slack. Every write is one Lua script — a
+machine in `workers.domain.records`, *before* anything is shown in Slack. Every write is one Lua script — a
 compare-and-set on the record's version plus its index and outbox updates — so two approvers clicking
 at once, a retried job or several bot replicas can never both win a transition, and a reply is queued
 if and only if the change it announces was saved.
@@ -39,7 +39,8 @@ from typing import Any
 
 from redis import Redis
 
-from workers.records import Approval, IllegalTransition, Record, State, check_transition
+from workers.domain.records import Approval, IllegalTransition, Record, State, check_transition
+from workers.domain.workflows import NEEDS_A_JOB, Workflow
 from workers.redis_connection import write_durably
 
 PREFIX = "ackmigrate:"
@@ -49,8 +50,6 @@ AWAITING_KEY = f"{PREFIX}records:awaiting-approval"
 DIRTY_KEY = f"{PREFIX}messages:dirty"
 DRAWN_KEY = f"{PREFIX}messages:drawn"
 
-ATTENTION_STATES = frozenset({State.APPROVED, State.MIGRATING, State.RUNNING})
-"""Work was approved and may be under way: the reconciler must make sure a job is following it."""
 
 _FIXED_FIELDS = frozenset({"id", "kind", "version", "created_at", "updated_at"})
 _FIELD_NAMES = frozenset(f.name for f in fields(Record))
@@ -396,9 +395,15 @@ class RecordStore:
         """Every record of a cluster given by id or by name, newest first."""
         return self._load(self.redis.zrevrange(cluster_index_key(cluster_ref), 0, -1))
 
+    def last_succeeded(self, cluster_ref: str, workflow: Workflow) -> Record | None:
+        """The cluster's newest request of `workflow` that succeeded (a cleanup's parent, the verification's
+        baseline)."""
+        return next((r for r in self.for_cluster(cluster_ref)
+                     if r.workflow is workflow and r.state is workflow.succeeded), None)
+
     def needs_attention(self) -> list[Record]:
         """Approved or in-cloud records: each must have a job following it (the reconciler's list)."""
-        return [record for record in self.in_flight() if record.state in ATTENTION_STATES]
+        return [record for record in self.in_flight() if record.state in NEEDS_A_JOB]
 
     def expire_due(
         self, now: float | None = None, *, reply: Callable[[Record], Reply] | None = None

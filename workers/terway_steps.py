@@ -26,9 +26,9 @@ from typing import Any
 
 from workers.cloud.kube import KubeClient
 from workers.context import Context
+from workers.domain.records import Record
 from workers.errors import CloudError, Conflict, NotFound
 from workers.notify import announce
-from workers.records import Record
 from workers.store import Reply
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Where verification meets the rest: the runbook's success path, `/ackmigrate verify`, `ackmigrate verify`.
+"""Where verification meets the rest: the runbook's success path, `/ackmigrate verify`, `ackmigrate verify`
+(cli.verify).
 
 The runbook calls `baseline_before_migration` just before its fence (what to compare with afterwards, kept
 in the record) and `verify_migrated` once ACK's task has succeeded and before the success is announced.
@@ -8,18 +9,17 @@ and a rerun after a crash finds the saved report and posts nothing again.
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Any, TextIO
+from typing import Any
 
-from workers.checks.model import Outcome
 from workers.cloud import CloudClients
+from workers.cloud.models import ClusterDetail
 from workers.config import Settings
 from workers.context import Context
-from workers.errors import CloudError, Conflict, NotFound, Throttled, Unavailable
+from workers.domain.records import Record
+from workers.domain.workflows import MIGRATION
+from workers.errors import CloudError, Throttled, Unavailable
 from workers.messages import verification_reply
 from workers.notify import announce
-from workers.records import Kind, Record, State
 from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
 from workers.store import Reply
 from workers.verification import (
@@ -75,48 +75,10 @@ def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, 
     _tell(ctx, channel, user, response_url, verification_reply(report.to_dict()))
 
 
-def run_verify(
-    settings: Settings, *, cluster: str, as_json: bool, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
-    """`ackmigrate verify CLUSTER [--json]`: exit 0 verified, 1 failed (or could not run), 2 unknown cluster."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    ctx = Context.build(settings)
-    clouds = ctx.clouds()
-    try:
-        detail = clouds.ack.resolve_cluster(cluster)
-    except (NotFound, Conflict) as error:
-        print(f"ackmigrate verify: {error.message}", file=err)
-        return EXIT_USAGE
-    except CloudError as error:
-        print(f"ackmigrate verify: could not read cluster {cluster}: {error}", file=err)
-        return EXIT_FAILED
-    print(f"Verifying {detail.name} ({detail.cluster_id})…", file=err)
-    try:
-        report = _verify(settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
-                         cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
-    except CloudError as error:
-        print(f"ackmigrate verify: could not verify {detail.name}: {error}", file=err)
-        return EXIT_FAILED
-    print(json.dumps(report.to_dict(), indent=2) if as_json else format_verification(report), file=out)
-    return EXIT_OK if report.verified else EXIT_FAILED
-
-
-def format_verification(report: VerificationReport) -> str:
-    labels = {Outcome.PASS: "PASS ", Outcome.WARN: "WARN ", Outcome.FAIL: "FAIL ", Outcome.ERROR: "ERROR"}
-    lines = [f"Verification of {report.cluster_name} ({report.cluster_id})", ""]
-    for check in report.checks:
-        lines.append(f"{labels.get(check.outcome, 'INFO ')}  {check.id:<13} {check.title}")
-        lines.append(f"       {check.summary}")
-        if check.fix:
-            lines.append(f"       Fix: {check.fix}")
-    for follow_up in report.follow_ups:
-        word = "DONE " if follow_up.outcome is Outcome.PASS else "TODO "
-        lines.append(f"{word}  {follow_up.title}: {follow_up.summary}")
-    lines.append("")
-    lines.append("Verdict: VERIFIED" if report.verified else
-                 f"Verdict: FAILED — {', '.join(c.id for c in report.failures)}")
-    return "\n".join(lines)
+def verify_now(ctx: Context, detail: ClusterDetail) -> VerificationReport:
+    """`ackmigrate verify` (cli.verify): the checks against the cluster's last migration, recording nothing."""
+    return _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
+                   cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
 
 
 def _verify(
@@ -142,5 +104,4 @@ def _verify(
 
 def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     """The cluster's newest succeeded migration: its baseline and old masters are what to compare with."""
-    return next((r for r in ctx.store.for_cluster(cluster_id)
-                 if r.kind is Kind.MIGRATION and r.state is State.SUCCEEDED), None)
+    return ctx.store.last_succeeded(cluster_id, MIGRATION)

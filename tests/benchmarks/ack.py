@@ -16,10 +16,10 @@ import time
 import urllib.parse
 from typing import Any
 
+from cli.local_redis import RedisServer
 from sandbox.runtime import Sandbox
 from tests.benchmarks import Figure
 from tests.bot.serve_process import ackmigrate_serve
-from tests.redis_server import RedisServer
 
 NAME = "ack"
 CONCURRENCY = 20

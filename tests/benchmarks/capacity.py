@@ -40,18 +40,19 @@ from typing import Any
 import redis
 from rq import Worker
 
+from cli.local_redis import RedisServer
 from sandbox.client import SandboxClient
 from sandbox.processes import stop_group
 from tests.benchmarks import Figure, measuring
 from tests.benchmarks.sandbox_process import ACKMIGRATE, STARTUP_DEADLINE_S, running_sandbox
-from tests.redis_server import RedisServer
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.domain.jobs import Job
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.lease import Leases
 from workers.poll_lag import POLL_LAG_KEY, recent_poll_lags
-from workers.records import Kind, Record, State, new_record_id
+from workers.queues import Queues
 from workers.runbook import MIGRATION_STAGES
-from workers.scheduling import schedule
 from workers.slack import SlackClient
 from workers.store import RecordStore
 from workers.timing import WorkerTiming
@@ -176,7 +177,7 @@ def _first_polls(client: redis.Redis, records: list[Record]) -> None:
         delay = INTERVAL_S * (index + 1) / len(records)
         job_id = uuid.uuid4().hex
         leases.claim(record.id, job_id, ttl_ms=int((delay + WorkerTiming().poll_grace_s) * 1000))
-        schedule(client, "follow_migration", record.id, delay_s=delay, job_id=job_id)
+        Queues(client).schedule(Job.FOLLOW_MIGRATION, record.id, delay_s=delay, job_id=job_id)
 
 
 # --- figures -------------------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from rq import Queue
 from slack_sdk import WebClient
 
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.messages import request_message
 from workers.queues import ALL_QUEUES
-from workers.records import Record
 from workers.store import RecordStore
 
 

@@ -6,7 +6,7 @@ import time
 
 from redis import Redis
 
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.store import RecordStore
 
 

@@ -14,18 +14,24 @@ from bot.approvals import Approvals
 from bot.authz import Click, Policy, RefusalCode
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
+from workers.domain.records import State
+from workers.domain.workflows import MIGRATION
+from workers.lifecycle import Lifecycle
 from workers.queues import INTERACTIVE_QUEUE, NOTIFY_QUEUE, RUNBOOK_QUEUE, Queues
-from workers.records import Kind, State
 from workers.store import RecordStore, Reply
 
 MESSAGE_TS = "1700000000.000100"
 ON_THE_MESSAGE = Click(channel="C0PLATFORM", message_ts=MESSAGE_TS)
 
 
+def _lifecycle(redis: Redis) -> Lifecycle:
+    return Lifecycle(store=RecordStore(redis), audit=AuditLog(redis), queues=Queues(redis))
+
+
 def _approvals(redis: Redis, *, two_person_rule: bool = True, members: frozenset[str] | None = None,
                channels: tuple[str, ...] = ()) -> Approvals:
     return Approvals(
-        store=RecordStore(redis), audit=AuditLog(redis), queues=Queues(redis),
+        store=RecordStore(redis), lifecycle=_lifecycle(redis),
         policy=Policy.from_lists(approvers=["S0PLATFORM"], two_person_rule=two_person_rule, channels=channels),
         approver_members=lambda: frozenset({"U0BOB", "U0CAROL"}) if members is None else members,
     )
@@ -37,7 +43,7 @@ def _jobs(redis: Redis, queue: str) -> list[tuple[str | None, tuple[object, ...]
 
 def test_approval_by_an_approver_is_handed_to_a_worker_to_recheck_and_count(redis_client: Redis) -> None:
     record = awaiting_request(redis_client, message_ts=MESSAGE_TS)
-    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.allowed
     assert RecordStore(redis_client).get(record.id).state is State.AWAITING_APPROVAL, "counted by the worker"
     ((name, args),) = _jobs(redis_client, INTERACTIVE_QUEUE)
@@ -50,7 +56,7 @@ def test_approval_by_an_approver_is_handed_to_a_worker_to_recheck_and_count(redi
 )
 def test_refused_approval_changes_nothing_but_is_audited(redis_client: Redis, user: str, code: RefusalCode) -> None:
     record = awaiting_request(redis_client, requester="U0BOB", message_ts=MESSAGE_TS)
-    outcome = _approvals(redis_client).approve(record.id, user=user, kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+    outcome = _approvals(redis_client).approve(record.id, user=user, workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.refusal is not None and outcome.refusal.code is code
     assert RecordStore(redis_client).get(record.id).state is State.AWAITING_APPROVAL
     assert _jobs(redis_client, INTERACTIVE_QUEUE) == []
@@ -63,11 +69,11 @@ def test_an_approver_removed_from_the_group_is_refused_at_once(redis_client: Red
     record = awaiting_request(redis_client, message_ts=MESSAGE_TS)
     members = {"U0BOB"}
     approvals = Approvals(
-        store=RecordStore(redis_client), audit=AuditLog(redis_client), queues=Queues(redis_client),
+        store=RecordStore(redis_client), lifecycle=_lifecycle(redis_client),
         policy=Policy.from_lists(approvers=["S0PLATFORM"]), approver_members=lambda: frozenset(members),
     )
     members.clear()  # Bob leaves the group; the next decision asks again
-    outcome = approvals.approve(record.id, user="U0BOB", kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+    outcome = approvals.approve(record.id, user="U0BOB", workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.NOT_APPROVER
 
 
@@ -82,7 +88,7 @@ def test_an_approver_removed_from_the_group_is_refused_at_once(redis_client: Red
 )
 def test_a_click_not_on_the_request_message_is_refused_and_audited(redis_client: Redis, click: Click) -> None:
     record = awaiting_request(redis_client, message_ts=MESSAGE_TS)
-    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", kind=Kind.MIGRATION, click=click)
+    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", workflow=MIGRATION, click=click)
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.FOREIGN_CLICK
     assert _jobs(redis_client, INTERACTIVE_QUEUE) == []
     entry = AuditLog(redis_client).read()[-1]
@@ -92,21 +98,21 @@ def test_a_click_not_on_the_request_message_is_refused_and_audited(redis_client:
 def test_a_click_in_a_channel_no_longer_allowed_is_refused(redis_client: Redis) -> None:
     record = awaiting_request(redis_client, message_ts=MESSAGE_TS)
     outcome = _approvals(redis_client, channels=("C0OTHER",)).approve(
-        record.id, user="U0BOB", kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+        record.id, user="U0BOB", workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.FOREIGN_CLICK
 
 
 def test_an_approver_who_already_approved_is_told_so(redis_client: Redis) -> None:
     record = awaiting_request(redis_client, message_ts=MESSAGE_TS, approvals_required=2)
     RecordStore(redis_client).approve(record.id, user="U0BOB", at=1.0, reply=lambda r: Reply("counted"))
-    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.ALREADY_APPROVED
     assert "1 of 2" in outcome.refusal.text
 
 
 def test_click_on_a_lapsed_request_is_refused_and_expires_it(redis_client: Redis) -> None:
     record = awaiting_request(redis_client, expires_in_s=-1, message_ts=MESSAGE_TS)
-    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", kind=Kind.MIGRATION, click=ON_THE_MESSAGE)
+    outcome = _approvals(redis_client).approve(record.id, user="U0BOB", workflow=MIGRATION, click=ON_THE_MESSAGE)
     assert outcome.refusal is not None and outcome.refusal.code is RefusalCode.EXPIRED
     assert "expired" in outcome.refusal.text
     assert RecordStore(redis_client).get(record.id).state is State.EXPIRED
@@ -116,7 +122,7 @@ def test_click_on_a_lapsed_request_is_refused_and_expires_it(redis_client: Redis
 
 def test_reject_records_who_and_why_with_the_reason_escaped(redis_client: Redis) -> None:
     record = awaiting_request(redis_client)
-    outcome = _approvals(redis_client).reject(record.id, user="U0BOB", kind=Kind.MIGRATION, reason="<!channel> not now")
+    outcome = _approvals(redis_client).reject(record.id, user="U0BOB", workflow=MIGRATION, reason="<!channel> not now")
     assert outcome.allowed
     saved = RecordStore(redis_client).get(record.id)
     assert (saved.state, saved.decided_by) == (State.REJECTED, "U0BOB")
@@ -152,6 +158,6 @@ def test_cancel_after_approval_is_refused(redis_client: Redis) -> None:
 def test_a_reason_over_the_limit_is_never_stored_whoever_calls_reject(redis_client: Redis) -> None:
     record = awaiting_request(redis_client)
     with pytest.raises(ValueError, match="at most 500 characters"):
-        _approvals(redis_client).reject(record.id, user="U0BOB", kind=Kind.MIGRATION, reason="x" * 501)
+        _approvals(redis_client).reject(record.id, user="U0BOB", workflow=MIGRATION, reason="x" * 501)
     assert RecordStore(redis_client).get(record.id).state is State.AWAITING_APPROVAL
     assert RecordStore(redis_client).pending_replies(record.id) == []

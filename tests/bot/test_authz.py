@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.authz import Policy, Principals, RefusalCode, may_cancel, may_decide, may_request
-from workers.records import Kind, Record
+from workers.domain.records import Kind, Record
 
 PLATFORM_LEADS = frozenset({"U0BOB", "U0CAROL"})
 POLICY = Policy.from_lists(approvers=["S0PLATFORM", "U0DAVE"], channels=["C0PLATFORM"])

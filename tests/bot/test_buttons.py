@@ -11,7 +11,7 @@ from typing import Any
 from tests.bot.harness import RunningBot, eventually
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
-from workers.records import Kind, Record, State
+from workers.domain.records import Kind, Record, State
 from workers.store import RecordStore
 
 

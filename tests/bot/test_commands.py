@@ -8,7 +8,7 @@ import pytest
 from tests.bot.harness import RunningBot, StartBot
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
-from workers.records import State
+from workers.domain.records import State
 
 
 def _private(bot: RunningBot, user: str = "U0ALICE", channel: str = "C0PLATFORM") -> list[str]:
@@ -73,8 +73,7 @@ def test_migrate_is_acknowledged_at_once_and_queues_the_request(bot: RunningBot)
          {"cluster_ref": "prod-hz-1", "bucket": "ack-b", "user": "U0ALICE", "channel": "C0PLATFORM"},
          "Running prechecks for `prod-hz-1`"),
         ("cleanup prod-hz-1 --release-ecs", "workers.jobs.open_cleanup_request",
-         {"cluster_ref": "prod-hz-1", "release_ecs": True, "requester": "U0ALICE", "channel": "C0PLATFORM",
-          "parent_id": None},
+         {"cluster_ref": "prod-hz-1", "release_ecs": True, "requester": "U0ALICE", "channel": "C0PLATFORM"},
          "release their ECS instances"),
         ("list", "workers.jobs.list_clusters_for_user", {"user": "U0ALICE", "channel": "C0PLATFORM"},
          "Listing the region's dedicated clusters"),

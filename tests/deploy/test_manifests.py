@@ -22,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from bot.cli import build_parser
+from cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = ROOT / "deploy" / "kubernetes"

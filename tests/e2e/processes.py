@@ -31,14 +31,14 @@ from typing import Any, TypeVar
 
 import redis
 
+from cli.local_redis import RedisServer, free_port
 from sandbox.ack import RETIRED_ACTIONS
 from sandbox.runtime import Sandbox
-from tests.redis_server import RedisServer, free_port
 from workers.audit import AuditLog
 from workers.cloud import CloudClients
 from workers.config import Settings
+from workers.domain.records import Kind, Record
 from workers.lease import Leases
-from workers.records import Kind, Record
 from workers.store import RecordStore
 
 ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))

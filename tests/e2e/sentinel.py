@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 import redis.sentinel
 
-from tests.redis_server import free_port
+from cli.local_redis import free_port
 
 MASTER_NAME = "ackmigrate"
 QUORUM = 2

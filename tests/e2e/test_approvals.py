@@ -17,7 +17,7 @@ import pytest
 
 from sandbox.slack_render import render_message_text
 from tests.e2e.processes import ALICE, BOB, BUCKET, CAROL, DAVE, Stack, buttons, running_stack, wait_for
-from workers.records import Record, State
+from workers.domain.records import Record, State
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ from tests.e2e.processes import (
     wait_for,
 )
 from workers.audit import AuditLog
-from workers.records import State
+from workers.domain.records import State
 
 pytestmark = pytest.mark.e2e
 

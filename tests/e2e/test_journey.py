@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import redis
 
+from cli.local_redis import RedisServer
 from tests.e2e.processes import Workers, wait_for
-from tests.redis_server import RedisServer
+from workers.domain.jobs import Job
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import Queues
-from workers.records import Kind, Record, State, new_record_id
 from workers.store import RecordStore
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,7 @@ def test_a_second_worker_finishes_a_migration_whose_worker_was_killed(sandbox, r
     store = RecordStore(client)
     record = approved(store, new_cluster(sandbox))
     first = workers.start()
-    Queues(client).run_migration(record.id)
+    Queues(client).enqueue(Job.RUN_MIGRATION, record.id)
     wait_for(lambda: store.get(record.id).stage >= 2)
 
     workers.kill(first)
@@ -77,7 +78,7 @@ def test_a_slack_outage_during_the_migration_heals_the_thread_afterwards(sandbox
     record = approved(store, new_cluster(sandbox, duration_s=3))
     sandbox.control.fault("slack", http_status=503, count=40)
     workers.start()
-    Queues(client).run_migration(record.id)
+    Queues(client).enqueue(Job.RUN_MIGRATION, record.id)
 
     wait_for(lambda: store.get(record.id).terminal)
     assert store.get(record.id).state is State.SUCCEEDED, "Slack being down does not stall the migration"
@@ -98,7 +99,7 @@ def test_a_redis_restart_mid_migration_loses_nothing(sandbox, sandbox_env, worke
         store = RecordStore(client)
         record = approved(store, new_cluster(sandbox, duration_s=6))
         workers.start()
-        Queues(client).run_migration(record.id)
+        Queues(client).enqueue(Job.RUN_MIGRATION, record.id)
         wait_for(lambda: store.get(record.id).stage >= 2)
 
         server.restart()

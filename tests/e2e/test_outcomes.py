@@ -24,7 +24,7 @@ from tests.e2e.processes import (
     running_stack,
     wait_for,
 )
-from workers.records import State
+from workers.domain.records import State
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,7 @@ from tests.e2e.processes import (
     wait_for,
 )
 from tests.e2e.sentinel import SentinelRedis
-from workers.records import Record, State
+from workers.domain.records import Record, State
 from workers.store import RecordStore
 
 pytestmark = pytest.mark.e2e

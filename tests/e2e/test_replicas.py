@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import pytest
 import redis
 
+from cli.local_redis import free_port
 from tests.e2e.processes import (
     ACKMIGRATE,
     ALICE,
@@ -31,9 +32,8 @@ from tests.e2e.processes import (
     running_stack,
     wait_for,
 )
-from tests.redis_server import free_port
+from workers.domain.records import State
 from workers.reconciler import LOCK_SHARE_OF_INTERVAL, SWEEP_COUNTS
-from workers.records import State
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, buttons, header, running_stack, wait_for
-from workers.records import Kind, State
+from workers.domain.records import Kind, State
 
 pytestmark = pytest.mark.e2e
 

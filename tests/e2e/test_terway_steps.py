@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, running_stack, wait_for
-from workers.records import Record, State
+from workers.domain.records import Record, State
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.processes import ACKMIGRATE, ALICE, BOB, BUCKET, Stack, running_stack, wait_for
-from workers.records import State
+from workers.domain.records import State
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, buttons, running_stack, wait_for
-from workers.records import Kind, Record, State
+from workers.domain.records import Kind, Record, State
 
 pytestmark = pytest.mark.e2e
 

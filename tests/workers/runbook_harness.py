@@ -15,8 +15,8 @@ from rq import SimpleWorker
 from workers.cloud import RetryPolicy
 from workers.config import Settings
 from workers.context import Context, use_context
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import ALL_QUEUES
-from workers.records import Kind, Record, State, new_record_id
 from workers.timing import WorkerTiming
 
 CHANNEL = "C0PLATFORM"

@@ -16,8 +16,8 @@ from sandbox.slack_render import render_message_text
 from tests.workers.runbook_harness import BUCKET, CHANNEL, make_context, thread_texts
 from workers import approving, notify, requests
 from workers.context import Context
+from workers.domain.records import Record, State
 from workers.queues import RUNBOOK_QUEUE
-from workers.records import Record, State
 
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
 

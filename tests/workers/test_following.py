@@ -7,14 +7,15 @@ import time
 import uuid
 from typing import Any
 
-from rq.job import Job
+from rq.job import Job as RqJob
 
 from tests.workers.runbook_harness import BUCKET, CHANNEL, approved_migration, drive, make_context
 from workers import notify
 from workers.context import Context, use_context
+from workers.domain.jobs import Job
+from workers.domain.records import State
 from workers.poll_lag import POLL_LAG_KEY, SCHEDULED_FOR, note_poll_start, recent_poll_lags
-from workers.records import State
-from workers.scheduling import schedule
+from workers.queues import Queues
 from workers.store import Reply
 from workers.timing import WorkerTiming
 
@@ -30,7 +31,7 @@ def _long_migration(sandbox: Any) -> dict[str, str]:
 def test_polls_that_see_no_stage_change_make_no_slack_call(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, _long_migration(sandbox))
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, lambda: ctx.store.get(record.id).stage == 1 and not ctx.store.pending_replies(record.id)
           and record.id not in ctx.store.dirty_messages())
     sandbox.control.clear_calls()
@@ -46,9 +47,9 @@ def test_polls_that_see_no_stage_change_make_no_slack_call(sandbox, sandbox_env)
 def test_a_scheduled_poll_carries_the_moment_it_is_due(redis_client):
     before = time.time()
     job_id = uuid.uuid4().hex
-    schedule(redis_client, "follow_migration", "mig-anything", delay_s=30, job_id=job_id)
+    Queues(redis_client).schedule(Job.FOLLOW_MIGRATION, "mig-anything", delay_s=30, job_id=job_id)
 
-    due = Job.fetch(job_id, connection=redis_client).meta[SCHEDULED_FOR]
+    due = RqJob.fetch(job_id, connection=redis_client).meta[SCHEDULED_FOR]
 
     assert before + 30 <= due <= time.time() + 30
 

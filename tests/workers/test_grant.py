@@ -15,7 +15,8 @@ from tests.workers.runbook_harness import (
     thread_texts,
 )
 from workers.checks.policy import MAX_DOCUMENT_BYTES, policy_with_oss_statement
-from workers.records import State
+from workers.domain.jobs import Job
+from workers.domain.records import State
 
 
 def _cluster(sandbox: Any, **master_policy: Any) -> dict[str, str]:
@@ -42,7 +43,7 @@ def test_the_grant_sends_compact_json_as_the_new_default_version(sandbox, sandbo
     ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
     record = approved_migration(ctx, _cluster(sandbox))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     assert ctx.store.get(record.id).state is State.SUCCEEDED
@@ -59,7 +60,7 @@ def test_with_five_versions_the_oldest_non_default_one_is_removed_and_named_in_t
     cluster = _cluster(sandbox, versions=5)
     record = approved_migration(ctx, cluster)
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -93,7 +94,7 @@ def test_a_grant_of_exactly_6144_bytes_is_accepted_by_ram(sandbox, sandbox_env):
     ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
     record = approved_migration(ctx, _cluster(sandbox, statements=[_filler(MAX_DOCUMENT_BYTES)]))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     assert ctx.store.get(record.id).state is State.SUCCEEDED
@@ -105,7 +106,7 @@ def test_a_grant_over_6144_bytes_stops_the_migration_before_ram_is_asked(sandbox
     ctx = make_context(sandbox_env, ACKMIGRATE_GRANT_RAM_POLICY="true")
     record = approved_migration(ctx, _cluster(sandbox, statements=[_filler(MAX_DOCUMENT_BYTES + 1)]))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)

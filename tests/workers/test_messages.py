@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import Block
 from sandbox.slack_blocks import find_button, validate_blocks
 from workers import messages
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport, Severity
+from workers.domain.records import Kind, Record, State
 from workers.messages import Message
-from workers.records import Kind, Record, State
 
 NOW = datetime(2026, 11, 20, 14, 9, tzinfo=UTC).timestamp()
 AT_14_02 = datetime(2026, 11, 20, 14, 2, tzinfo=UTC).timestamp()

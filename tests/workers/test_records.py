@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.records import (
+from workers.domain.records import (
     TERMINAL,
     IllegalTransition,
     Kind,

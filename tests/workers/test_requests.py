@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.slack_render import render_message_text
 from tests.workers.runbook_harness import CHANNEL, make_context
 from workers import requests
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 
 ALICE = "U0ALICE"
 

@@ -19,7 +19,8 @@ from tests.workers.runbook_harness import (
 from workers import cleanup
 from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.jobs import Job
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.runbook import run_migration
 
 
@@ -32,7 +33,7 @@ def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(san
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox, cgpu="basic"))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -53,7 +54,7 @@ def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sand
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox, migration={"duration_s": 2, "fail_at_stage": 3}))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -67,7 +68,7 @@ def test_an_account_not_whitelisted_fails_with_the_ticket_to_open(sandbox, sandb
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox, whitelisted=False))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -81,7 +82,7 @@ def test_missing_ram_statement_blocks_the_migration_when_granting_is_off(sandbox
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox, oss_granted_buckets=[]))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -96,7 +97,7 @@ def test_missing_ram_statement_is_added_before_migrating_when_granting_is_on(san
     cluster = migratable_cluster(sandbox, oss_granted_buckets=[])
     record = approved_migration(ctx, cluster)
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     assert ctx.store.get(record.id).state is State.SUCCEEDED
@@ -114,7 +115,7 @@ def test_duplicate_migration_jobs_call_migrate_cluster_once(sandbox, sandbox_env
     record = approved_migration(ctx, migratable_cluster(sandbox))
 
     for _ in range(3):
-        ctx.queues.run_migration(record.id)
+        ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
     run_migration(ctx, record.id, owner="late-duplicate")
 
@@ -134,7 +135,7 @@ def test_a_worker_killed_after_calling_migrate_cluster_is_followed_by_finding_th
     started = clouds.ack.migrate_cluster(cluster["cluster_id"], bucket=BUCKET,
                                          bucket_endpoint="oss-cn-hangzhou-internal.aliyuncs.com")
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -149,7 +150,7 @@ def test_slack_failures_delay_the_thread_but_not_the_migration(sandbox, sandbox_
     sandbox.control.fault("slack", http_status=500, count=6)
     sandbox.control.fault("slack", action="chat.postMessage", http_status=429, count=2)
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, lambda: ctx.store.get(record.id).terminal)
     assert ctx.store.get(record.id).state is State.SUCCEEDED
     drive(ctx, delivered(ctx, record.id), timeout_s=60)
@@ -165,7 +166,7 @@ def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec:
     """A cluster migrated for real, and an approved cleanup request for its old masters (not yet run)."""
     cluster = migratable_cluster(sandbox, **spec)
     migration = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(migration.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, migration.id)
     drive(ctx, delivered(ctx, migration.id))
     masters = cleanup.old_masters(ctx.clouds(), cluster["cluster_id"])
     record = ctx.store.create(Record(
@@ -180,7 +181,7 @@ def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
     cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=False)
 
-    ctx.queues.run_cleanup(cleanup_record.id)
+    ctx.queues.enqueue(Job.RUN_CLEANUP, cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
     final = ctx.store.get(cleanup_record.id)
@@ -201,7 +202,7 @@ def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_nam
     cluster, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True,
                                                      charge_types=["PostPaid", "PrePaid", "PostPaid"])
 
-    ctx.queues.run_cleanup(cleanup_record.id)
+    ctx.queues.enqueue(Job.RUN_CLEANUP, cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
     final = ctx.store.get(cleanup_record.id)
@@ -234,7 +235,7 @@ def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_en
     # An earlier run released one instance and was cut off before it recorded anything.
     ctx.clouds().ecs.release([masters[0]["instance_id"]], client_token="earlier-run")
 
-    ctx.queues.run_cleanup(cleanup_record.id)
+    ctx.queues.enqueue(Job.RUN_CLEANUP, cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
     final = ctx.store.get(cleanup_record.id)
@@ -250,7 +251,7 @@ def test_a_refused_dry_run_releases_nothing_and_says_why(sandbox, sandbox_env):
     sandbox.control.fault("ecs", action="DeleteInstances", http_status=403, code="Forbidden.RAM",
                           message="User not authorized to operate on the specified resource.", count=1)
 
-    ctx.queues.run_cleanup(cleanup_record.id)
+    ctx.queues.enqueue(Job.RUN_CLEANUP, cleanup_record.id)
     drive(ctx, delivered(ctx, cleanup_record.id))
 
     final = ctx.store.get(cleanup_record.id)
@@ -266,7 +267,7 @@ def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_clou
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox, cloud_assistant=[True, False, True]))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)
@@ -280,7 +281,7 @@ def test_the_audit_log_tells_the_jobs_and_the_cloud_call_of_a_migration(sandbox,
     ctx = make_context(sandbox_env)
     record = approved_migration(ctx, migratable_cluster(sandbox))
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     entries = [e for e in ctx.audit.read() if e.record_id == record.id]

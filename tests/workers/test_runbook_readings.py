@@ -22,7 +22,8 @@ from tests.workers.runbook_harness import (
 from workers.ack_times import ack_time
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterTask, TaskStage
-from workers.records import State
+from workers.domain.jobs import Job
+from workers.domain.records import State
 from workers.runbook import migration_task, stages_begun
 
 TEN_UTC = datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp()
@@ -30,7 +31,7 @@ TEN_UTC = datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp()
 
 def _migrate(sandbox: Any, ctx: Any, cluster: dict[str, str]) -> Any:
     record = approved_migration(ctx, cluster)
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
     return ctx.store.get(record.id)
 
@@ -92,7 +93,7 @@ def test_a_restarted_migration_finds_its_task_whatever_the_task_type_and_cluster
                                          bucket_endpoint="oss-cn-hangzhou-internal.aliyuncs.com")
     assert sandbox.control.cluster_state(cluster["cluster_id"])["state"] == cluster_state
 
-    ctx.queues.run_migration(record.id)
+    ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from tests.workers.runbook_harness import make_context
 from workers import notify
-from workers.records import Kind, Record, State, new_record_id
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.slack import MessageMark, SlackClient
 from workers.store import Reply
 

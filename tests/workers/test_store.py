@@ -7,7 +7,7 @@ import threading
 import pytest
 import redis
 
-from workers.records import IllegalTransition, Kind, Record, State, new_record_id
+from workers.domain.records import IllegalTransition, Kind, Record, State, new_record_id
 from workers.store import ClusterBusy, RecordNotFound, RecordStore, Reply
 
 

@@ -50,7 +50,7 @@ from workers.checks.current_checks import (
 from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
-from workers.checks.policy import check_ram_policy, master_policy, master_role_name
+from workers.checks.policy import check_ram_policy
 from workers.checks.ram_evaluation import BucketObjects
 from workers.checks.workload_checks import (
     AddonFinding,
@@ -76,6 +76,7 @@ from workers.cloud.models import (
 )
 from workers.config import Settings
 from workers.errors import CloudError, NotFound
+from workers.master_policy import find_master_policy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -220,26 +221,9 @@ class _Run:
         return None
 
     def _master_policy(self) -> tuple[str, str, PolicyVersion]:
-        role = master_role_name(detail=self.detail, resources=self.resources.result())
-        if role is None:
-            raise NotFound(
-                service="ack",
-                action="DescribeClusterResources",
-                code="MasterRoleNotFound",
-                message="no KubernetesMasterRole-… among the cluster's resources or stack parameters",
-            )
-        policies = self.clients.ram.list_policies_for_role(role)
-        attached = master_policy(policies)
-        if attached is None:
-            names = ", ".join(p.name for p in policies) or "none"
-            raise NotFound(
-                service="ram",
-                action="ListPoliciesForRole",
-                code="MasterPolicyNotFound",
-                message=f"role {role} has no k8sMasterRolePolicy… attached (attached: {names})",
-            )
-        version = self.clients.ram.get_policy(attached.name, policy_type=attached.policy_type or "Custom")
-        return role, attached.name, version
+        found = find_master_policy(self.clients.ram, detail=self.detail, resources=self.resources.result())
+        version = self.clients.ram.get_policy(found.name, policy_type=found.policy_type)
+        return found.role, found.name, version
 
     # --- the checks ----------------------------------------------------------------------------------
 

@@ -7,138 +7,23 @@ as a private message to the clicker, and the channel message is left as it was.
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from slack_bolt import App
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-
-from bot import replies
-from bot.approvals import Outcome
-from bot.authz import Click, click_belongs, may_request
-from bot.blocks import reject_dialog
 from bot.errors import tell_user_on_error
-from bot.metrics import DECISIONS, REFUSALS
+from bot.listeners.acknowledge import acknowledge
+from bot.listeners.actions.approve import approve
+from bot.listeners.actions.ids import REQUEST_CLEANUP
+from bot.listeners.actions.reject import open_reject_dialog
+from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
-from workers.records import Kind, State, new_record_id
-
-logger = logging.getLogger(__name__)
-
-APPROVE_MIGRATION = "approve_migration"
-REJECT_MIGRATION = "reject_migration"
-APPROVE_CLEANUP = "approve_cleanup"
-REJECT_CLEANUP = "reject_cleanup"
-REQUEST_CLEANUP = "request_cleanup"
+from workers.domain.workflows import WORKFLOWS
 
 
 def register(app: App, services: Services) -> None:
-    buttons = Buttons(services)
-    app.action(APPROVE_MIGRATION)(ack=acknowledge, lazy=[buttons.approve_migration])
-    app.action(APPROVE_CLEANUP)(ack=acknowledge, lazy=[buttons.approve_cleanup])
-    app.action(REJECT_MIGRATION)(ack=acknowledge, lazy=[buttons.reject_migration])
-    app.action(REJECT_CLEANUP)(ack=acknowledge, lazy=[buttons.reject_cleanup])
-    app.action(REQUEST_CLEANUP)(ack=acknowledge, lazy=[buttons.request_cleanup])
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
-
-
-class Buttons:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    @tell_user_on_error
-    def approve_migration(self, body: dict[str, Any], client: WebClient) -> None:
-        self._approve(body, client, Kind.MIGRATION)
-
-    @tell_user_on_error
-    def approve_cleanup(self, body: dict[str, Any], client: WebClient) -> None:
-        self._approve(body, client, Kind.CLEANUP)
-
-    @tell_user_on_error
-    def reject_migration(self, body: dict[str, Any], client: WebClient) -> None:
-        self._open_reject_dialog(body, client, Kind.MIGRATION)
-
-    @tell_user_on_error
-    def reject_cleanup(self, body: dict[str, Any], client: WebClient) -> None:
-        self._open_reject_dialog(body, client, Kind.CLEANUP)
-
-    @tell_user_on_error
-    def request_cleanup(self, body: dict[str, Any], client: WebClient) -> None:
-        """"Clean up old masters" on a finished migration opens a cleanup request for the same cluster."""
-        services = self.services
-        user, channel, record_id = _clicker(body), _channel(body), _value(body)
-        record = services.store.find(record_id)
-        if record is None or record.kind is not Kind.MIGRATION or record.state is not State.SUCCEEDED:
-            text = replies.request_gone() if record is None else replies.not_a_finished_migration(record)
-            self._refuse(client, channel, user, "not_cleanable", text)
-            return
-        thread = frozenset(ts for _, _, ts in services.store.posted_replies(record.id))  # the button is a reply
-        refusal = click_belongs(services.policy, click=_click(body), record=record, thread_messages=thread) or may_request(
-            services.policy, user=user, channel=channel, requester_group_members=services.requester_group_members())
-        if refusal is not None:
-            services.audit.append("refused", actor=user, outcome="refused", record_id=record.id,
-                                  cluster_id=record.cluster_id, action="request_cleanup", reason=str(refusal.code))
-            self._refuse(client, channel, user, str(refusal.code), refusal.text)
-            return
-        cleanup_id = new_record_id(Kind.CLEANUP)
-        services.queues.open_cleanup_request(
-            cluster_ref=record.cluster_id, release_ecs=False, requester=user, channel=channel,
-            response_url=body.get("response_url"), parent_id=record.id, record_id=cleanup_id,
-        )
-        services.audit.append("command", actor=user, record_id=cleanup_id, cluster_id=record.cluster_id,
-                              cluster_name=record.cluster_name, command="cleanup", channel=channel,
-                              parent_id=record.id)
-        client.chat_postEphemeral(channel=channel, user=user, text=replies.cleanup_requested_for(record))
-
-    def _approve(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
-        """Authorised here; counted by a worker once the cluster is re-checked (it says so in the thread)."""
-        user, channel = _clicker(body), _channel(body)
-        outcome = self.services.approvals.approve(_value(body), user=user, kind=kind, click=_click(body))
-        self._tell(client, channel, user, outcome, decision="approved")
-        if outcome.allowed and outcome.record is not None:
-            client.chat_postEphemeral(channel=channel, user=user, text=replies.approval_checking(outcome.record))
-
-    def _open_reject_dialog(self, body: dict[str, Any], client: WebClient, kind: Kind) -> None:
-        """Ask for a reason first; the decision itself is taken when the dialog is submitted."""
-        user, channel = _clicker(body), _channel(body)
-        outcome = self.services.approvals.check_decidable(_value(body), user=user, kind=kind, approving=False,
-                                                          click=_click(body))
-        if outcome.refusal is not None or outcome.record is None:
-            self._tell(client, channel, user, outcome, decision=None)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=reject_dialog(outcome.record, channel=channel))
-
-    def _tell(self, client: WebClient, channel: str, user: str, outcome: Outcome, *, decision: str | None) -> None:
-        if outcome.refusal is not None:
-            self._refuse(client, channel, user, str(outcome.refusal.code), outcome.refusal.text)
-        elif decision is not None:
-            DECISIONS.labels(decision).inc()
-
-    @staticmethod
-    def _refuse(client: WebClient, channel: str, user: str, code: str, text: str) -> None:
-        REFUSALS.labels(code).inc()
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-
-
-def _clicker(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])
-
-
-def _channel(body: dict[str, Any]) -> str:
-    channel = body.get("channel") or {}
-    return str(channel.get("id") or body.get("container", {}).get("channel_id", ""))
-
-
-def _click(body: dict[str, Any]) -> Click:
-    """The channel and the message the button was on, as Slack's block_actions payload names them."""
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    return Click(channel=_channel(body), message_ts=str(container.get("message_ts") or message.get("ts") or ""))
-
-
-def _value(body: dict[str, Any]) -> str:
-    """The request id the button carries (ARCHITECTURE.md, "Names others rely on": the button `value`)."""
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+    """Every workflow's Approve and Reject, by the action ids its `Workflow` declares, and the cleanup button."""
+    on_click = {REQUEST_CLEANUP: tell_user_on_error(request_cleanup, services)}
+    for workflow in WORKFLOWS:
+        on_click[workflow.approve_action] = tell_user_on_error(approve, services, workflow)
+        on_click[workflow.reject_action] = tell_user_on_error(open_reject_dialog, services, workflow)
+    for action_id, listener in on_click.items():
+        app.action(action_id)(ack=acknowledge, lazy=[listener])

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from slack_bolt import App
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-
-from bot import replies
+from bot.listeners.acknowledge import acknowledge
+from bot.listeners.events.app_mention import answer_mention
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
-
-
-def answer_mention(event: dict[str, Any], client: WebClient) -> None:
-    """The help, in the mention's thread, so the channel is not flooded."""
-    client.chat_postMessage(
-        channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=replies.help_text()
-    )

@@ -4,77 +4,26 @@ Every migration and every cleanup is one `Record`, stored in Redis by `workers.s
 Slack messages are drawn from it (never the other way round), so whatever happens to Slack, the record
 says what is true. This module is pure: the state machine and the data, no Redis, no Slack.
 
-State machine (a transition not listed here is refused, not applied):
-
-    migration: requested → prechecking → awaiting_approval → approved → migrating → succeeded | failed
-               (awaiting_approval → blocked when the prechecks re-run at an approval block)
-    cleanup:   requested → awaiting_approval → approved → running → done | failed
-
-Early ends: `blocked` (a blocking precheck failed, so there is nothing to approve), `rejected`,
-`cancelled`, `expired` (nobody decided within the approval TTL), `failed` (an error before the cloud
-was touched).
+Each kind's states and allowed transitions are declared by its workflow (`workers.domain.workflows`);
+a record asks its own (`record.workflow`), and the store refuses a transition the workflow does not list.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from dataclasses import asdict, dataclass, field, fields
-from enum import StrEnum
 from typing import Any
 
+from workers.domain import workflows
+from workers.domain.states import TERMINAL, Kind, State
+from workers.domain.workflows import Workflow, workflow_of
 
-class Kind(StrEnum):
-    MIGRATION = "migration"
-    CLEANUP = "cleanup"
-
-
-class State(StrEnum):
-    REQUESTED = "requested"
-    PRECHECKING = "prechecking"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    MIGRATING = "migrating"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    DONE = "done"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
+__all__ = ["IN_CLOUD", "TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
+           "allowed", "check_transition", "new_record_id"]
 
 
-_MIGRATION: dict[State, frozenset[State]] = {
-    State.REQUESTED: frozenset({State.PRECHECKING, State.CANCELLED, State.FAILED}),
-    State.PRECHECKING: frozenset({State.AWAITING_APPROVAL, State.BLOCKED, State.CANCELLED, State.FAILED}),
-    # BLOCKED from awaiting approval: the prechecks re-run at an approval found a blocking failure.
-    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED,
-                                        State.BLOCKED}),
-    State.APPROVED: frozenset({State.MIGRATING, State.FAILED}),
-    State.MIGRATING: frozenset({State.SUCCEEDED, State.FAILED}),
-}
-
-_CLEANUP: dict[State, frozenset[State]] = {
-    State.REQUESTED: frozenset({State.AWAITING_APPROVAL, State.BLOCKED, State.CANCELLED, State.FAILED}),
-    State.AWAITING_APPROVAL: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
-    State.APPROVED: frozenset({State.RUNNING, State.FAILED}),
-    State.RUNNING: frozenset({State.DONE, State.FAILED}),
-}
-
-TRANSITIONS: dict[Kind, dict[State, frozenset[State]]] = {Kind.MIGRATION: _MIGRATION, Kind.CLEANUP: _CLEANUP}
-
-TERMINAL: frozenset[State] = frozenset(
-    {State.SUCCEEDED, State.DONE, State.FAILED, State.BLOCKED, State.REJECTED, State.CANCELLED, State.EXPIRED}
-)
-"""Once here, always here: a decided request stays decided."""
-
-CANCELLABLE: frozenset[State] = frozenset({State.REQUESTED, State.PRECHECKING, State.AWAITING_APPROVAL})
-"""`cancel` withdraws a request only before anything has been done to the cluster."""
-
-IN_CLOUD: frozenset[State] = frozenset({State.MIGRATING, State.RUNNING})
-"""The cloud is (or may be) changing the cluster: the workflow must be followed to its end."""
+IN_CLOUD = workflows.IN_CLOUD  # kept for the renderers until they ask the record's workflow
 
 
 class IllegalTransition(Exception):
@@ -89,7 +38,7 @@ class IllegalTransition(Exception):
 
 
 def allowed(kind: Kind, current: State, wanted: State) -> bool:
-    return wanted in TRANSITIONS[kind].get(current, frozenset())
+    return workflow_of(kind).allows(current, wanted)
 
 
 def check_transition(record: Record, wanted: State) -> None:
@@ -99,8 +48,7 @@ def check_transition(record: Record, wanted: State) -> None:
 
 def new_record_id(kind: Kind) -> str:
     """Short, unguessable, and telling the kind at a glance (`m-…` migration, `c-…` cleanup)."""
-    prefix = "m" if kind is Kind.MIGRATION else "c"
-    return f"{prefix}-{secrets.token_hex(6)}"
+    return workflow_of(kind).new_record_id()
 
 
 @dataclass(frozen=True)
@@ -152,6 +100,11 @@ class Record:
     finished_at: float | None = None
     result: dict[str, Any] = field(default_factory=dict)  # follow-ups: masters, addons, cGPU, nodes deleted
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
+
+    @property
+    def workflow(self) -> Workflow:
+        """What this kind of request may do, and how (workers.domain.workflows)."""
+        return workflow_of(self.kind)
 
     @property
     def terminal(self) -> bool:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from cli.audit import BadSince, parse_since
 from workers.audit import AuditLog
-from workers.records import Kind, Record, State, new_record_id
-from workers.reports import BadSince, parse_since
+from workers.domain.records import Kind, Record, State, new_record_id
 from workers.store import RecordStore
 
 ACKMIGRATE = str(Path(sys.executable).with_name("ackmigrate"))

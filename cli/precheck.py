@@ -14,6 +14,7 @@ import re
 import sys
 from typing import TextIO
 
+from cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from workers.checks.bucket_checks import bucket_name_problem
 from workers.checks.model import CheckResult, Outcome, PrecheckReport
 from workers.checks.runner import run_prechecks
@@ -21,10 +22,6 @@ from workers.cloud import CloudClients
 from workers.cloud.ack import LIST_ACTION
 from workers.config import Settings
 from workers.errors import CloudError, Conflict, NotFound
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 

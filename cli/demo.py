@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 
 import redis
 
+from cli.local_redis import RedisServer, free_port
 from sandbox.ack import RETIRED_ACTIONS, kubeconfig
 from sandbox.processes import stop_group
-from sandbox.redis_local import RedisServer, free_port
 from sandbox.runtime import Sandbox
 from sandbox.scenario import DEFAULT_MIGRATION
 from sandbox.slack_render import render_message_text
@@ -161,7 +161,7 @@ def _start_redis(narrator: Narrator, stack: ExitStack) -> str:
 
 def _ackmigrate() -> list[str]:
     script = Path(sys.executable).with_name("ackmigrate")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; main()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 def _start_process(stack: ExitStack, narrator: Narrator, name: str, args: list[str], env: dict[str, str],

@@ -16,11 +16,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cli.exit_codes import EXIT_FAILED, EXIT_USAGE
 from workers.config import ConfigError, Settings, load_dotenv
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 SANDBOX_MISSING = (
     "ackmigrate: the sandbox is not installed here (the production image leaves it out); "
@@ -149,24 +146,24 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run_sandbox_command(args: argparse.Namespace) -> int:
-    """`sandbox` and `demo`: the only commands that import the sandbox package."""
+    """`sandbox`, `sandbox-ready` and `demo`: the only commands that import the sandbox package."""
     if args.command == "sandbox":
-        from sandbox.cli import run_sandbox
+        from cli.sandbox import run_sandbox_command
 
-        return run_sandbox(
+        return run_sandbox_command(
             host=args.host,
             port=args.port,
             env_file=args.env_file,
             speed=args.speed,
             scenario=args.scenario,
             slack_request_url=args.slack_request_url,
-            redis=not args.no_redis,
+            private_redis=not args.no_redis,
         )
     if args.command == "sandbox-ready":
         from sandbox.ready import wait_until_ready
 
         return wait_until_ready(args.env_file, timeout_s=args.timeout)
-    from sandbox.demo import run_demo
+    from cli.demo import run_demo
 
     return run_demo()
 
@@ -186,34 +183,34 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_worker(settings, burst=args.burst)
     if command == "precheck":
-        from workers.checks.terminal import run_precheck
+        from cli.precheck import run_precheck
 
         return run_precheck(
             settings, cluster=args.cluster, bucket=args.bucket, region=args.region, as_json=args.json
         )
     if command == "list":
-        from workers.listing import run_list
+        from cli.listing import run_list
 
         return run_list(settings, region=args.region, as_json=args.json)
     if command == "health":
-        from workers.health import run_health
+        from cli.health import run_health
 
         return run_health(settings, args.role)
     if command == "verify":
-        from workers.verifying import run_verify
+        from cli.verify import run_verify
 
         return run_verify(settings, cluster=args.cluster, as_json=args.json)
     if command == "plan":
-        from workers.fleet.terminal import run_plan_cli
+        from cli.plan import run_plan_cli
 
         output = "json" if args.json else "csv" if args.csv else "text"
         return run_plan_cli(settings, account=args.account, region=args.region, output=output)
     if command == "status":
-        from workers.reports import run_status
+        from cli.status import run_status
 
         return run_status(settings, cluster=args.cluster, as_json=args.json)
     if command == "audit":
-        from workers.reports import run_audit
+        from cli.audit import run_audit
 
         return run_audit(settings, since=args.since, cluster=args.cluster, as_json=args.json, request=args.request)
     raise AssertionError(f"unhandled command {command}")  # argparse only lets known commands through

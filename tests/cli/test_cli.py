@@ -106,7 +106,7 @@ def test_health_without_redis_is_dead_and_says_where_it_looked(tmp_path: Path) -
 _WITHOUT_SANDBOX = """
 import sys
 sys.modules["sandbox"] = None  # as in the production image, which does not ship the package
-from bot.cli import main
+from cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -13,16 +13,13 @@ import sys
 from dataclasses import asdict
 from typing import Any, TextIO
 
+from cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from workers.cloud.fleet import FleetClients
 from workers.config import Settings
 from workers.fleet.plan import Progress, run_plan
 from workers.fleet.plan_message import bar, report_lines
 from workers.fleet.report import QUOTA_NOTE, PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def run_plan_cli(settings: Settings, *, account: str | None, region: str | None, output: str = "text",
