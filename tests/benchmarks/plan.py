@@ -6,10 +6,12 @@ at least as long as its busiest lane. Printed with it: the same floor for the wh
 0.2 s ÷ the effective concurrency, C × the lanes that carried calls), which assumes calls spread evenly
 over lanes and so is the lower, optimistic figure. Target: wall time ≤ 1.25 × the busiest lane's floor.
 
-Run at C=2 and C=8 (ACKMIGRATE_BENCH_PLAN_CAPS). The CPU time of the planning process is printed next to
-the wall time: each call costs the SDK a few milliseconds of CPU (signing, its vendored requests), about
-7,000 calls and 500 kubeconfigs take 20–25 s of one core, so when the floor drops below that (C=8: 10 s)
-the plan is bound by the one worker's CPU, not by the cap, and the ratio says so.
+Run at C=2 and C=8 (ACKMIGRATE_BENCH_PLAN_CAPS). Printed next to the wall time: the concurrency achieved
+(calls × 0.2 s ÷ wall) beside the C × lanes allowed, and the CPU time of the planning process and of the
+sandbox, with a CPU floor: the planning process's CPU (one process, one GIL) or both ÷ the cores,
+whichever is larger. Each call costs the SDK a few milliseconds of CPU (signing, its vendored requests),
+so about 7,000 calls and 500 kubeconfigs take 20–40 s of one core; when that is above the lanes' floor
+(C=8: 10 s) the plan is bound by the worker's CPU, not by the cap, and the figures say so.
 
 The sandbox runs as `ackmigrate sandbox` in its own process (the 500 clusters are created through its
 control API, 32 at a time: the burst its listen backlog must hold); the plan runs here, as a worker would
