@@ -24,7 +24,7 @@ AUDIT_KEY = "ackmigrate:audit"
 
 EVENTS = frozenset({
     "command", "requested", "blocked", "refused", "approved", "rejected", "cancelled", "expired",
-    "job_started", "job_finished", "cloud_call", "slack_error", "verified",
+    "job_started", "job_finished", "cloud_call", "slack_error", "verified", "frozen", "unfrozen",
 })
 """The event names operators filter on; an unknown name is refused so a typo cannot hide an event."""
 

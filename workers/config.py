@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.accounts import Account, AccountsError, own_account, parse_accounts
+from workers.domain.risk import DEFAULT_NONPROD_PATTERNS
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -72,6 +73,9 @@ class Settings:
     approval_ttl_s: int = 3600
     approvals_required: int = 1  # distinct approvers a migration needs
     cleanup_approvals_required: int = 1  # the same for a cleanup (defaults to the migration's count)
+    wave_approvals_required: int = 2  # the same for a wave: many clusters at once, so two people by default
+    expected_migration_s: float = 1800.0  # a wave starts a migration only with this much left in its window
+    nonprod_patterns: tuple[str, ...] = DEFAULT_NONPROD_PATTERNS  # names ranked first in a wave (globs)
     poll_interval_s: float = 15.0
     migration_timeout_s: int = 7200
     grant_ram_policy: bool = False
@@ -122,6 +126,8 @@ class Settings:
             two_person_rule=_bool(env, "ACKMIGRATE_TWO_PERSON_RULE", True),
             approval_ttl_s=int(number_setting(env, "ACKMIGRATE_APPROVAL_TTL", 3600, minimum=1)),
             **_approval_counts(env),
+            expected_migration_s=_minutes(env, "ACKMIGRATE_EXPECTED_MIGRATION_MINUTES", 30),
+            nonprod_patterns=_patterns(env, "ACKMIGRATE_NONPROD_PATTERNS", DEFAULT_NONPROD_PATTERNS),
             poll_interval_s=number_setting(env, "ACKMIGRATE_POLL_INTERVAL", 15.0, minimum=0.05),
             migration_timeout_s=int(number_setting(env, "ACKMIGRATE_MIGRATION_TIMEOUT", 7200, minimum=1)),
             grant_ram_policy=_bool(env, "ACKMIGRATE_GRANT_RAM_POLICY", False),
@@ -303,15 +309,46 @@ def _approval_counts(env: Mapping[str, str]) -> dict[str, int]:
     """
     migration = _count(env, "ACKMIGRATE_APPROVALS_REQUIRED", 1)
     counts = {"approvals_required": migration,
-              "cleanup_approvals_required": _count(env, "ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", migration)}
+              "cleanup_approvals_required": _count(env, "ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", migration),
+              "wave_approvals_required": _count(env, "ACKMIGRATE_WAVE_APPROVALS_REQUIRED", 2)}
+    checked = [("ACKMIGRATE_APPROVALS_REQUIRED", migration),
+               ("ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", counts["cleanup_approvals_required"])]
+    # The wave count is checked only when set: its default of 2 must not stop a bot with one approver
+    # that runs no waves (a wave request then says it cannot be approved; see README, Waves).
+    if _opt(env, "ACKMIGRATE_WAVE_APPROVALS_REQUIRED") is not None:
+        checked.append(("ACKMIGRATE_WAVE_APPROVALS_REQUIRED", counts["wave_approvals_required"]))
     approvers = _principals(env, "ACKMIGRATE_APPROVERS")
     if approvers and not any(a.startswith("S") for a in approvers):
-        for name, needed in (("ACKMIGRATE_APPROVALS_REQUIRED", migration),
-                             ("ACKMIGRATE_CLEANUP_APPROVALS_REQUIRED", counts["cleanup_approvals_required"])):
+        for name, needed in checked:
             if needed > len(approvers):
                 raise ConfigError(f"{name} is {needed} but ACKMIGRATE_APPROVERS names only {len(approvers)} "
                                   "people and no user group: no request could ever be approved")
     return counts
+
+
+def _minutes(env: Mapping[str, str], name: str, default: int) -> float:
+    """A whole number of minutes (1 to a day), returned in seconds."""
+    value = _opt(env, name)
+    if value is None:
+        return default * 60.0
+    if not value.isdigit() or not 1 <= int(value) <= 1440:
+        raise ConfigError(f"{name} must be a whole number of minutes from 1 to 1440 (got {value!r})")
+    return int(value) * 60.0
+
+
+_PATTERN_RE = re.compile(r"^[A-Za-z0-9_\-*?\[\]\u4e00-\u9fff]+$")
+
+
+def _patterns(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated name globs; set but empty (`""` or `,`) means none: every cluster is production."""
+    if name not in env:
+        return default
+    values = _split(env, name)
+    for value in values:
+        if not _PATTERN_RE.match(value):
+            raise ConfigError(f"{name} must list cluster-name globs like *dev*,*test*, comma-separated "
+                              f"(got {value!r})")
+    return tuple(values)
 
 
 def _split(env: Mapping[str, str], name: str) -> list[str]:

@@ -27,6 +27,8 @@ class Job(StrEnum):
     RUN_CLEANUP = "run_cleanup"
     DELIVER_NOTIFICATIONS = "deliver_notifications"
     RECONCILE = "reconcile"
+    PUBLISH_HOME = "publish_home"
+    REFRESH_HOMES = "refresh_homes"
 
     @property
     def path(self) -> str:
