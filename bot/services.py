@@ -20,9 +20,9 @@ from bot.usergroups import GroupMembers
 from workers.audit import AuditLog
 from workers.config import Settings
 from workers.lifecycle import Lifecycle
-from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
 
 logger = logging.getLogger(__name__)
 

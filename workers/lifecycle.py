@@ -21,10 +21,7 @@ from workers.domain.records import Record, State
 from workers.domain.workflows import Workflow
 from workers.queues import Queues
 from workers.store import ClusterBusy, RecordStore, Reply
-
-EXPIRED_REPLY = "⌛ Nobody approved or rejected this in time; the request has expired."
-"""The one text for an expiry, whoever notices it first (the reconciler's sweep or a click on the lapsed
-request); it moves to the UI package's thread replies with the rest of the wording."""
+from workers.ui import reasons, thread_replies
 
 
 class Lifecycle:
@@ -96,7 +93,7 @@ class Lifecycle:
         record = self.store.get(record_id)
         if record.terminal:
             return None
-        saved = self.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({code})")
+        saved = self.store.transition(record_id, State.CANCELLED, reason=reasons.not_posted(code))
         self.audit.append("cancelled", record_id=saved.id, cluster_id=saved.cluster_id,
                           cluster_name=saved.cluster_name, kind=str(saved.kind), reason=f"not posted: {code}")
         return saved
@@ -138,7 +135,7 @@ class Lifecycle:
         """Expire every request whose approval lapsed, each by exactly one caller (the store's CAS), with
         the one expiry reply, one `expired` entry, and its message redrawn without buttons."""
         moment = self.clock() if now is None else now
-        expired = self.store.expire_due(moment, reply=lambda _: Reply(EXPIRED_REPLY))
+        expired = self.store.expire_due(moment, reply=lambda _: Reply(thread_replies.expired()))
         for record in expired:
             self.audit.append("expired", record_id=record.id, cluster_id=record.cluster_id,
                               cluster_name=record.cluster_name, kind=str(record.kind))

@@ -27,12 +27,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workers import mrkdwn, terway_plan
+from workers import terway_plan
 from workers.context import Context
 from workers.domain.records import Record
-from workers.messages import Message, request_message
 from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
+from workers.ui.checklist import precheck_of
+from workers.ui.kit import Message
+from workers.ui.request_message import approvers_label, request_message
 
 log = logging.getLogger(__name__)
 
@@ -221,15 +223,10 @@ def render_request(ctx: Context, record: Record) -> Message:
         two_person_rule=ctx.settings.two_person_rule,
         now=time.time(),
         # Only a migration's prechecks can name terway (a cleanup has none), so this asks no kind.
-        will_also=terway_plan.planned(ctx.settings, record.precheck),
+        will_also=terway_plan.planned(ctx.settings, precheck_of(record)),
     )
 
 
-def approvers_label(approvers: tuple[str, ...]) -> str:
-    """Slack mentions for the configured approvers (users `<@U…>`, groups `<!subteam^S…>`)."""
-    if not approvers:
-        return "anyone in the channel"
-    return ", ".join(mrkdwn.user(a) for a in approvers)
 
 
 def _backoff(ctx: Context, record_id: str, retry_after_s: float | None) -> float:

@@ -15,15 +15,12 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from workers.domain import workflows
 from workers.domain.states import TERMINAL, Kind, State
 from workers.domain.workflows import Workflow, workflow_of
 
-__all__ = ["IN_CLOUD", "TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
+__all__ = ["TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
            "allowed", "check_transition", "new_record_id"]
 
-
-IN_CLOUD = workflows.IN_CLOUD  # kept for the renderers until they ask the record's workflow
 
 
 class IllegalTransition(Exception):

@@ -38,6 +38,7 @@ from workers.fleet.report import (
     readiness_of,
 )
 from workers.fleet.scope import Scope, places
+from workers.ui import fleet_words
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def _check_one(fleet: FleetClients, account: Account, region: str, summary: Clus
         report = run_prechecks(fleet.clients(account, region), fleet.settings, cluster=summary.cluster_id,
                                bucket=account.bucket_for(region))
     except CloudError as error:
-        blocker = Blocker("cluster-detail:error", "The cluster could not be read", f"Fix what stopped it: {error}")
+        blocker = Blocker("cluster-detail:error", fleet_words.CLUSTER_UNREAD, fleet_words.cluster_unread_fix(error))
         return ClusterRow(account.alias, region, summary.cluster_id, summary.name, summary.current_version,
                           Readiness.BLOCKED, (blocker,))
     blockers = blockers_of(report.checks)

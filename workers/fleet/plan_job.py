@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from workers.context import Context
 from workers.fleet.chart import readiness_chart
 from workers.fleet.plan import Progress, run_plan
-from workers.fleet.plan_message import progress_message, report_message
 from workers.fleet.report import PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
 from workers.slack import FileUpload, SlackError
+from workers.ui.plan_report import progress_message, report_message
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from slack_bolt import App
 from bot.errors import tell_user_on_error
 from bot.listeners.acknowledge import acknowledge
 from bot.listeners.actions.approve import approve
-from bot.listeners.actions.ids import REQUEST_CLEANUP
 from bot.listeners.actions.reject import open_reject_dialog
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
 from workers.domain.workflows import WORKFLOWS
+from workers.ui.ids import REQUEST_CLEANUP
 
 
 def register(app: App, services: Services) -> None:
