@@ -86,7 +86,13 @@ def test_a_wave_of_four_runs_two_at_a_time_canary_first_each_cluster_migrated_on
     records: list[Any] = [store.get(wave_record_id("w1", i)) for i in ids]
     assert {r.wave for r in records} == {"w1"} and all(r.approvers == [BOB, CAROL] for r in records)
 
-    # The channel saw it: one wave message, and in its thread one line per start and per end.
-    thread = stack.thread_texts(str(done.message_ts))
+    # The channel sees it (Slack is told after Redis, at the channel's pace): in the wave's thread, one start
+    # line per cluster, never two.
+    def started_lines() -> list[str] | None:
+        thread = stack.thread_texts(str(done.message_ts))
+        starts = [line for line in thread if "Started" in line]
+        return thread if len(starts) >= len(done.clusters) else None
+
+    thread = wait_for(started_lines, timeout_s=60, what="a start line per cluster in the wave's thread")
     for cluster in done.clusters:
-        assert sum(cluster.name in line and "Started" in line for line in thread) == 1, thread
+        assert sum(f"/{cluster.name}`" in line and "Started" in line for line in thread) == 1, thread
