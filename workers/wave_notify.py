@@ -38,6 +38,7 @@ from workers.domain.wave_events import (
 )
 from workers.domain.waves import Wave
 from workers.freeze_store import FreezeStore, Unfrozen
+from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackPaced, SlackRefused, SlackUnavailable
 from workers.ui import wave_message
 from workers.ui.kit import Message
@@ -183,6 +184,11 @@ def _deliver_once(ctx: Context, name: str) -> None:
                         delay)
         _schedule(ctx, name, delay)
         return
+    except NotReplicated as error:
+        # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
+        log.warning("wave %s delivery waits: %s", name, error)
+        _schedule(ctx, name, _backoff(ctx, name, None))
+        return
     except SlackRefused as error:
         # Retrying cannot help (the bot was removed from the channel, the message deleted): say so once.
         log.warning("wave %s: Slack refused %s: %s", name, error.method, error.code)
@@ -199,7 +205,7 @@ def _post_pending(ctx: Context, outbox: WaveOutbox, wave: Wave) -> None:
         mark = MessageMark(wave_mark_id(wave.name), line.seq)
         if outbox.attempted(wave.name, line.seq):
             if in_thread is None:
-                in_thread = ctx.slack.marks_in_thread(wave.channel, str(wave.message_ts))
+                in_thread = _marks_in_thread(ctx, wave)
             if mark in in_thread:
                 outbox.mark_posted(wave.name, line.seq, in_thread[mark])
                 continue
@@ -212,6 +218,17 @@ def _post_pending(ctx: Context, outbox: WaveOutbox, wave: Wave) -> None:
             _forget_attempt_if_certain(outbox, wave.name, line.seq, error)
             raise
         outbox.mark_posted(wave.name, line.seq, ts)
+
+
+def _marks_in_thread(ctx: Context, wave: Wave) -> dict[MessageMark, str]:
+    """The thread's marked lines; if Slack refuses to show the thread (a missing history scope), none: the
+    line is posted again, which may show it twice, but a line is never silently dropped (as notify does)."""
+    try:
+        return ctx.slack.marks_in_thread(wave.channel, str(wave.message_ts))
+    except SlackRefused as error:
+        log.warning("wave %s: cannot read its thread (%s); posting without the duplicate check", wave.name,
+                    error.code)
+        return {}
 
 
 def _redraw(ctx: Context, outbox: WaveOutbox, name: str) -> None:
@@ -306,7 +323,8 @@ def _refused_at(ctx: Context, name: str) -> int:
     return int(raw) if raw is not None else 0
 
 
-def _backoff(ctx: Context, name: str, error: SlackUnavailable) -> float:
+def _backoff(ctx: Context, name: str, error: SlackUnavailable | None) -> float:
     failures = int(ctx.redis.incr(_FAILURES + name))
     ctx.redis.expire(_FAILURES + name, 3600)
-    return max(min(_MAX_BACKOFF_S, float(2 ** (failures - 1))), error.retry_after_s or 0.0)
+    retry_after = error.retry_after_s if error is not None else None
+    return max(min(_MAX_BACKOFF_S, float(2 ** (failures - 1))), retry_after or 0.0)

@@ -255,3 +255,27 @@ def test_the_sweep_replaces_a_lost_delivery(sandbox: Any, ctx: Context) -> None:
 
     assert wave.message_ts and len(thread(sandbox, ctx)) == 1
     assert wave_notify.heal(ctx) == [], "nothing left behind"
+
+
+def test_a_line_is_posted_rather_than_lost_when_slack_will_not_show_the_thread(sandbox: Any, ctx: Context) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    outbox = WaveOutbox(ctx.redis)
+    seq = outbox.add("hz-1", f"{start(ctx, wave, 0)}:start", ClusterStarted())
+    outbox.mark_attempted("hz-1", seq)
+    sandbox.control.fault("slack", "conversations.replies", http_status=400, code="missing_scope")
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert len(thread(sandbox, ctx)) == 1 and outbox.pending("hz-1") == []
+
+
+def test_a_line_waits_while_slack_is_down(sandbox: Any, ctx: Context) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    wave_notify.cluster_event(ctx, "hz-1", start(ctx, wave, 0), ClusterStarted())
+    sandbox.control.fault("slack", "chat.postMessage", http_status=503, count=5)
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert len(WaveOutbox(ctx.redis).pending("hz-1")) == 1, "kept, to be tried again"
+    scheduled = Queue(NOTIFY_QUEUE, connection=ctx.redis).scheduled_job_registry.get_job_ids()
+    assert len(scheduled) == 1, "the delivery comes back later"
