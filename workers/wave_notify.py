@@ -58,6 +58,9 @@ _FAILURES = "ackmigrate:wave-notify:failures:"
 _REFUSED = "ackmigrate:wave-notify:refused:"  # the wave version Slack last refused; its next change tries again
 _MAX_BACKOFF_S = 60.0
 _LOOKBACK_S = 60.0
+LINK_WAIT_S = 30.0
+"""How long a cluster's line waits for the cluster's own thread to be posted, so it can link to it."""
+_LINK_RETRY_S = 2.0
 
 
 def wave_mark_id(name: str) -> str:
@@ -184,6 +187,9 @@ def _deliver_once(ctx: Context, name: str) -> None:
                         delay)
         _schedule(ctx, name, delay)
         return
+    except _LinkPending:
+        _schedule(ctx, name, _LINK_RETRY_S)
+        return
     except NotReplicated as error:
         # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
         log.warning("wave %s delivery waits: %s", name, error)
@@ -259,14 +265,24 @@ def render_parent(ctx: Context, wave: Wave) -> Message:
 
 
 def render_line(ctx: Context, wave: Wave, line: Line) -> str:
-    """A thread line, with a link to the cluster's own migration thread when that thread exists yet."""
+    """A thread line, with a link to the cluster's own migration thread when that thread exists.
+
+    A cluster's migration request is posted by its own delivery, usually within a second of the start, so
+    a line whose cluster's thread is not posted yet waits for it (`_LinkPending`) up to `LINK_WAIT_S`
+    after the line was added — the lines behind it wait too, to keep their order — then goes without."""
     link = None
     if line.cluster_id is not None:
         cluster = wave.cluster(line.cluster_id)
         record = ctx.store.find(cluster.record_id) if cluster and cluster.record_id else None
         if record is not None and record.message_ts:
             link = archives_link(record.channel, record.message_ts)
+        elif record is not None and time.time() - line.added_at < LINK_WAIT_S:
+            raise _LinkPending()
     return wave_message.thread_line(wave, line.cluster_id, line.event, thread_link=link)
+
+
+class _LinkPending(Exception):
+    """The line's cluster thread is about to be posted: deliver again shortly, with its link."""
 
 
 def archives_link(channel: str, ts: str) -> str:

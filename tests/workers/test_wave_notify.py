@@ -64,6 +64,12 @@ def start(ctx: Context, wave: Wave, index: int) -> str:
     return cluster.cluster_id
 
 
+def record_of(ctx: Context, cluster_id: str) -> str:
+    cluster = WaveStore(ctx.redis).get("hz-1").cluster(cluster_id)
+    assert cluster is not None and cluster.record_id is not None
+    return cluster.record_id
+
+
 def thread(sandbox: Any, ctx: Context, name: str = "hz-1") -> list[str]:
     ts = WaveStore(ctx.redis).get(name).message_ts
     return [m["text"] for m in sandbox.control.slack_messages(CHANNEL, thread_ts=ts)[1:]]
@@ -279,3 +285,30 @@ def test_a_line_waits_while_slack_is_down(sandbox: Any, ctx: Context) -> None:
     assert len(WaveOutbox(ctx.redis).pending("hz-1")) == 1, "kept, to be tried again"
     scheduled = Queue(NOTIFY_QUEUE, connection=ctx.redis).scheduled_job_registry.get_job_ids()
     assert len(scheduled) == 1, "the delivery comes back later"
+
+
+def test_a_line_waits_for_its_clusters_thread_to_link_to_it(
+    sandbox: Any, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    cluster_id = start(ctx, wave, 0)
+    record_id = record_of(ctx, cluster_id)
+    ctx.store.update(record_id, message_ts=None)  # its request message is not posted yet
+    wave_notify.cluster_event(ctx, "hz-1", cluster_id, ClusterStarted())
+
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx) == [], "waits for the cluster's thread"
+    assert Queue(NOTIFY_QUEUE, connection=ctx.redis).scheduled_job_registry.get_job_ids(), "and comes back"
+
+    ctx.store.update(record_id, message_ts="1700000000.000200")
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx) == [
+        f"🚚 Started `main/web-0` (1/3) · <https://slack.com/archives/{CHANNEL}/p1700000000000200|its thread>"]
+
+    second = start(ctx, wave, 1)
+    second_record = record_of(ctx, second)
+    ctx.store.update(second_record, message_ts=None)
+    wave_notify.cluster_event(ctx, "hz-1", second, ClusterStarted())
+    monkeypatch.setattr(wave_notify, "LINK_WAIT_S", 0.0)  # its thread never came
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx)[1] == "🚚 Started `main/web-1` (2/3)", "posted without the link, not lost"
