@@ -52,14 +52,12 @@ class Services:
         approvals = Approvals(
             store=store, lifecycle=Lifecycle(store=store, audit=audit, queues=queues), policy=policy,
             approver_members=lambda: groups.members(policy.approvers.groups, fresh=True),  # decisions only
+            # asking is not deciding: the requester groups may come from the cache
             requester_members=lambda: (groups.members(policy.requesters.groups) if policy.requesters.groups
                                        else frozenset()),
         )
         return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
                    policy=policy, groups=groups, approvals=approvals, team_url=team_url)
-
-    def requester_group_members(self) -> frozenset[str]:
-        return self.groups.members(self.policy.requesters.groups) if self.policy.requesters.groups else frozenset()
 
     def refresh_message(self, record_id: str) -> None:
         """Show a decision in the channel now, rendered from the record as it is after the write.

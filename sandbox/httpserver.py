@@ -116,6 +116,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     at once overflow it: the kernel drops the SYNs (the client retries after 1, 3, 7… s and times out) or,
     when the accept queue is full at the handshake's last step, resets the connection: the "Connection
     reset by peer" `make bench` hit while creating clusters. The kernel caps the value at somaxconn.
+    Reproduced and guarded by tests/sandbox/test_listen_backlog.py: 128 threads creating 512 clusters in
+    `ackmigrate sandbox` get about 20 resets with a backlog of 5 and none with 1024.
     """
 
     request_queue_size = 1024

@@ -552,7 +552,7 @@ class KubeService:
                 raise _already_exists("pods", name)
             pod = Pod(namespace=namespace, name=name, node_name="", image=str(containers[0]["image"]),
                       labels=dict(body.get("metadata", {}).get("labels") or {}), phase="Pending", from_api=True)
-            cluster.pods.append(pod)
+            self.world.pod_created(cluster, pod)
             return _json(objects.pod_object(cluster, pod), status=201)
 
     def _delete_pod(self, cluster_id: str, target: Target) -> Response:

@@ -26,6 +26,7 @@ from sandbox import slack_files
 from sandbox.httpserver import ApiError, Request, Response, Route
 from sandbox.slack_blocks import BlocksError, validate_blocks, validate_view
 from sandbox.slack_delivery import handle_slack_control, respond_to_response_url
+from sandbox.slack_pace import retry_after_header
 from sandbox.slack_render import render_message_text
 from sandbox.slack_socket import hub_for
 from sandbox.slack_workspace import (
@@ -38,6 +39,7 @@ from sandbox.slack_workspace import (
     TEAM_NAME,
     Channel,
     Ephemeral,
+    HomeTab,
     Message,
     OpenedView,
     SlackWorkspace,
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["SlackService", "SlackWorkspace", "handle_slack_control", "render_message_text"]
 
 MAX_TEXT = 40_000
+MAX_VIEW_BYTES = 250_000
+"""views.publish refuses a view over 250 kB with `view_too_large` (https://api.slack.com/methods/views.publish)."""
 RETRY_AFTER_S = "1"
 """Seconds a rate-limited caller is told to wait: Slack says 1–60; 1 keeps retrying tests quick."""
 
@@ -359,9 +363,19 @@ def auth_test(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     }
 
 
+def _paced(ws: SlackWorkspace, channel: Channel) -> None:
+    """Slack's per-channel posting limit, when the control API switched it on (sandbox.slack_pace)."""
+    wait_s = ws.pace.admit(channel.id)
+    if wait_s is not None:
+        error = SlackError("ratelimited", status=429)
+        error.headers["Retry-After"] = retry_after_header(wait_s)
+        raise error
+
+
 def chat_post_message(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     channel = _bot_channel(ws, params)
     text, blocks, attachments = _content(params)
+    _paced(ws, channel)
     thread_ts = _thread_root(ws, channel, params.get("thread_ts") or None)
     message = ws.add_message(
         Message(
@@ -377,6 +391,7 @@ def chat_post_message(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
             metadata=_metadata(params),
         )
     )
+    ws.pace.record(channel.id, "chat.postMessage")
     return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
 
@@ -404,6 +419,7 @@ def chat_update(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     if "attachments" in params:
         message.attachments = _attachments(params)
     ws.edit_message(message, text=text, blocks=blocks, editor=BOT_USER_ID)
+    ws.pace.record(channel.id, "chat.update")
     return {"channel": channel.id, "ts": message.ts, "text": message.text, "message": message.to_api()}
 
 
@@ -576,6 +592,60 @@ def views_update(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     return {"view": _view_api(updated)}
 
 
+def views_publish(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """Publish a Home tab view for one person, as https://api.slack.com/methods/views.publish describes it.
+
+    `user_id` and `view` are required; the view must be of type `home` and at most 100 blocks (checked
+    like any view); over 250 kB it is `view_too_large`; an unknown user is `invalid_arguments` ("invalid
+    `user_id`", Slack's own example). A `hash` that is not the current one is `hash_conflict`: the guard
+    against two publishers overwriting each other.
+    """
+    user_id = _required(params, "user_id")
+    user = ws.users.get(user_id)
+    if user is None or user.is_bot:
+        raise SlackError("invalid_arguments", messages=["invalid `user_id`"])
+    view = _view(params)
+    if view.get("type") != "home":
+        raise SlackError("invalid_arguments", messages=["views.publish takes a view of type home [json-pointer:/view/type]"])
+    if len(json.dumps(view).encode()) > MAX_VIEW_BYTES:
+        raise SlackError("view_too_large")
+    current = ws.homes.get(user_id)
+    expected = params.get("hash")
+    if expected not in (None, "") and (current is None or str(expected) != current.hash):
+        raise SlackError("hash_conflict")
+    new_hash = f"{int(time.time())}.{secrets.token_hex(4)}"
+    if current is None:
+        current = ws.homes[user_id] = HomeTab(user=user_id, id=_view_id(), view=view, hash=new_hash)
+    else:
+        current.view, current.hash, current.published_at = view, new_hash, time.time()
+        current.publishes += 1
+    return {"view": _home_api(current)}
+
+
+def _home_api(home: HomeTab) -> dict[str, Any]:
+    view = home.view
+    return {
+        "id": home.id,
+        "team_id": TEAM_ID,
+        "type": "home",
+        "close": None,
+        "submit": None,
+        "blocks": view.get("blocks", []),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "external_id": view.get("external_id", ""),
+        "state": {"values": {}},
+        "hash": home.hash,
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "root_view_id": home.id,
+        "previous_view_id": None,
+        "app_id": APP_ID,
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+    }
+
+
 def _view(params: Params) -> dict[str, Any]:
     if params.get("view") in (None, ""):
         raise SlackError("invalid_arguments", messages=["missing required field: view"])
@@ -633,6 +703,7 @@ METHODS: dict[str, Method] = {
     "views.open": views_open,
     "files.completeUploadExternal": files_complete_upload_external,
     "views.update": views_update,
+    "views.publish": views_publish,
 }
 UNAUTHENTICATED = {"api.test"}
 APP_TOKEN_METHODS = {"apps.connections.open"}

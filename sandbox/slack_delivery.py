@@ -90,6 +90,14 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
         if route == ("GET", "deliveries"):
             with world.lock:
                 return Response.json({"deliveries": list(world.slack.deliveries)})
+        if route == ("GET", "home"):
+            return Response.json(_home(world, request))
+        if route == ("POST", "app_home_opened"):
+            from sandbox.slack_events import deliver_app_home_opened  # it builds on this module's delivery
+
+            return Response.json(deliver_app_home_opened(world, _body(request)))
+        if route in (("GET", "pace"), ("POST", "pace")):
+            return Response.json(_pace(world, request))
         if request.method == "PUT" and route[1].startswith("usergroups/"):
             return Response.json(_set_usergroup(world, route[1].removeprefix("usergroups/"), _body(request)))
         if route[1].startswith("views/"):
@@ -99,7 +107,7 @@ def handle_slack_control(world: World, request: Request) -> Response | None:
     except ControlError as error:
         return Response.json({"error": str(error)}, status=error.status)
     routes = ("POST commands, POST actions, POST|GET config, GET messages, GET ephemeral, GET views, GET files, "
-              "GET deliveries, "
+              "GET deliveries, GET home, POST app_home_opened, GET|POST pace, "
               "POST views/options|pick|choose|type|submit, PUT usergroups/ID")
     return Response.json({"error": f"no control route {request.method} {request.path}; try {routes}"}, status=404)
 
@@ -258,15 +266,17 @@ def _send(
     return _post_signed(ws.signing_secret, target, form_body)
 
 
-def _post_signed(secret: str, url: str, body: str) -> dict[str, Any]:
-    """POST a form body as Slack does; report the bot's answer, or why there was none."""
+def _post_signed(
+    secret: str, url: str, body: str, *, content_type: str = "application/x-www-form-urlencoded"
+) -> dict[str, Any]:
+    """POST a body as Slack does (a form; JSON for Events API events); report the bot's answer, or why there was none."""
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
         url,
         data=body.encode(),
         method="POST",
         headers={
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": timestamp,
             "X-Slack-Signature": sign(secret, timestamp, body),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
@@ -407,6 +417,37 @@ def _ephemeral(world: World, request: Request) -> list[dict[str, Any]]:
             for e in ws.ephemerals
             if not e.deleted and (channel is None or e.channel == channel) and (user is None or e.user == user)
         ]
+
+
+def _home(world: World, request: Request) -> dict[str, Any]:
+    """One person's Home tab: the last view published to them and how many times (0 and no view: never)."""
+    with world.lock:
+        ws = _workspace(world)
+        user = _user(ws, {"user": request.arg("user") or ""})
+        home = ws.homes.get(user.id)
+        if home is None:
+            return {"user": user.id, "view_id": None, "view": None, "hash": None, "publishes": 0, "published_at": None}
+        return home.to_record()
+
+
+def _pace(world: World, request: Request) -> dict[str, Any]:
+    """GET: one channel's posting figures (sandbox.slack_pace). POST: switch Slack's posting limit on or off,
+    `{"enforce": bool, "per_second": 1, "burst": 3}`; the answer names the settings now in force."""
+    with world.lock:
+        ws = _workspace(world)
+        if request.method == "POST":
+            body = _body(request)
+            try:
+                ws.pace.configure(
+                    enforce=_flag(body.get("enforce", ws.pace.enforce)),
+                    per_second=float(body.get("per_second", ws.pace.per_second)),
+                    burst=int(body.get("burst", ws.pace.burst)),
+                )
+            except (TypeError, ValueError) as error:
+                raise ControlError(400, f"pace settings: {error}") from None
+            return {"enforce": ws.pace.enforce, "per_second": ws.pace.per_second, "burst": ws.pace.burst}
+        channel = _channel(ws, {"channel": request.arg("channel") or ""})
+        return ws.pace.figures(channel.id)
 
 
 def _config(world: World, body: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.slack_pace import ChannelPace
+
 TEAM_ID = "T0SANDBOX"
 TEAM_DOMAIN = "ackmigrate-sandbox"
 TEAM_NAME = "ackmigrate sandbox"
@@ -351,6 +353,28 @@ class OpenedView:
         }
 
 
+@dataclass
+class HomeTab:
+    """What one person's Home tab of the app shows: the last view published to them, and how often."""
+
+    user: str
+    id: str
+    view: dict[str, Any]
+    hash: str
+    publishes: int = 1
+    published_at: float = field(default_factory=time.time)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "view_id": self.id,
+            "view": self.view,
+            "hash": self.hash,
+            "publishes": self.publishes,
+            "published_at": self.published_at,
+        }
+
+
 def _seed_users() -> dict[str, User]:
     people = [
         User("U0ALICE", "alice", "Alice Chen", "Site Reliability Engineer", "alice@example.com"),
@@ -396,6 +420,8 @@ class SlackWorkspace:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.triggers: dict[str, Trigger] = {}
         self.views: list[OpenedView] = []
+        self.homes: dict[str, HomeTab] = {}  # user id → their Home tab (views.publish)
+        self.pace = ChannelPace()  # every chat.postMessage / chat.update per channel, and the posting limit
         self.deliveries: list[dict[str, Any]] = []  # what was sent to the bot, and what it answered
         self.uploads: dict[str, Any] = {}  # file id → sandbox.slack_files.Upload
         self._last_us = 0

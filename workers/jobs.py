@@ -14,7 +14,18 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, notify, pickers, reconciler, requests, runbook, verifying, wave_notify
+from workers import (
+    approving,
+    cleanup,
+    home,
+    notify,
+    pickers,
+    reconciler,
+    requests,
+    runbook,
+    verifying,
+    wave_notify,
+)
 from workers.context import context
 from workers.domain.jobs import Job
 from workers.domain.records import TERMINAL
@@ -111,7 +122,17 @@ def run_cleanup(record_id: str) -> None:
 
 
 def deliver_notifications(record_id: str) -> None:
-    notify.deliver(context(), record_id)
+    ctx = context()
+    notify.deliver(ctx, record_id)
+    home.home_changed(ctx)  # what a thread shows changed, so may the App Home tab (one refresh per interval)
+
+
+def publish_home(*, user: str, trailing: bool = False) -> None:
+    home.publish_for(context(), user, trailing=trailing)
+
+
+def refresh_homes() -> None:
+    home.refresh_viewers(context())
 
 
 def deliver_wave_notifications(name: str) -> None:

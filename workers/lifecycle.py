@@ -57,8 +57,8 @@ class Lifecycle:
             queues.open_request(workflow.open_job, cluster_ref=cluster_ref, requester=actor, channel=channel,
                                 response_url=response_url, record_id=record_id, **job_details)
             self.audit.append("command", actor=actor, record_id=record_id, cluster_id=cluster_id,
-                              cluster_name=cluster_name or cluster_ref, channel=channel, command=command, parent_id=parent_id,
-                              pipeline=pipeline)
+                              cluster_name=cluster_name or cluster_ref, channel=channel, command=command,
+                              parent_id=parent_id, pipeline=pipeline)
         return record_id
 
     def create(self, record: Record, *, actor: str) -> Record:

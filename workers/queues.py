@@ -70,6 +70,8 @@ _ROUTES: Mapping[Job, Route] = MappingProxyType({
     Job.DELIVER_NOTIFICATIONS: Route(NOTIFY_QUEUE),
     Job.DELIVER_WAVE_NOTIFICATIONS: Route(NOTIFY_QUEUE),
     Job.RECONCILE: Route(RUNBOOK_QUEUE),
+    Job.PUBLISH_HOME: Route(NOTIFY_QUEUE),
+    Job.REFRESH_HOMES: Route(NOTIFY_QUEUE),
 })
 """Every job's queue and options: the one table (a test checks every `Job` has a route)."""
 
@@ -159,3 +161,12 @@ class Queues:
     def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> RqJob:
         """Post a record's pending thread replies in order and re-render its message from the record."""
         return self.enqueue(Job.DELIVER_NOTIFICATIONS, record_id, delay_s=delay_s)
+
+    def publish_home(self, user: str, *, delay_s: float = 0, trailing: bool = False) -> RqJob:
+        """Publish `user`'s App Home tab (workers.home: at most once per interval each). `trailing`: the
+        publish scheduled at the end of an interval that changes fell into."""
+        return self.enqueue(Job.PUBLISH_HOME, user=user, trailing=trailing, delay_s=delay_s)
+
+    def refresh_homes(self, *, delay_s: float = 0) -> RqJob:
+        """Republish the App Home tab of everyone who opened it lately (something it shows changed)."""
+        return self.enqueue(Job.REFRESH_HOMES, delay_s=delay_s)

@@ -206,6 +206,14 @@ class SlackClient:
             ),
         )
 
+    def publish_home(self, user: str, view: dict[str, Any]) -> str:
+        """Show `view` (type home) on `user`'s Home tab of the app; returns the hash Slack gave it.
+
+        https://api.slack.com/methods/views.publish: Tier 4, at most 100 blocks, 250 kB.
+        """
+        response = self._call("views.publish", lambda: self._client.views_publish(user_id=user, view=view))
+        return str(response["view"]["hash"])
+
     def permalink(self, channel: str, ts: str) -> str:
         response = self._call(
             "chat.getPermalink", lambda: self._client.chat_getPermalink(channel=channel, message_ts=ts)

@@ -43,9 +43,10 @@ from rq import Worker
 from cli.local_redis import RedisServer
 from sandbox.client import SandboxClient
 from sandbox.processes import stop_group
-from tests.benchmarks import Figure
+from tests.benchmarks import Figure, measuring
+from tests.benchmarks.sandbox_process import ACKMIGRATE, STARTUP_DEADLINE_S, running_sandbox
 from workers.cloud import CloudClients
-from workers.config import Settings, load_dotenv
+from workers.config import Settings
 from workers.domain.jobs import Job
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.lease import Leases
@@ -62,9 +63,7 @@ MIGRATION_S = 300  # simulated: long enough that none ends while lags are measur
 TARGET_P99_S = 2.0
 BUCKET = "ack-migrate-hz"
 CHANNEL = "C0PLATFORM"
-ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
 SETUP_THREADS = 16
-STARTUP_DEADLINE_S = 60.0  # a deadline for a slow machine, not a figure
 
 
 def run() -> list[Figure]:
@@ -75,15 +74,16 @@ def run() -> list[Figure]:
     server.start()
     try:
         with tempfile.TemporaryDirectory(prefix="ackmigrate-capacity-") as scratch, \
-                _sandbox(Path(scratch)) as sandbox_env:
-            env = {**os.environ, **sandbox_env, "REDIS_URL": server.url,
+                running_sandbox(Path(scratch)) as sandbox:
+            env = {**os.environ, **sandbox.env, "REDIS_URL": server.url,
                    "ACKMIGRATE_POLL_INTERVAL": str(INTERVAL_S)}
             client = redis.Redis.from_url(server.url)
             control = SandboxClient(env["ACKMIGRATE_ACK_ENDPOINT"])
-            records = _migrations_in_flight(Settings.from_env(env), control, RecordStore(client), count)
+            with measuring(f"setting up {count} migrations in flight"):
+                records = _migrations_in_flight(Settings.from_env(env), control, RecordStore(client), count)
             if latency_ms:
                 control.fault("ack", "DescribeTaskInfo", latency_ms=latency_ms, count=1_000_000)
-            with _worker(env, client, Path(scratch) / "worker.log"):
+            with measuring("poll lag with one worker"), _worker(env, client, Path(scratch) / "worker.log"):
                 followed_from = time.time()
                 _first_polls(client, records)
                 time.sleep(INTERVAL_S)  # warm-up: the first round of polls is not counted
@@ -111,30 +111,6 @@ def run() -> list[Figure]:
 
 
 # --- setting up ------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _sandbox(scratch: Path) -> Iterator[dict[str, str]]:
-    """`ackmigrate sandbox` in its own process; yields the environment lines it writes."""
-    env_file = scratch / "sandbox.env"
-    log = (scratch / "sandbox.log").open("wb")
-    process = subprocess.Popen(
-        [str(ACKMIGRATE), "sandbox", "--port", "0", "--env-file", str(env_file), "--speed", "1",
-         "--scenario", "empty"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while not env_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ackmigrate sandbox did not start: {(scratch / 'sandbox.log').read_text()}")
-            time.sleep(0.05)
-        env: dict[str, str] = {}
-        load_dotenv(env_file, environ=env)
-        yield env
-    finally:
-        _stop(process)
-        log.close()
 
 
 @contextmanager

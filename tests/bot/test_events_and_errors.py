@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.usergroups import GroupLookupFailed, GroupMembers
 from tests.bot.harness import RunningBot, StartBot, eventually
+from workers.home_viewers import viewers
 
 
 def test_mention_is_answered_with_the_help_in_its_thread(bot: RunningBot) -> None:
@@ -52,3 +53,18 @@ def test_redis_down_gets_a_private_apology_not_a_slack_error(start_bot: StartBot
     assert answer["status"] == 200
     (shown,) = bot.control.slack_ephemeral(channel="C0PLATFORM", user="U0ALICE")
     assert shown["text"].startswith(":warning: Something went wrong on ackmigrate's side (ConnectionError)")
+
+
+def test_opening_the_home_tab_notes_the_viewer_and_queues_the_publish_of_their_tab(bot: RunningBot) -> None:
+    answer = bot.control.request("POST", "/slack/app_home_opened", {"user": "U0CAROL"})
+
+    assert answer["status"] == 200 and not answer["late"]
+    assert viewers(bot.redis) == ["U0CAROL"]
+    assert bot.jobs() == [("workers.jobs.publish_home", (), {"user": "U0CAROL", "trailing": False})]
+
+
+def test_opening_the_messages_tab_changes_nothing(bot: RunningBot) -> None:
+    answer = bot.control.request("POST", "/slack/app_home_opened", {"user": "U0CAROL", "tab": "messages"})
+
+    assert answer["status"] == 200
+    assert viewers(bot.redis) == [] and bot.jobs() == []

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from rq import Queue
 
 from bot.limits import MAX_BODY_BYTES
 from tests.bot.records import awaiting_request
@@ -182,3 +183,15 @@ def test_health_socket_is_dead_when_no_socket_mode_bot_runs_here(sandbox_env: di
 def _health_socket(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(ACKMIGRATE), "health", "socket"], env={**os.environ, **env}, cwd=cwd,
                           capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.e2e
+def test_opening_the_home_tab_over_socket_mode_queues_the_publish(
+    sandbox: Any, redis_client: Redis, socket_bot: subprocess.Popen[bytes]
+) -> None:
+    answer = sandbox.control.request("POST", "/slack/app_home_opened", {"user": "U0BOB"})
+
+    assert answer["transport"] == "socket_mode"
+    assert answer["status"] == 200 and not answer["late"]
+    queued = [(job.func_name, job.kwargs) for name in ALL_QUEUES for job in Queue(name, connection=redis_client).jobs]
+    assert queued == [("workers.jobs.publish_home", {"user": "U0BOB", "trailing": False})]

@@ -80,5 +80,6 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_needs() -> None:
     needed = set(NON_METHOD_SCOPES).union(*(METHOD_SCOPES[m] for m in api_methods_called_by_code()))
     assert granted - needed == set(), f"scopes nothing uses (least privilege): {sorted(granted - needed)}"
     assert needed - granted == set(), f"scopes the code needs but the manifest lacks: {sorted(needed - granted)}"
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # else views.publish is `not_enabled`
     assert manifest["features"]["slash_commands"][0]["command"] == "/ackmigrate"

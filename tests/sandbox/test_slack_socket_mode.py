@@ -306,3 +306,17 @@ def test_an_app_asked_to_refresh_moves_to_a_new_connection_and_leaves_the_old_on
     assert asked == 1
     assert len(sandbox.control.calls(service="slack", action="apps.connections.open")) == 2
     assert [m["text"] for m in sandbox.control.slack_ephemeral(user="U0ALICE")] == ["on the new link"]
+
+
+def test_opening_the_home_tab_arrives_as_an_events_api_envelope(sandbox: Sandbox, app: RecordingApp) -> None:
+    answer = sandbox.control.request("POST", "/slack/app_home_opened", {"user": "U0DAVE"})
+
+    envelope = app.envelopes[0]
+    assert answer["status"] == 200 and answer["transport"] == "socket_mode"
+    assert envelope.type == "events_api"
+    assert envelope.accepts_response_payload is False
+    assert envelope.payload["type"] == "event_callback"
+    assert envelope.payload["event_id"] == answer["event_id"]
+    event = envelope.payload["event"]
+    assert (event["type"], event["user"], event["channel"], event["tab"]) == (
+        "app_home_opened", "U0DAVE", "D0DAVE", "home")

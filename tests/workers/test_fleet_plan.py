@@ -44,6 +44,34 @@ def test_calls_in_flight_never_exceed_the_cap_per_account_service_and_region(san
     assert progress[-1] == Progress(1, 1, 6, 6)
 
 
+def test_no_lane_of_a_fleet_ever_has_more_calls_in_flight_than_the_cap(sandbox: Any) -> None:
+    """Every lane (account, service, region) of two accounts × two regions, as the sandbox saw the calls:
+    each call from its arrival to its answer, all cloud services slowed so that calls would pile up."""
+    regions = ("cn-hangzhou", "cn-beijing")
+    role = sandbox.control.create_account("2000000000000002", "b")
+    for account in ("main", "b"):
+        for region in regions:
+            sandbox.control.create_bucket(f"{account}-{region}", region_id=region, account=account)
+            for n in range(3):
+                sandbox.control.create_cluster(name=f"{account}-{region}-{n}", region_id=region, account=account,
+                                               masters=1, workers=1, oss_granted_buckets=[f"{account}-{region}"])
+    for service in ("ack", "ecs", "slb", "ram", "oss", "sts"):
+        sandbox.control.fault(service, latency_ms=40, count=-1)
+    accounts = {"main": {"buckets": {r: f"main-{r}" for r in regions}},
+                "b": {"role_arn": role, "buckets": {r: f"b-{r}" for r in regions}}}
+    report = run_plan(_fleet(sandbox, ACKMIGRATE_CLOUD_CONCURRENCY="2", ACKMIGRATE_REGIONS=",".join(regions),
+                             ACKMIGRATE_ACCOUNTS=json.dumps(accounts)), Scope())
+    assert report.to_migrate == 12
+    lanes: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for call in sandbox.control.calls():
+        if call["service"] != "kubernetes":  # the clusters' own API servers are not cloud APIs
+            lanes.setdefault((call["account"], call["service"], call["region"]), []).append(call)
+    busiest = {lane: _most_in_flight(calls) for lane, calls in lanes.items()}
+    assert {account for account, _, _ in busiest} == {"1688000000000001", "2000000000000002"}
+    assert {"ack", "ecs", "slb", "ram", "oss"} <= {service for _, service, _ in busiest}
+    assert max(busiest.values()) == 2, busiest  # the cap was reached (calls overlapped) and never passed
+
+
 def test_a_throttled_listing_is_retried_and_the_plan_still_counts_every_cluster(sandbox: Any) -> None:
     for n in range(3):
         sandbox.control.create_cluster(name=f"t-{n}", masters=1, workers=1)

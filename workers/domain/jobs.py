@@ -28,6 +28,8 @@ class Job(StrEnum):
     DELIVER_NOTIFICATIONS = "deliver_notifications"
     DELIVER_WAVE_NOTIFICATIONS = "deliver_wave_notifications"
     RECONCILE = "reconcile"
+    PUBLISH_HOME = "publish_home"
+    REFRESH_HOMES = "refresh_homes"
 
     @property
     def path(self) -> str:

@@ -73,10 +73,13 @@ def run_plan(fleet: FleetClients, scope: Scope, *, on_progress: ProgressCallback
     dedicated = [(a, r, s) for (a, r), summaries in found.items() for s in summaries if s.cluster_type == DEDICATED]
     rows = [ClusterRow(a.alias, r, s.cluster_id, s.name, s.current_version, Readiness.PRO)
             for (a, r), summaries in found.items() for s in summaries if is_pro(s)]
-    rows += _check_all(fleet, dedicated, lambda checked: tell(Progress(len(covered), len(covered), checked,
-                                                                       len(dedicated))))
     accounts = list(dict.fromkeys(a for a, _ in covered))
-    quotas = _quotas(fleet, accounts, found)
+    # The quotas need only discovery's answer: asked alongside the checks, not after the last one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-quotas") as side:
+        asked = side.submit(_quotas, fleet, accounts, found)
+        rows += _check_all(fleet, dedicated, lambda checked: tell(Progress(len(covered), len(covered), checked,
+                                                                           len(dedicated))))
+        quotas = asked.result()
     return build_report(rows, places=[(a.alias, r) for a, r in covered], quotas=quotas,
                         discovery_errors={(a.alias, r): e for (a, r), e in errors.items()},
                         scope=scope.describe(), seconds=time.monotonic() - started)

@@ -12,6 +12,7 @@ from workers.domain.jobs import JOB_MODULE, Job
 from workers.domain.records import Kind, Record, State
 from workers.domain.states import TERMINAL
 from workers.domain.workflows import CLEANUP, MIGRATION, WORKFLOWS, Workflow, workflow_by_action, workflow_of
+from workers.queues import ALL_QUEUES, route_of
 
 
 def _walk(workflow: Workflow, path: list[State]) -> bool:
@@ -91,3 +92,8 @@ def test_every_job_name_is_a_function_of_the_job_module() -> None:
     missing = [job for job in Job if not callable(getattr(module, job.value, None))]
     assert missing == []
     assert Job.RUN_MIGRATION.path == "workers.jobs.run_migration"
+
+
+def test_every_job_is_routed_to_a_queue_a_worker_listens_on() -> None:
+    unrouted = [job for job in Job if route_of(job).queue not in ALL_QUEUES]  # KeyError: no route at all
+    assert unrouted == []
