@@ -47,6 +47,7 @@ def a_busy_wave(ctx: Context) -> None:
             id=new_record_id(Kind.MIGRATION), kind=Kind.MIGRATION, cluster_id=cluster.cluster_id,
             cluster_name=cluster.name, region=cluster.region, requester="U0ALICE", channel=CHANNEL,
             state=State.AWAITING_APPROVAL, expires_at=time.time() + 600))
+        ctx.store.update(record.id, message_ts="1700000000.000100")  # its own thread, for the line to link to
         waves.claim_start("busy", cluster.cluster_id, record_id=record.id)
         wave_notify.cluster_event(ctx, "busy", cluster.cluster_id, ClusterStarted())
     for cluster in clusters:
