@@ -20,8 +20,8 @@ from workers.checks.model import CheckResult, Outcome, PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.ack import LIST_ACTION
-from workers.config import Settings
 from workers.cloud.models import ClusterDetail
+from workers.config import Settings
 from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
 from workers.fleet.locate import NotLocated, fleet_configured, locate

@@ -13,13 +13,13 @@ from dataclasses import replace
 
 from workers.checks.model import PrecheckReport
 from workers.cloud import CloudClients
-from workers.fleet.locate import Located
 from workers.config import Settings
 from workers.context import Context
 from workers.domain.records import Record
 from workers.domain.results import Baseline, MigrationResult, VerificationReport
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
+from workers.fleet.locate import Located
 from workers.notify import announce
 from workers.requests import (  # the interactive jobs' own way to resolve and answer privately
     _resolve,
