@@ -157,9 +157,10 @@ def freeze_changed(*, freeze: str, lifted: bool, by: str, channel: str) -> None:
     moment = Freeze.from_json(freeze)
     if not lifted:
         wave_news.freeze(ctx, moment, by=by, channel=channel)
-        return
-    wave_news.unfreeze(ctx, moment, by=by, channel=channel)
-    wave_engine.release_after_unfreeze(ctx)
+    else:
+        wave_news.unfreeze(ctx, moment, by=by, channel=channel)
+        wave_engine.release_after_unfreeze(ctx)
+    home.home_changed(ctx)  # the Home tab shows the freeze
 
 
 def deliver_notifications(record_id: str) -> None:
@@ -178,7 +179,9 @@ def refresh_homes() -> None:
 
 def deliver_wave_notifications(name: str) -> None:
     """Post a wave's pending thread lines and redraw its parent (workers.wave_notify)."""
-    wave_notify.deliver(context(), name)
+    ctx = context()
+    wave_notify.deliver(ctx, name)
+    home.home_changed(ctx)  # a wave moved: the Home tab's waves in flight and counts follow (throttled)
 
 
 def reconcile() -> None:
