@@ -91,12 +91,14 @@ def _in_default_region(ctx: Context, text: str) -> Located:
     """The lookup of a bot with no fleet: the default region, the bot's own credentials."""
     clouds = ctx.clouds()
     try:
-        return Located(clouds.ack.resolve_cluster(text), clouds, account=None)
+        detail = clouds.ack.resolve_cluster(text)
     except NotFound:
         names = [c.name for c in clouds.ack.list_clusters()]
         raise NotLocated(private_answers.no_such_cluster(text, clouds.ack.region, names)) from None
     except Conflict as error:
         raise NotLocated(error.message) from None
+    # The record's region is the detail's, and every later step uses it (Context.clouds_for): so do the checks.
+    return Located(detail, ctx.clouds(detail.region_id or None), account=None)
 
 
 def _by_id(ctx: Context, cluster_id: str) -> Located | None:
