@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.audit import AuditLog
+from workers.checks.model import PrecheckReport
 from workers.context import Context
 from workers.domain.records import Record, State
 from workers.domain.workflows import Workflow
@@ -75,7 +76,7 @@ class Lifecycle:
         return saved
 
     def block(
-        self, record_id: str, *, reason: str, precheck: dict[str, Any], reply: Reply | None = None,
+        self, record_id: str, *, reason: str, precheck: PrecheckReport, reply: Reply | None = None,
         checks: str | None = None, changes: str | None = None,
     ) -> Record:
         """A blocking prerequisite failed (at opening or at an approval's re-check): nothing to approve.

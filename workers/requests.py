@@ -55,10 +55,10 @@ def open_migration_request(
         _tell(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
     if report.blocking:
-        Lifecycle.of(ctx).block(record.id, precheck=report.to_dict(), reason="a blocking prerequisite failed",
+        Lifecycle.of(ctx).block(record.id, precheck=report, reason="a blocking prerequisite failed",
                                 checks=",".join(c.id for c in report.blocking))
     else:
-        ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
+        ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report,
                              expires_at=time.time() + ctx.settings.approval_ttl_s)
     _post_request(ctx, record.id, user=requester, response_url=response_url)
 
@@ -97,7 +97,7 @@ def open_cleanup_request(
         cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
         release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url,
-        result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))).to_dict(),
+        result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))),
         approvals_required=CLEANUP.approvals_required(ctx.settings),
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):

@@ -39,6 +39,7 @@ from typing import Any
 
 from redis import Redis
 
+from workers.checks.model import PrecheckReport
 from workers.domain.records import Approval, IllegalTransition, Record, State, check_transition
 from workers.domain.workflows import NEEDS_A_JOB, Workflow
 from workers.redis_connection import write_durably
@@ -292,7 +293,7 @@ class RecordStore:
 
         return self._write_with(record_id, change)
 
-    def renew_request(self, record_id: str, *, precheck: dict[str, Any], reply: Reply) -> Record:
+    def renew_request(self, record_id: str, *, precheck: PrecheckReport, reply: Reply) -> Record:
         """Show a request's approvers fresh prechecks: approvals given to the old ones no longer count.
 
         Only while it awaits approval (IllegalTransition otherwise): a decision taken meanwhile stands.
