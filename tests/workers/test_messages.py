@@ -302,10 +302,15 @@ def test_cluster_list_shows_name_id_version_and_readiness() -> None:
     message = private_answers.cluster_list([
         {"name": "prod-hz-1", "cluster_id": "c82e", "version": "1.22.15", "readiness": "ready"},
         {"name": "<!channel>", "cluster_id": "c99", "version": "1.14.8", "readiness": "blocked"},
+        {"name": "prod-hz-2", "cluster_id": "c83", "version": "1.22.15", "readiness": "blocked",
+         "blocking": ["slb-spec", "master-pods"], "could_not_run": ["master-pods"]},
+        {"name": "prod-hz-3", "cluster_id": "c84", "version": "1.22.15", "readiness": "unknown", "reason": "Throttling"},
     ])
     _assert_slack_accepts(message)
     text = _mrkdwn(message)
     assert "• *prod-hz-1*  `c82e`  Kubernetes 1.22.15  ·  ready" in text
+    assert "• *prod-hz-2*  `c83`  Kubernetes 1.22.15  ·  blocked: slb-spec, master-pods (could not run)" in text
+    assert "• *prod-hz-3*  `c84`  Kubernetes 1.22.15  ·  unknown (Throttling)" in text
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
 
 
