@@ -23,7 +23,7 @@ from workers.listing import list_clusters
 from workers.notify import announce, delivery_turn, post_parent
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
-from workers.ui import private_answers
+from workers.ui import private_answers, reasons
 from workers.ui.kit import Message
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,11 @@ def open_migration_request(
     try:
         report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
-        ctx.store.transition(record.id, State.FAILED, reason=f"the prechecks could not run: {error}")
+        ctx.store.transition(record.id, State.FAILED, reason=reasons.prechecks_could_not_run(error))
         _tell(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
     if report.blocking:
-        Lifecycle.of(ctx).block(record.id, precheck=report, reason="a blocking prerequisite failed",
+        Lifecycle.of(ctx).block(record.id, precheck=report, reason=reasons.BLOCKED,
                                 checks=",".join(c.id for c in report.blocking))
     else:
         ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report,

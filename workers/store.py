@@ -43,6 +43,7 @@ from workers.checks.model import PrecheckReport
 from workers.domain.records import Approval, IllegalTransition, Record, State, check_transition
 from workers.domain.workflows import NEEDS_A_JOB, Workflow
 from workers.redis_connection import write_durably
+from workers.ui import reasons
 
 PREFIX = "ackmigrate:"
 IN_FLIGHT_KEY = f"{PREFIX}records:in-flight"
@@ -428,7 +429,7 @@ class RecordStore:
             awaiting = current.state is State.AWAITING_APPROVAL
             if not awaiting or current.expires_at is None or current.expires_at > moment:
                 raise _NotDue  # decided, extended or expired by another worker since we listed it
-            return replace(current, state=State.EXPIRED, reason="Nobody approved or rejected it in time.")
+            return replace(current, state=State.EXPIRED, reason=reasons.EXPIRED)
 
         current = self.find(record_id)
         if current is None:
