@@ -25,7 +25,7 @@ __all__ = ["TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State
 
 
 
-_R = TypeVar("_R", MigrationResult, CleanupResult)
+_R = TypeVar("_R", bound=RequestResult)
 
 
 def _typed(record: Record, wanted: type[_R]) -> _R:

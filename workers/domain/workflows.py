@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from workers.domain.jobs import Job
-from workers.domain.results import CleanupResult, MigrationResult
+from workers.domain.results import CleanupResult, MigrationResult, RequestResult
 from workers.domain.states import TERMINAL, Kind, State
 
 
@@ -59,7 +59,7 @@ class Workflow:
     """The `workers.config.Settings` field saying how many distinct approvers one request needs."""
     recheck_at_approval: bool
     """Re-run the prechecks before counting an approval (an approval is for what was checked)."""
-    result_type: type[MigrationResult] | type[CleanupResult]
+    result_type: type[RequestResult]
     """What its records hold as `Record.result` (workers.domain.results): how a stored one is read back."""
 
     @property
