@@ -52,7 +52,7 @@ def open_migration_request(
         report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
         ctx.store.transition(record.id, State.FAILED, reason=reasons.prechecks_could_not_run(error))
-        _tell(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
+        tell_privately(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
     if report.blocking:
         Lifecycle.of(ctx).block(record.id, precheck=report, reason=reasons.BLOCKED,
@@ -81,16 +81,16 @@ def open_cleanup_request(
     if detail is None:
         return
     if detail.cluster_type != "ManagedKubernetes":
-        _tell(ctx, channel, requester, response_url, private_answers.not_pro_yet(detail.name))
+        tell_privately(ctx, channel, requester, response_url, private_answers.not_pro_yet(detail.name))
         return
     parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
     try:
         masters = cleanup.old_masters(ctx.clouds(detail.region_id), detail.cluster_id)
     except CloudError as error:
-        _tell(ctx, channel, requester, response_url, private_answers.masters_not_listed(detail.name, error))
+        tell_privately(ctx, channel, requester, response_url, private_answers.masters_not_listed(detail.name, error))
         return
     if not masters:
-        _tell(ctx, channel, requester, response_url, private_answers.no_masters_left(detail.name))
+        tell_privately(ctx, channel, requester, response_url, private_answers.no_masters_left(detail.name))
         return
     record = Record(
         id=record_id or CLEANUP.new_record_id(), kind=CLEANUP.kind, cluster_id=detail.cluster_id,
@@ -116,9 +116,9 @@ def precheck_for_user(
     try:
         report = run_prechecks(ctx.clouds(detail.region_id), ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, private_answers.prechecks_could_not_run(detail.name, error))
+        tell_privately(ctx, channel, user, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
-    _tell(ctx, channel, user, response_url, private_answers.precheck_message(report, detail.name))
+    tell_privately(ctx, channel, user, response_url, private_answers.precheck_message(report, detail.name))
 
 
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
@@ -126,9 +126,9 @@ def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_ur
     try:
         listing = list_clusters(ctx.clouds(), ctx.settings, active=ctx.store.active_for_cluster)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, private_answers.clusters_not_listed(error))
+        tell_privately(ctx, channel, user, response_url, private_answers.clusters_not_listed(error))
         return
-    _tell(ctx, channel, user, response_url, private_answers.cluster_list(listing.rows(), others=listing.others))
+    tell_privately(ctx, channel, user, response_url, private_answers.cluster_list(listing.rows(), others=listing.others))
 
 
 # --- pieces ------------------------------------------------------------------------------------------------
@@ -143,9 +143,9 @@ def _resolve(
         return ack.resolve_cluster(cluster_ref)
     except NotFound:
         names = [c.name for c in ack.list_clusters()]
-        _tell(ctx, channel, user, response_url, private_answers.no_such_cluster(cluster_ref, ack.region, names))
+        tell_privately(ctx, channel, user, response_url, private_answers.no_such_cluster(cluster_ref, ack.region, names))
     except Conflict as error:
-        _tell(ctx, channel, user, response_url, error.message)
+        tell_privately(ctx, channel, user, response_url, error.message)
     return None
 
 
@@ -162,7 +162,7 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
         Lifecycle.of(ctx).create(record, actor=user)
     except ClusterBusy as busy:
         existing = busy.existing
-        _tell(ctx, channel, user, response_url, private_answers.already_in_flight(existing, _permalink(ctx, existing)))
+        tell_privately(ctx, channel, user, response_url, private_answers.already_in_flight(existing, _permalink(ctx, existing)))
         return False
     return True
 
@@ -183,7 +183,7 @@ def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str 
         Lifecycle.of(ctx).withdraw_unposted(record_id, code=error.code)
         ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
         hint = private_answers.INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
-        _tell(ctx, record.channel, user, response_url, hint)
+        tell_privately(ctx, record.channel, user, response_url, hint)
         return
     except SlackUnavailable:
         announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
@@ -205,7 +205,7 @@ def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     return ctx.store.last_succeeded(cluster_id, MIGRATION)
 
 
-def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
+def tell_privately(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
     """Privately: through the response_url when there is one, else as an ephemeral message."""
     message = what if isinstance(what, Message) else Message(text=what, blocks=[])
     try:

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from workers import terway_plan, terway_steps, verifying
+from workers import terway_plan, terway_steps, verifying, wave_engine
 from workers.ack_times import ack_time
 from workers.checks.bucket_checks import migrate_bucket_endpoint
 from workers.checks.cluster_checks import is_pro_spec
@@ -35,9 +35,10 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
+from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
-from workers.domain.results import OldMaster, StageSeen
+from workers.domain.results import BlockedAtStart, OldMaster, StageSeen
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
@@ -102,11 +103,17 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     if record.state is State.MIGRATING or record.migrate_called_at is not None or _fenced(ctx, record_id):
         _follow(ctx, record, owner)
         return
-    clouds = ctx.clouds(record.region)
+    freeze = ctx.freezes.current()
+    if freeze is not None:
+        _hold(ctx, record, owner, freeze)
+        return
+    clouds = ctx.clouds_for(record)
     try:
         report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
         if report.blocking:
-            _fail(ctx, record, owner, reasons.blocked_before_call(report.blocking), precheck=report)
+            first = report.blocking[0]
+            blocker = BlockedAtStart(first.id, f"{first.title}: {first.summary}") if record.wave else None
+            _fail(ctx, record, owner, reasons.blocked_before_call(report.blocking), precheck=report, blocker=blocker)
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
@@ -186,11 +193,28 @@ def _call_migrate(
     schedule_follow(ctx, record.id, owner)
 
 
+def _hold(ctx: Context, record: Record, owner: str, freeze: Freeze) -> None:
+    """A freeze is in force and MigrateCluster has not been called: wait, and look again in a poll interval
+    (or when the freeze ends, if sooner). The thread is told once; the audit says so once."""
+    if record.migration_result.held_by_freeze is None:
+        ctx.store.update(record.id, result=replace(record.migration_result, held_by_freeze=freeze.at.timestamp()),
+                         reply=Reply(thread_replies.held_by_freeze(freeze)))
+        ctx.audit.append("migration_held", actor=freeze.by, record_id=record.id, cluster_id=record.cluster_id,
+                         cluster_name=record.cluster_name, reason=freeze.reason, wave=record.wave)
+        announce(ctx, record.id)
+    delay = ctx.settings.poll_interval_s
+    if freeze.until is not None:
+        delay = min(delay, max(0.0, freeze.until.timestamp() - time.time()))
+    schedule_next(ctx, Job.RUN_MIGRATION, record.id, owner, delay_s=delay)
+
+
+
+
 # --- following -------------------------------------------------------------------------------------------
 
 
 def _follow(ctx: Context, record: Record, owner: str) -> None:
-    clouds = ctx.clouds(record.region)
+    clouds = ctx.clouds_for(record)
     try:
         if record.task_id is None:
             found = _recover_task(ctx, clouds, record, owner)
@@ -316,12 +340,13 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
     )
     done = replace(record, state=State.SUCCEEDED, finished_at=finished, result=result)
     message = thread_replies.success_reply(done)
-    ctx.store.transition(
+    saved = ctx.store.transition(
         record.id, State.SUCCEEDED, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True),
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 # --- ending ------------------------------------------------------------------------------------------------
@@ -336,6 +361,7 @@ def _fail(
     next_step: str | None = None,
     cluster_state: str | None = None,
     undo: bool = True,
+    blocker: BlockedAtStart | None = None,
     **changes: Any,
 ) -> None:
     """End the request `failed` with the reason in the thread (also broadcast: people must see it).
@@ -348,21 +374,22 @@ def _fail(
     typed = record.migration_result
     failure = replace(typed.failure, next_step=next_step or typed.failure.next_step,
                       cluster_state=cluster_state or typed.failure.cluster_state)
-    result = replace(typed, failure=failure)
+    result = replace(typed, failure=failure, blocker=blocker if blocker is not None else typed.blocker)
     ended = replace(record, state=State.FAILED, reason=reason, finished_at=finished, result=result, **changes)
     message = thread_replies.failure_reply(ended)
-    ctx.store.transition(
+    saved = ctx.store.transition(
         record.id, State.FAILED, reason=reason, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True), **changes,
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 def _undo_steps(ctx: Context, record: Record) -> str:
     """Put back what the steps before the migration changed; what was done, in words for the reason."""
     try:
-        return terway_steps.undo(ctx, ctx.clouds(record.region).kube_for(record.cluster_id), record)
+        return terway_steps.undo(ctx, ctx.clouds_for(record).kube_for(record.cluster_id), record)
     except CloudError as error:
         return reasons.terway_not_restored(error)
 

@@ -20,7 +20,10 @@ from workers.domain.results import Baseline, VerificationReport
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.notify import announce
-from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
+from workers.requests import (  # the interactive jobs' own way to resolve and answer privately
+    _resolve,
+    tell_privately,
+)
 from workers.store import Reply
 from workers.ui import private_answers
 from workers.ui.thread_replies import verification_reply
@@ -69,11 +72,11 @@ def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, 
         report = _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
                          cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, private_answers.verification_could_not_run(detail.name, error))
+        tell_privately(ctx, channel, user, response_url, private_answers.verification_could_not_run(detail.name, error))
         return
     ctx.audit.append("verified", actor=user, cluster_id=detail.cluster_id, cluster_name=detail.name,
                      outcome="ok" if report.verified else "failed", failed=",".join(c.id for c in report.failures))
-    _tell(ctx, channel, user, response_url, verification_reply(report))
+    tell_privately(ctx, channel, user, response_url, verification_reply(report))
 
 
 def verify_now(ctx: Context, detail: ClusterDetail) -> VerificationReport:

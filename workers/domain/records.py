@@ -112,6 +112,8 @@ class Record:
     started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
     finished_at: float | None = None
     result: RequestResult | None = None  # what it found and did, typed by its workflow; None: nothing yet
+    account: str | None = None  # the fleet account's alias (ACKMIGRATE_ACCOUNTS); None: the bot's own credentials
+    wave: str | None = None  # the wave this migration belongs to (approved by the wave; its message has no buttons)
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
 
     @property

@@ -156,6 +156,22 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class BlockedAtStart:
+    """A wave cluster's fresh precheck failed just before the fence: the check and what it found (the wave
+    shows the cluster skipped with this blocker)."""
+
+    check_id: str
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check_id": self.check_id, "summary": self.summary}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BlockedAtStart:
+        return cls(check_id=str(data.get("check_id") or ""), summary=str(data.get("summary") or ""))
+
+
+@dataclass(frozen=True)
 class MigrationResult:
     """A migration record's `result`: filled in as it goes (baseline, stages, verification), then on success
     (spec, duration, the old masters still billed) or failure; `cleanup_id` once a cleanup has followed."""
@@ -169,6 +185,8 @@ class MigrationResult:
     cgpu: str = ""
     addons: tuple[str, ...] = ()
     cleanup_id: str | None = None
+    blocker: BlockedAtStart | None = None  # a wave cluster skipped: the precheck that failed before the fence
+    held_by_freeze: float | None = None  # when the freeze that held it before the fence began (thread told)
     failure: Failure = field(default_factory=Failure)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this release does not know, kept as they were
 
@@ -192,6 +210,10 @@ class MigrationResult:
             data["addons"] = list(self.addons)
         if self.cleanup_id:
             data["cleanup_id"] = self.cleanup_id
+        if self.blocker is not None:
+            data["blocker"] = self.blocker.to_dict()
+        if self.held_by_freeze is not None:
+            data["held_by_freeze"] = self.held_by_freeze
         data.update(self.failure.to_dict())
         return data
 
@@ -209,6 +231,8 @@ class MigrationResult:
             cgpu=str(data.get("cgpu") or ""),
             addons=_strings(data.get("addons")),
             cleanup_id=_text(data.get("cleanup_id")),
+            blocker=BlockedAtStart.from_dict(data["blocker"]) if isinstance(data.get("blocker"), Mapping) else None,
+            held_by_freeze=None if data.get("held_by_freeze") is None else float(data["held_by_freeze"]),
             failure=Failure.from_dict(data),
             extra=_unknown(data, cls),
         )

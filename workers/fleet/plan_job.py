@@ -33,6 +33,9 @@ from workers.ui.plan_report import (
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 3.0  # 20 edits a minute at most: well inside Tier 3, with room for other messages
+PLAN_POST_PATIENCE_S = 30.0
+"""The plan is asked for by a person who waits for it: its post and its final edit wait out a busy channel or
+a busy chat.update lane (a wave's burst) rather than fail."""
 
 
 class Throttle:
@@ -56,7 +59,7 @@ class Throttle:
 def post_plan(ctx: Context, *, scope: Scope, user: str, channel: str) -> PlanReport | None:
     """Run the plan for `scope` and show it in `channel`; None if the scope names nothing configured."""
     first = progress_message(Progress(0, 0), scope=scope.describe())
-    ts = ctx.slack.post(channel, first.text, first.blocks)
+    ts = ctx.slack.post(channel, first.text, first.blocks, patience_s=PLAN_POST_PATIENCE_S)
     throttle = Throttle(PROGRESS_INTERVAL_S)
 
     def show(progress: Progress) -> None:
@@ -71,10 +74,10 @@ def post_plan(ctx: Context, *, scope: Scope, user: str, channel: str) -> PlanRep
     try:
         report = run_plan(ctx.fleet, scope, on_progress=show)
     except ScopeError as error:
-        ctx.slack.update(channel, ts, nothing_to_plan(error))
+        ctx.slack.update(channel, ts, nothing_to_plan(error), patience_s=PLAN_POST_PATIENCE_S)
         return None
     final = report_message(report)
-    ctx.slack.update(channel, ts, final.text, final.blocks)
+    ctx.slack.update(channel, ts, final.text, final.blocks, patience_s=PLAN_POST_PATIENCE_S)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     ctx.slack.upload_files(channel, [
         FileUpload(f"fleet-readiness-{stamp}.png", CHART_TITLE, readiness_chart(report)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from workers.domain.workflows import CLEANUP, MIGRATION
+from workers.domain.workflows import CLEANUP, MIGRATION, WAVE
 
 # -- the request message's buttons (public) -----------------------------------------------------------
 # Approve and Reject belong to a workflow, which declares them (workers.domain.workflows); named here too
@@ -35,3 +35,10 @@ BUCKET_BLOCK: Final = "bucket"
 BUCKET_ACTION: Final = "bucket_select"
 WHAT_BLOCK: Final = "what"
 WHAT_ACTION: Final = "what_choice"
+
+# -- a wave request's buttons (public) -------------------------------------------------------------------
+APPROVE_WAVE: Final = WAVE.approve_action
+"""On a wave request: counts the clicker's approval (M of N, `ACKMIGRATE_WAVE_APPROVALS_REQUIRED`). Value: the
+wave's name."""
+REJECT_WAVE: Final = WAVE.reject_action
+"""On a wave request: rejects the whole wave. Value: the wave's name."""

@@ -53,6 +53,9 @@ def request_message(
     words, shape = wording(record), _SHAPES[record.workflow]
     report = precheck_of(record)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_header(record), emoji=True))]
+    if record.wave:
+        blocks.append(context(f"Part of wave *{mrkdwn.escape(record.wave)}*, approved with the wave: "
+                              "it starts and is followed without further clicks."))
     blocks.append(section(request_facts(record, report, now=now)))
     status = status_line(record, report, now=now)
     if status:

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from workers import mrkdwn
 from workers.checks.model import name_list, shorten
+from workers.domain.freeze import Freeze
 from workers.domain.records import Record, State
 from workers.domain.results import Failure, VerificationReport
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
@@ -79,6 +80,14 @@ def migrate_accepted(task_id: str, *, found_after_restart: bool = False) -> str:
     """MigrateCluster took the request; `found_after_restart`: its task was looked up after a crash."""
     found = " (found after a restart)" if found_after_restart else ""
     return f"MigrateCluster accepted — task {mrkdwn.code(task_id)}{found}."
+
+
+def held_by_freeze(freeze: Freeze) -> str:
+    """Said once in the thread of an approved migration a freeze holds before MigrateCluster."""
+    until = f" until {clock.at(freeze.until.timestamp())}" if freeze.until else " until someone runs `/ackmigrate unfreeze`"
+    reason = f" ({mrkdwn.escape(freeze.reason)})" if freeze.reason else ""
+    return (f":snowflake: Held: <@{freeze.by}> froze all starts{reason}. MigrateCluster has not been called; "
+            f"this migration starts by itself once the freeze is lifted{until}.")
 
 
 def stage_reply(record: Record) -> str:

@@ -14,18 +14,27 @@ from bot.grammar import (
     Cancel,
     Cleanup,
     Command,
+    Freeze,
     Help,
     ListClusters,
     Migrate,
     Plan,
     Precheck,
     Status,
+    Unfreeze,
     UsageError,
     Verify,
+    WaveCancel,
+    WaveCreate,
+    WavePause,
+    WaveResume,
+    WaveStatus,
     parse,
     render,
     subcommand_of,
 )
+from bot.listeners.commands.freeze import answer_freeze
+from bot.listeners.commands.wave import answer_wave
 from bot.metrics import COMMANDS, DECISIONS
 from bot.services import Services
 from bot.status import status_message
@@ -65,6 +74,10 @@ def answer(services: Services, command: dict[str, Any]) -> Message:
 def _run(services: Services, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
     if isinstance(parsed, Status):
         return status_message(services, cluster=parsed.cluster)
+    if isinstance(parsed, WaveCreate | WaveStatus | WavePause | WaveResume | WaveCancel):
+        return answer_wave(services, parsed, user=user, channel=channel, response_url=response_url)
+    if isinstance(parsed, Freeze | Unfreeze):
+        return _text(answer_freeze(services, parsed, user=user, channel=channel))
     if isinstance(parsed, Cancel):
         outcome = services.approvals.cancel(parsed.cluster, user=user)
         if outcome.refusal is not None:  # already counted and audited
