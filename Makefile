@@ -28,7 +28,7 @@ lint: venv
 	$(BIN)/mypy
 
 test: venv tools lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=10
 
 demo: venv tools
 	$(BIN)/ackmigrate demo
