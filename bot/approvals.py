@@ -20,15 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import replies
 from bot.authz import Click, Policy, Refusal, RefusalCode, click_belongs, may_cancel, may_decide, may_request
 from bot.limits import REASON_MAX_LENGTH
 from bot.metrics import REFUSALS
-from workers.domain.records import IllegalTransition, Record, State
+from workers.domain.decidability import why_not_decidable
+from workers.domain.records import IllegalTransition, Record
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.lifecycle import Lifecycle
-from workers.mrkdwn import escape
 from workers.store import RecordStore, Reply
+from workers.ui import private_answers, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Approvals:
         for the click's migration, once the click is shown to be on that migration's thread."""
         record = self.store.find(migration_id)
         if record is None or record.workflow is not MIGRATION or record.state is not MIGRATION.succeeded:
-            text = replies.request_gone() if record is None else replies.not_a_finished_migration(record)
+            text = private_answers.request_gone() if record is None else private_answers.not_a_finished_migration(record)
             return self.refuse(record, Refusal(RefusalCode.NOT_CLEANABLE, text), user=user, action="request_cleanup",
                                record_id=migration_id)
         thread = frozenset(ts for _, _, ts in self.store.posted_replies(record.id))  # the button is a reply
@@ -136,7 +136,7 @@ class Approvals:
         record = checked.record
         if record is None or not checked.allowed:
             return checked
-        said = f":x: <@{user}> rejected: {escape(reason)}" if reason else f":x: <@{user}> rejected this request."
+        said = thread_replies.rejected(user, reason)
         try:
             saved = self.lifecycle.reject(record.id, user=user, reason=reason, reply=Reply(said))
         except IllegalTransition:
@@ -149,7 +149,7 @@ class Approvals:
         candidates = [r for r in self.store.for_cluster(cluster_ref) if r.workflow.may_cancel(r.state)]
         if not candidates:
             active = next((r for r in self.store.for_cluster(cluster_ref) if not r.terminal), None)
-            refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, replies.nothing_to_cancel(cluster_ref, active))
+            refusal = Refusal(RefusalCode.NOTHING_TO_CANCEL, private_answers.nothing_to_cancel(cluster_ref, active))
             return self.refuse(active, refusal, user=user, action="cancel", cluster=cluster_ref)
         record = candidates[0]
         not_allowed = may_cancel(self.policy, user=user, record=record, approver_group_members=self._members())
@@ -157,7 +157,7 @@ class Approvals:
             return self.refuse(record, not_allowed, user=user, action="cancel", cluster=cluster_ref)
         try:
             saved = self.lifecycle.cancel(record.id, user=user,
-                                          reply=Reply(f":no_entry_sign: <@{user}> cancelled this request."))
+                                          reply=Reply(thread_replies.cancelled(user)))
         except IllegalTransition:
             return self._lost_race(record.id, user=user, action="cancel", now=now)
         return Outcome(saved)
@@ -196,27 +196,29 @@ class Approvals:
         """None when `user` may decide now; `click` is None only for the reject dialog's submission,
         whose dialog was opened from a click that passed this check."""
         if record is None:
-            return Refusal(RefusalCode.NOT_FOUND, replies.request_gone())
+            return Refusal(RefusalCode.NOT_FOUND, private_answers.request_gone())
         if click is not None:
             foreign = click_belongs(self.policy, click=click, record=record)
             if foreign is not None:
                 return foreign
         if record.workflow is not workflow:
-            return Refusal(RefusalCode.WRONG_KIND, replies.wrong_kind(record))
-        why_not = replies.not_decidable(record, now)
+            return Refusal(RefusalCode.WRONG_KIND, private_answers.wrong_kind(record))
+        why_not = why_not_decidable(record, now)
         if why_not is not None:
-            expired = record.state is State.EXPIRED or record.state is State.AWAITING_APPROVAL
-            return Refusal(RefusalCode.EXPIRED if expired else RefusalCode.ALREADY_DECIDED, why_not)
+            code = RefusalCode.EXPIRED if why_not.expired else RefusalCode.ALREADY_DECIDED
+            return Refusal(code, private_answers.not_decidable(record, why_not))
         if approving and user in record.approvers:
-            return Refusal(RefusalCode.ALREADY_APPROVED, replies.already_approved(record))
+            return Refusal(RefusalCode.ALREADY_APPROVED, private_answers.already_approved(record))
         return may_decide(self.policy, user=user, record=record, approver_group_members=self._members(),
                           approving=approving)
 
     def _lost_race(self, record_id: str, *, user: str, action: str, now: float) -> Outcome:
         """Someone else changed the request between our read and our write: say who, change nothing."""
         current = self.store.find(record_id)
-        text = replies.not_decidable(current, now) if current is not None else replies.request_gone()
-        refusal = Refusal(RefusalCode.ALREADY_DECIDED, text or replies.request_gone())
+        why_not = why_not_decidable(current, now) if current is not None else None
+        text = (private_answers.not_decidable(current, why_not) if current is not None and why_not is not None
+                else private_answers.request_gone())
+        refusal = Refusal(RefusalCode.ALREADY_DECIDED, text)
         return self.refuse(current, refusal, user=user, action=action, record_id=record_id)
 
     def _members(self) -> frozenset[str]:

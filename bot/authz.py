@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from workers.domain.records import Record
+from workers.ui import private_answers
 
 
 class RefusalCode(StrEnum):
@@ -59,8 +60,7 @@ class Principals:
 
     def label(self) -> str:
         """How the approvers are named in messages: `<!subteam^S…>` for groups, `<@U…>` for people."""
-        named = [f"<!subteam^{g}>" for g in sorted(self.groups)] + [f"<@{u}>" for u in sorted(self.users)]
-        return ", ".join(named) if named else "nobody (ACKMIGRATE_APPROVERS is empty)"
+        return private_answers.principals(tuple(self.groups), tuple(self.users))
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,7 @@ def is_member(user: str, principals: Principals, group_members: frozenset[str]) 
 def may_use_channel(policy: Policy, channel: str) -> Refusal | None:
     if not policy.channels or channel in policy.channels:
         return None
-    allowed = ", ".join(f"<#{c}>" for c in sorted(policy.channels))
-    return Refusal(RefusalCode.CHANNEL, f"ackmigrate takes requests only in {allowed}.")
+    return Refusal(RefusalCode.CHANNEL, private_answers.channel_not_allowed(tuple(policy.channels)))
 
 
 def may_request(policy: Policy, *, user: str, channel: str, requester_group_members: frozenset[str]) -> Refusal | None:
@@ -108,10 +107,7 @@ def may_request(policy: Policy, *, user: str, channel: str, requester_group_memb
         return refused
     if policy.requesters.empty or is_member(user, policy.requesters, requester_group_members):
         return None
-    return Refusal(
-        RefusalCode.NOT_REQUESTER,
-        f"Only {policy.requesters.label()} can request migrations and cleanups. Ask one of them to run it.",
-    )
+    return Refusal(RefusalCode.NOT_REQUESTER, private_answers.not_a_requester(policy.requesters.label()))
 
 
 def may_decide(
@@ -122,13 +118,10 @@ def may_decide(
     Rejecting one's own request is allowed: it can only make things safer.
     """
     if not is_member(user, policy.approvers, approver_group_members):
-        verb = "approve" if approving else "reject"
-        return Refusal(RefusalCode.NOT_APPROVER, f"Only {policy.approvers.label()} can {verb} {record.kind}s.")
+        return Refusal(RefusalCode.NOT_APPROVER,
+                       private_answers.not_an_approver(record, policy.approvers.label(), approving=approving))
     if approving and policy.two_person_rule and user == record.requester:
-        return Refusal(
-            RefusalCode.TWO_PERSON_RULE,
-            f"You requested this {record.kind}, so someone else must approve it (two-person rule).",
-        )
+        return Refusal(RefusalCode.TWO_PERSON_RULE, private_answers.own_request(record))
     return None
 
 
@@ -153,11 +146,7 @@ def click_belongs(
     if click.channel != record.channel or not click.message_ts or not on_its_message or (
         may_use_channel(policy, click.channel) is not None
     ):
-        return Refusal(
-            RefusalCode.FOREIGN_CLICK,
-            "That button is not on this request's message in its channel, so it was not taken. "
-            "Use the buttons on the request message itself.",
-        )
+        return Refusal(RefusalCode.FOREIGN_CLICK, private_answers.foreign_click())
     return None
 
 
@@ -165,7 +154,4 @@ def may_cancel(policy: Policy, *, user: str, record: Record, approver_group_memb
     """Withdrawing a request: the person who asked, or anyone who could have decided it."""
     if user == record.requester or is_member(user, policy.approvers, approver_group_members):
         return None
-    return Refusal(
-        RefusalCode.NOT_CANCELLER,
-        f"Only <@{record.requester}> (who asked) or {policy.approvers.label()} can cancel this request.",
-    )
+    return Refusal(RefusalCode.NOT_CANCELLER, private_answers.not_a_canceller(record, policy.approvers.label()))

@@ -16,12 +16,10 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from workers.ui import private_answers
+
 logger = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = (
-    ":warning: Something went wrong on ackmigrate's side ({error}), so your request was not carried out. "
-    "Try again in a minute; if it keeps failing, ask the platform team to look at the bot's log."
-)
 
 LazyListener = Callable[[dict[str, Any], WebClient], None]
 
@@ -39,7 +37,7 @@ def tell_user_on_error(handler: Callable[..., None], *bound: Any) -> LazyListene
             handler(*bound, body, client)
         except Exception as error:
             logger.exception("%s failed for %s", handler.__name__, _who(body))
-            _tell(client, body, SOMETHING_WENT_WRONG.format(error=type(error).__name__))
+            _tell(client, body, private_answers.something_went_wrong(type(error).__name__))
 
     run.__name__ = run.__qualname__ = handler.__name__  # Bolt's log lines name the listener
     return run
@@ -48,7 +46,7 @@ def tell_user_on_error(handler: Callable[..., None], *bound: Any) -> LazyListene
 def handle_listener_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     """`app.error`: a slash command's failure is answered privately instead of Slack's "dispatch_failed"."""
     logger.error("handling %s failed: %s", _who(body), error, exc_info=error)
-    text = SOMETHING_WENT_WRONG.format(error=type(error).__name__)
+    text = private_answers.something_went_wrong(type(error).__name__)
     return BoltResponse(
         status=200,
         body=json.dumps({"response_type": "ephemeral", "text": text}),
@@ -68,7 +66,7 @@ def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
 
 
 def _dialog_channel(body: dict[str, Any]) -> str | None:
-    """A dialog carries the channel it was opened from in its private_metadata (bot.blocks)."""
+    """A dialog carries the channel it was opened from in its private_metadata (workers.ui.modals)."""
     metadata = (body.get("view") or {}).get("private_metadata") or ""
     try:
         channel = json.loads(metadata).get("channel") if metadata else None

@@ -30,6 +30,7 @@ from workers.domain.freeze import FreezeFor, FreezeUntil, Until, UntilError, par
 from workers.domain.waves import DEFAULT_CANARY, DEFAULT_FAILURE_BUDGET, DEFAULT_MAX_PARALLEL, DEFAULT_SOAK
 from workers.domain.windows import WindowError, parse_window
 from workers.oss_names import is_bucket_name
+from workers.ui import private_answers
 
 CLUSTER_ID_RE = re.compile(r"^c[0-9a-f]{32}$")
 """An ACK cluster id as the console and the API show it: `c` and 32 lowercase hex digits."""
@@ -211,14 +212,14 @@ def is_cluster_id(ref: str) -> bool:
 def parse(text: str) -> Command:
     """Turn the text after `/ackmigrate` into a command; raise UsageError for anything else."""
     if len(text) > MAX_COMMAND_TEXT:
-        raise UsageError(f"the command is {len(text)} characters long; ackmigrate reads at most {MAX_COMMAND_TEXT}")
+        raise UsageError(private_answers.command_too_long(len(text), MAX_COMMAND_TEXT))
     words = _split(text)
     if not words:
         return Help()
     name, rest = words[0].lower(), words[1:]
     shape = _SHAPES.get(name)
     if shape is None:
-        raise UsageError(f"`{name}` is not an ackmigrate command")
+        raise UsageError(private_answers.not_a_command(name))
     positional, flags, repeated = _arguments(name, shape, rest)
     if name == "wave":
         return _wave(positional, flags, repeated)
@@ -278,7 +279,7 @@ def _split(text: str) -> list[str]:
     try:
         return shlex.split(text.translate(_SMART_QUOTES), posix=True)
     except ValueError as error:  # shlex's only complaint: an unclosed quote or a trailing backslash
-        raise UsageError(f"could not read the command: {error}") from None
+        raise UsageError(private_answers.unreadable_command(error)) from None
 
 
 def _arguments(
@@ -296,12 +297,12 @@ def _arguments(
             continue
         flag, has_inline, inline = word[2:].partition("=")
         if not word.startswith("--") or flag not in shape.flags:
-            raise UsageError(f"`{name}` has no option `{word.partition('=')[0]}`", subcommand=name)
+            raise UsageError(private_answers.no_such_option(name, word.partition("=")[0]), subcommand=name)
         if flag in flags and flag not in shape.repeatable:
-            raise UsageError(f"`--{flag}` is given twice", subcommand=name)
+            raise UsageError(private_answers.option_twice(flag), subcommand=name)
         if not shape.flags[flag]:
             if has_inline:
-                raise UsageError(f"`--{flag}` takes no value", subcommand=name)
+                raise UsageError(private_answers.option_takes_no_value(flag), subcommand=name)
             flags[flag] = True
             continue
         if has_inline:
@@ -310,14 +311,14 @@ def _arguments(
             value = words[index]
             index += 1
         else:
-            raise UsageError(f"`--{flag}` needs a value", subcommand=name)
+            raise UsageError(private_answers.option_needs_value(flag), subcommand=name)
         flags[flag] = value
         repeated.setdefault(flag, []).append(value)
     if len(positional) < shape.positional_min:
-        raise UsageError(f"`{name}` needs a cluster id or name", subcommand=name)
+        raise UsageError(private_answers.needs_a_cluster(name), subcommand=name)
     if len(positional) > shape.positional_max:
         extra = " ".join(positional[shape.positional_max :])
-        raise UsageError(f"`{name}` got more than it takes: `{extra}`", subcommand=name)
+        raise UsageError(private_answers.too_many_words(name, extra), subcommand=name)
     return positional, flags, repeated
 
 
@@ -342,7 +343,7 @@ def _build(name: str, positional: list[str], flags: dict[str, str | bool]) -> Co
     if name == "migrate":
         bucket = flags.get("bucket")
         if bucket is None:
-            raise UsageError("`migrate` needs `--bucket B`: the OSS bucket the migration writes to", subcommand=name)
+            raise UsageError(private_answers.MIGRATE_NEEDS_BUCKET, subcommand=name)
         return Migrate(cluster, _bucket(name, str(bucket)))
     if name == "cancel":
         return Cancel(cluster)
@@ -359,8 +360,7 @@ def _account(value: str | bool | None, subcommand: str) -> str | None:
     if value is None:
         return None
     if not _ALIAS_RE.match(str(value)):
-        raise UsageError(f"`{value}` is not an account alias (lower-case letters, digits, `-`, `_`)",
-                         subcommand=subcommand)
+        raise UsageError(private_answers.not_an_account_alias(str(value)), subcommand=subcommand)
     return str(value)
 
 
@@ -368,7 +368,7 @@ def _region(value: str | bool | None, subcommand: str) -> str | None:
     if value is None:
         return None
     if not _REGION_RE.match(str(value)):
-        raise UsageError(f"`{value}` is not a region id like cn-hangzhou", subcommand=subcommand)
+        raise UsageError(private_answers.not_a_region(str(value)), subcommand=subcommand)
     return str(value)
 
 
@@ -532,28 +532,20 @@ def _help(positional: list[str]) -> Help:
         return Help()
     topic = positional[0].lower()
     if topic not in SUBCOMMANDS:
-        raise UsageError(f"there is no help on `{positional[0]}`", subcommand="help")
+        raise UsageError(private_answers.no_help_on(positional[0]), subcommand="help")
     return Help(topic)
 
 
 def _cluster(name: str, ref: str) -> str:
     if CLUSTER_NAME_RE.match(ref):  # every cluster id is also a well-formed name
         return ref
-    raise UsageError(
-        f"`{ref}` is not a cluster id (c + 32 hex digits) or a valid cluster name: use 1–63 letters, digits, "
-        "`_` and `-`, starting with a letter or digit",
-        subcommand=name,
-    )
+    raise UsageError(private_answers.not_a_cluster_ref(ref), subcommand=name)
 
 
 def _bucket(name: str, bucket: str) -> str:
     if is_bucket_name(bucket):
         return bucket
-    raise UsageError(
-        f"`{bucket}` is not a valid bucket name: use 3–63 lowercase letters, digits and hyphens, "
-        "starting and ending with a letter or digit",
-        subcommand=name,
-    )
+    raise UsageError(private_answers.not_a_bucket_name(bucket), subcommand=name)
 
 
 def _join(*words: str) -> str:

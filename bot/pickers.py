@@ -13,18 +13,16 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.limits import MAX_QUERY_TEXT
-from bot.modal import picker_options
 from bot.services import Services
 from workers.picker_cache import CachedList, Kind, PickerCache
 from workers.queues import Queues
-
-WHAT: dict[Kind, str] = {"clusters": "dedicated clusters", "buckets": "buckets"}
+from workers.ui.modals import PICKER_NOUNS, picker_options
 
 
 def offer(cache: PickerCache, queues: Queues, *, kind: Kind, region: str, query: str) -> list[dict[str, Any]]:
     cached = cache.read(kind, region)
     _refresh_unless_fresh(cache, queues, region, cached)
-    return picker_options(cached, query, what=f"{WHAT[kind]} in {region}", error=cache.last_error(region))
+    return picker_options(cached, query, what=f"{PICKER_NOUNS[kind]} in {region}", error=cache.last_error(region))
 
 
 def refresh_if_stale(cache: PickerCache, queues: Queues, region: str) -> None:

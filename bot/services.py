@@ -17,12 +17,15 @@ from slack_sdk.errors import SlackClientError
 from bot.approvals import Approvals
 from bot.authz import Policy
 from bot.usergroups import GroupMembers
+from bot.waves import WaveDecisions
 from workers.audit import AuditLog
 from workers.config import Settings
+from workers.freeze_store import FreezeStore
 from workers.lifecycle import Lifecycle
-from workers.messages import request_message
 from workers.queues import Queues
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
+from workers.wave_store import WaveStore
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Services:
     policy: Policy
     groups: GroupMembers
     approvals: Approvals
+    waves: WaveDecisions
     team_url: str  # https://TEAM.slack.com/, from auth.test: permalinks without an API call each
 
     @classmethod
@@ -49,15 +53,22 @@ class Services:
             two_person_rule=settings.two_person_rule,
         )
         groups = GroupMembers(client)
-        approvals = Approvals(
-            store=store, lifecycle=Lifecycle(store=store, audit=audit, queues=queues), policy=policy,
-            approver_members=lambda: groups.members(policy.approvers.groups, fresh=True),  # decisions only
+        wave_store = WaveStore(redis)
+        lifecycle = Lifecycle(store=store, audit=audit, queues=queues, waves=wave_store)
+
+        def approver_members() -> frozenset[str]:
+            return groups.members(policy.approvers.groups, fresh=True)  # decisions only
+
+        def requester_members() -> frozenset[str]:
             # asking is not deciding: the requester groups may come from the cache
-            requester_members=lambda: (groups.members(policy.requesters.groups) if policy.requesters.groups
-                                       else frozenset()),
-        )
+            return groups.members(policy.requesters.groups) if policy.requesters.groups else frozenset()
+
+        approvals = Approvals(store=store, lifecycle=lifecycle, policy=policy, approver_members=approver_members,
+                              requester_members=requester_members)
+        waves = WaveDecisions(lifecycle=lifecycle, waves=wave_store, freezes=FreezeStore(redis, audit), policy=policy,
+                              approver_members=approver_members, requester_members=requester_members)
         return cls(settings=settings, redis=redis, client=client, store=store, audit=audit, queues=queues,
-                   policy=policy, groups=groups, approvals=approvals, team_url=team_url)
+                   policy=policy, groups=groups, approvals=approvals, waves=waves, team_url=team_url)
 
     def refresh_message(self, record_id: str) -> None:
         """Show a decision in the channel now, rendered from the record as it is after the write.

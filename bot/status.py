@@ -1,6 +1,6 @@
 """`/ackmigrate status [CLUSTER]`: read from Redis only, so it is answered inside the acknowledgement.
 
-The views themselves are workers.messages' (the same words the channel uses); this module picks the
+The views themselves are workers.ui.status' (the same words the channel uses); this module picks the
 records and builds the thread links from the team URL, without a Slack call per record.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 
 from bot.services import Services
-from workers.messages import Message, status_detail, status_overview
-from workers.mrkdwn import code
+from workers.ui import private_answers
+from workers.ui.kit import Message
+from workers.ui.status import status_detail, status_overview
 
 RECENT_DAYS = 7
 RECENT_LIMIT = 10
@@ -26,7 +27,7 @@ def status_message(services: Services, *, cluster: str | None, now: float | None
         return status_overview(in_flight, recent, now=moment, permalinks=links)
     records = store.for_cluster(cluster)
     if not records:
-        text = f"There is no migration or cleanup request for {code(cluster)} yet."
+        text = private_answers.no_request_for(cluster)
         return Message(text=text, blocks=[])
     latest = records[0]
     return status_detail(latest, now=moment, permalink=services.permalink(latest.channel, latest.message_ts))

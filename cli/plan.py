@@ -17,9 +17,10 @@ from cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from workers.cloud.fleet import FleetClients
 from workers.config import Settings
 from workers.fleet.plan import Progress, run_plan
-from workers.fleet.plan_message import bar, report_lines
-from workers.fleet.report import QUOTA_NOTE, PlanReport, to_csv
+from workers.fleet.report import PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
+from workers.ui.fleet_words import QUOTA_NOTE
+from workers.ui.plan_report import bar, report_lines
 
 
 def run_plan_cli(settings: Settings, *, account: str | None, region: str | None, output: str = "text",

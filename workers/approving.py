@@ -21,15 +21,10 @@ from workers.context import Context
 from workers.domain.records import IllegalTransition, Record, State
 from workers.errors import CloudError
 from workers.lifecycle import Lifecycle
-from workers.messages import (
-    approval_not_counted,
-    approval_reply,
-    precheck_changed_private,
-    precheck_changed_reply,
-)
 from workers.notify import announce
 from workers.slack import SlackError
-from workers.store import AlreadyApproved
+from workers.store import AlreadyApproved, Reply
+from workers.ui import private_answers, reasons, thread_replies
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +35,10 @@ def count_approval(ctx: Context, record_id: str, *, user: str, clicked_at: float
     if needs_recheck and not _still_as_shown(ctx, record, user=user):
         return
     try:
-        Lifecycle.of(ctx).approve(record_id, user=user, at=clicked_at, reply=approval_reply)
+        Lifecycle.of(ctx).approve(record_id, user=user, at=clicked_at, reply=lambda approved: Reply(thread_replies.approval_reply(approved)))
     except (AlreadyApproved, IllegalTransition):
         current = ctx.store.get(record_id)
-        _refused(ctx, current, user=user, reason="already_decided", text=approval_not_counted(current, user))
+        _refused(ctx, current, user=user, reason="already_decided", text=private_answers.approval_not_counted(current, user))
 
 
 def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
@@ -53,18 +48,18 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
                               bucket=record.bucket)
     except CloudError as error:
         _refused(ctx, record, user=user, reason="recheck_failed",
-                 text=f"Your approval was not counted: the prechecks could not be re-run ({error}). Try again.")
+                 text=private_answers.recheck_failed(error))
         return False
     shown = PrecheckReport.from_dict(record.precheck) if record.precheck else None
-    changes = changes_since(shown, fresh) if shown is not None else ("the request showed no prechecks",)
+    changes = changes_since(shown, fresh) if shown is not None else (thread_replies.NO_PRECHECKS_SHOWN,)
     if not changes:
         return True
     blocked = bool(fresh.blocking)
-    reply = precheck_changed_reply(changes, blocked=blocked)
+    reply = Reply(thread_replies.precheck_changed(changes, blocked=blocked))
     try:
         if blocked:
             Lifecycle.of(ctx).block(record.id, precheck=fresh.to_dict(), reply=reply,
-                                    reason="a prerequisite failed when the prechecks were re-run at approval",
+                                    reason=reasons.BLOCKED_AT_APPROVAL,
                                     changes="; ".join(changes))
         else:
             ctx.store.renew_request(record.id, precheck=fresh.to_dict(), reply=reply)
@@ -73,7 +68,7 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
             raise
         # decided meanwhile (rejected, cancelled, expired): that decision stands and is shown
     _refused(ctx, ctx.store.get(record.id), user=user, reason="stale_precheck",
-             text=precheck_changed_private(record, changes))
+             text=private_answers.precheck_changed(record, changes))
     announce(ctx, record.id)
     return False
 

@@ -25,6 +25,8 @@ AUDIT_KEY = "ackmigrate:audit"
 EVENTS = frozenset({
     "command", "requested", "blocked", "refused", "approved", "rejected", "cancelled", "expired",
     "job_started", "job_finished", "cloud_call", "slack_error", "verified", "frozen", "unfrozen",
+    "wave_paused", "wave_resumed", "wave_finished", "wave_cluster_started", "wave_cluster_ended",
+    "migration_held",
 })
 """The event names operators filter on; an unknown name is refused so a typo cannot hide an event."""
 

@@ -33,12 +33,13 @@ from workers.cloud import CloudClients
 from workers.cloud.models import KubeNode
 from workers.context import Context
 from workers.domain.records import Record, State
+from workers.domain.results import CleanupResult, MigrationResult, OldMaster
 from workers.domain.workflows import CLEANUP
 from workers.errors import CloudError, NotFound
 from workers.lease import LeaseHeld
-from workers.messages import failure_reply, success_reply
 from workers.notify import announce
 from workers.store import Reply
+from workers.ui.thread_replies import failure_reply, success_reply
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +98,17 @@ def _clean(ctx: Context, record: Record) -> None:
         return
     settled = {*release.released, *release.gone}
     kept = [m for m in masters if m["instance_id"] not in settled]
-    result = {**record.result, "nodes_deleted": deleted, "instances_released": release.released,
-              "instances_gone": release.gone, "needs_console": release.needs_console, "still_billed": kept}
+    result = replace(
+        CleanupResult.from_dict(record.result), nodes_deleted=tuple(deleted),
+        instances_released=tuple(release.released), instances_gone=tuple(release.gone),
+        needs_console=tuple(map(OldMaster.from_dict, release.needs_console)),
+        still_billed=tuple(map(OldMaster.from_dict, kept)),
+    ).to_dict()
     done = replace(record, state=State.DONE, result=result)
     _end(ctx, record, State.DONE, result=result, text=success_reply(done).text)
     if record.parent_id:
         parent = ctx.store.get(record.parent_id)
-        ctx.store.update(parent.id, result={**parent.result, "cleanup_id": record.id})
+        ctx.store.update(parent.id, result=replace(MigrationResult.from_dict(parent.result), cleanup_id=record.id).to_dict())
         announce(ctx, parent.id)
 
 
@@ -126,8 +131,8 @@ def _deleted_by_an_earlier_run(
     never recorded it, and the result must still name them (and release or list their instances)."""
     seen = {m["node_name"] for m in found}
     listed = {node.name for node in clouds.kube_for(record.cluster_id).list_nodes()}
-    return [dict(m) for m in record.result.get("masters") or []
-            if m.get("node_name") and m["node_name"] not in seen and m["node_name"] not in listed]
+    return [m.to_dict() for m in CleanupResult.from_dict(record.result).masters
+            if m.node_name and m.node_name not in seen and m.node_name not in listed]
 
 
 @dataclass(frozen=True)

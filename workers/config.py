@@ -58,6 +58,7 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_posts_per_minute: float = 60.0  # per channel, shared by every worker (workers.slack_pace)
 
     redis_url: str = DEFAULT_REDIS_URL
     # Redis through Sentinel: (host, port) of each sentinel and the name of the master they watch. When
@@ -117,6 +118,7 @@ class Settings:
             slack_signing_secret=_opt(env, "SLACK_SIGNING_SECRET"),
             slack_app_token=_opt(env, "SLACK_APP_TOKEN"),
             slack_api_url=_url(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            slack_posts_per_minute=number_setting(env, "ACKMIGRATE_SLACK_POSTS_PER_MINUTE", 60.0, minimum=1.0),
             redis_url=_redis_url(env),
             redis_sentinels=_sentinels(env),
             redis_sentinel_master=_sentinel_master(env),

@@ -18,12 +18,15 @@ from workers.audit import AuditLog
 from workers.cloud import CloudClients, RetryPolicy
 from workers.cloud.fleet import FleetClients
 from workers.config import Settings
+from workers.freeze_store import FreezeStore
 from workers.lease import Leases
 from workers.queues import Queues
 from workers.redis_connection import connect_redis, replicas_to_wait_for
 from workers.slack import SlackClient
+from workers.slack_pace import ChannelPacer
 from workers.store import RecordStore
 from workers.timing import WorkerTiming
+from workers.wave_store import WaveStore
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Context:
         self.audit = AuditLog(self.redis, retention_days=self.settings.audit_retention_days)
         self.queues = Queues(self.redis)
         self.leases = Leases(self.redis, ttl_s=self.timing.lease_ttl_s)
+        self.waves = WaveStore(self.redis)
+        self.freezes = FreezeStore(self.redis, self.audit)
 
     def clouds(self, region: str | None = None) -> CloudClients:
         """The cloud clients of a record's region (a request may name a cluster outside the default)."""
@@ -74,8 +79,9 @@ class Context:
         with self._lock:
             if self._slack is None:
                 self.settings.require("slack_bot_token")
+                pacer = ChannelPacer(self.redis, posts_per_minute=self.settings.slack_posts_per_minute)
                 self._slack = SlackClient(
-                    token=str(self.settings.slack_bot_token), base_url=self.settings.slack_api_url
+                    token=str(self.settings.slack_bot_token), base_url=self.settings.slack_api_url, pacer=pacer
                 )
             return self._slack
 

@@ -20,31 +20,29 @@ from workers.context import Context
 from workers.domain.records import Record
 from workers.errors import CloudError
 from workers.master_policy import find_master_policy
+from workers.ui import thread_replies
 
 
 def grant_bucket_to_master_role(ctx: Context, clouds: CloudClients, record: Record, report: PrecheckReport) -> str:
     """Add the statement when missing; returns the sentence for the thread (what was done, what removed)."""
     if report.check("ram-policy").outcome == "pass":
-        return "The master RAM policy already allows the bucket."
+        return thread_replies.grant_already_allowed()
     detail = clouds.ack.describe_cluster(record.cluster_id)
     attached = find_master_policy(clouds.ram, detail=detail, resources=clouds.ack.list_resources(record.cluster_id))
     policy_type = attached.policy_type
     current = clouds.ram.get_policy(attached.name, policy_type=policy_type)
     versions = clouds.ram.list_policy_versions(attached.name, policy_type=policy_type)
     plan = plan_grant(document_json=current.document, bucket=str(record.bucket), versions=versions)
-    removed = ""
-    if plan.remove_version is not None:
-        old = plan.remove_version
+    old = plan.remove_version
+    if old is not None:
         _audited(ctx, record, "DeletePolicyVersion", attached.name,
                  lambda: clouds.ram.delete_policy_version(attached.name, old.version_id))
-        created = f" (created {old.create_date})" if old.create_date else ""
-        removed = (f" RAM keeps at most 5 versions, so the oldest non-default one, {old.version_id}{created}, "
-                   "was removed first.")
     version = _audited(ctx, record, "CreatePolicyVersion", attached.name,
                        lambda: clouds.ram.create_policy_version(attached.name, document=plan.document,
                                                                 set_as_default=True))
-    return (f"Added the OSS statement for `{record.bucket}` to {attached.name} (version {version.version_id}, "
-            "now default)." + removed)
+    return thread_replies.grant_added(str(record.bucket), attached.name, version.version_id,
+                                      removed_version=old.version_id if old else None,
+                                      removed_created=old.create_date if old else "")
 
 
 def _audited(

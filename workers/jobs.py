@@ -14,8 +14,24 @@ from contextlib import contextmanager
 
 from rq import get_current_job
 
-from workers import approving, cleanup, home, notify, pickers, reconciler, requests, runbook, verifying
+from workers import (
+    approving,
+    cleanup,
+    home,
+    notify,
+    pickers,
+    reconciler,
+    requests,
+    runbook,
+    verifying,
+    wave_engine,
+    wave_news,
+    wave_notify,
+    wave_requests,
+)
 from workers.context import context
+from workers.domain import wave_events
+from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import TERMINAL
 from workers.fleet.plan_job import post_plan
@@ -110,6 +126,42 @@ def run_cleanup(record_id: str) -> None:
         cleanup.run_cleanup(context(), record_id, owner=_job_id())
 
 
+def open_wave_request(
+    *, name: str, requester: str, channel: str, patterns: list[str] | tuple[str, ...], bucket_map: dict[str, str],
+    account: str | None = None, region: str | None = None, max_parallel: int = 1,
+    windows: list[str] | tuple[str, ...] = (), canary: int = 1, soak_s: float = 1800.0, failure_budget: int = 0,
+    response_url: str | None = None,
+) -> None:
+    with _audited(Job.OPEN_WAVE_REQUEST, actor=requester, cluster_name=name):
+        wave_requests.open_wave_request(context(), wave_requests.WaveAsk(
+            name=name, requester=requester, channel=channel, patterns=tuple(patterns), bucket_map=dict(bucket_map),
+            account=account, region=region, max_parallel=max_parallel, windows=tuple(windows), canary=canary,
+            soak_s=soak_s, failure_budget=failure_budget, response_url=response_url))
+
+
+def tick_wave(name: str, *, news: str | None = None) -> None:
+    """Short and frequent (every wave event, every sweep): not audited as a job; its effects are. `news` is
+    the wave event the lifecycle saved (approved, paused…), told in the wave's thread first."""
+    ctx = context()
+    if news is not None:
+        event = wave_events.from_json(news)
+        if not isinstance(event, wave_events.WaveEvent):
+            raise TypeError(f"a wave tick carries a wave event, not {event!r}")
+        wave_news.wave(ctx, name, event)
+    wave_engine.tick_wave(ctx, name, owner=_job_id())
+
+
+def freeze_changed(*, freeze: str, lifted: bool, by: str, channel: str) -> None:
+    """Announce the freeze (or its lifting); on an unfreeze, every wave ticks and held migrations go on."""
+    ctx = context()
+    moment = Freeze.from_json(freeze)
+    if not lifted:
+        wave_news.freeze(ctx, moment, by=by, channel=channel)
+        return
+    wave_news.unfreeze(ctx, moment, by=by, channel=channel)
+    wave_engine.release_after_unfreeze(ctx)
+
+
 def deliver_notifications(record_id: str) -> None:
     ctx = context()
     notify.deliver(ctx, record_id)
@@ -122,6 +174,11 @@ def publish_home(*, user: str, trailing: bool = False) -> None:
 
 def refresh_homes() -> None:
     home.refresh_viewers(context())
+
+
+def deliver_wave_notifications(name: str) -> None:
+    """Post a wave's pending thread lines and redraw its parent (workers.wave_notify)."""
+    wave_notify.deliver(context(), name)
 
 
 def reconcile() -> None:

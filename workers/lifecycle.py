@@ -1,5 +1,11 @@
 """A request's life for every workflow: create, block, decide (approve, reject), cancel, expire, refuse.
 
+Waves too (the third kind, `workers.domain.workflows.WAVE`): ask, create, approve, reject, pause, resume,
+cancel, expire and finish a wave, and start and end each of its clusters — each one write in the
+`WaveStore` (a compare-and-set) and exactly one audit entry carrying `wave=<name>`. Every wave event
+queues the wave's tick (`Job.TICK_WAVE`), which starts what may start and redraws the wave's message,
+so "something changed" has one consequence wherever it happened.
+
 Each event is one record write (checked against the record's workflow in the store) followed by exactly
 one audit entry with the request id, and the message shown afresh when there is one to show. The bot,
 the jobs and the reconciler all go through here, so an event cannot be audited twice, or not at all,
@@ -17,30 +23,40 @@ from typing import Any
 
 from workers.audit import AuditLog
 from workers.context import Context
+from workers.domain import wave_events
 from workers.domain.records import Record, State
-from workers.domain.workflows import Workflow
+from workers.domain.wave_events import (
+    WaveApproved,
+    WaveCancelled,
+    WaveDone,
+    WaveEvent,
+    WavePaused,
+    WaveResumed,
+)
+from workers.domain.waves import Blocker, ClusterState, PauseReason, Wave, WaveState
+from workers.domain.workflows import WAVE, Workflow
 from workers.queues import Queues
 from workers.store import ClusterBusy, RecordStore, Reply
-
-EXPIRED_REPLY = "⌛ Nobody approved or rejected this in time; the request has expired."
-"""The one text for an expiry, whoever notices it first (the reconciler's sweep or a click on the lapsed
-request); it moves to the UI package's thread replies with the rest of the wording."""
+from workers.ui import reasons, thread_replies
+from workers.wave_store import WaveStore
 
 
 class Lifecycle:
     """The events of every request, over the store (the truth), the audit log and the queues."""
 
     def __init__(
-        self, *, store: RecordStore, audit: AuditLog, queues: Queues, clock: Callable[[], float] = time.time
+        self, *, store: RecordStore, audit: AuditLog, queues: Queues, waves: WaveStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.audit = audit
         self.queues = queues
+        self.waves = waves if waves is not None else WaveStore(store.redis)
         self.clock = clock
 
     @classmethod
     def of(cls, ctx: Context) -> Lifecycle:
-        return cls(store=ctx.store, audit=ctx.audit, queues=ctx.queues)
+        return cls(store=ctx.store, audit=ctx.audit, queues=ctx.queues, waves=ctx.waves)
 
     # -- create -------------------------------------------------------------------------------------------
 
@@ -96,7 +112,7 @@ class Lifecycle:
         record = self.store.get(record_id)
         if record.terminal:
             return None
-        saved = self.store.transition(record_id, State.CANCELLED, reason=f"the request could not be posted ({code})")
+        saved = self.store.transition(record_id, State.CANCELLED, reason=reasons.not_posted(code))
         self.audit.append("cancelled", record_id=saved.id, cluster_id=saved.cluster_id,
                           cluster_name=saved.cluster_name, kind=str(saved.kind), reason=f"not posted: {code}")
         return saved
@@ -138,7 +154,7 @@ class Lifecycle:
         """Expire every request whose approval lapsed, each by exactly one caller (the store's CAS), with
         the one expiry reply, one `expired` entry, and its message redrawn without buttons."""
         moment = self.clock() if now is None else now
-        expired = self.store.expire_due(moment, reply=lambda _: Reply(EXPIRED_REPLY))
+        expired = self.store.expire_due(moment, reply=lambda _: Reply(thread_replies.expired()))
         for record in expired:
             self.audit.append("expired", record_id=record.id, cluster_id=record.cluster_id,
                               cluster_name=record.cluster_name, kind=str(record.kind))
@@ -163,6 +179,109 @@ class Lifecycle:
             cluster_name=record.cluster_name if record is not None else cluster,
             action=action, reason=reason, command=command, busy_with=busy_with,
         )
+
+    # -- waves --------------------------------------------------------------------------------------------
+
+    def request_wave(self, *, actor: str, channel: str, name: str, command: str, **ask: Any) -> None:
+        """Queue the wave's open job and audit the `command`, in one Redis round trip (inside the ack)."""
+        with self.queues.batched() as (queues, pipeline):
+            queues.enqueue(WAVE.open_job, requester=actor, channel=channel, name=name, **ask)
+            self.audit.append("command", actor=actor, channel=channel, command=command, wave=name,
+                              pipeline=pipeline)
+
+    def create_wave(self, wave: Wave, *, actor: str) -> Wave:
+        """Save a new wave (awaiting approval, expiring like a request). Raises WaveExists, unaudited:
+        the caller refuses through `refused`."""
+        saved = self.waves.create(wave)
+        self.audit.append("requested", actor=actor, kind=WAVE.command, wave=saved.name, channel=saved.channel,
+                          clusters=len(saved.pending), skipped=len(saved.clusters) - len(saved.pending),
+                          approvals_required=saved.approvals_required)
+        return saved
+
+    def approve_wave(self, name: str, *, user: str, at: float, two_person_rule: bool = True) -> Wave:
+        """Count an approval (M of N, the store's compare-and-set); the Nth approves the wave and its tick
+        starts the first clusters. Raises WaveRefused (nothing written, nothing audited)."""
+        saved = self.waves.approve(name, user=user, at=at, two_person_rule=two_person_rule)
+        self.audit.append("approved", actor=user, kind=WAVE.command, wave=name, approvals=len(saved.approvals),
+                          required=saved.approvals_required)
+        approved = saved.state is WaveState.APPROVED
+        self._tick(name, WaveApproved(by=user, version=saved.version) if approved else None)
+        return saved
+
+    def reject_wave(self, name: str, *, user: str, reason: str | None) -> Wave:
+        saved = self.waves.reject(name, user=user, at=self.clock())
+        self.audit.append("rejected", actor=user, kind=WAVE.command, wave=name, reason=reason)
+        self._tick(name)
+        return saved
+
+    def pause_wave(self, name: str, reason: PauseReason) -> Wave:
+        """Paused by an operator (`reason.by`) or by the failure budget (no actor): nothing more starts."""
+        saved = self.waves.pause(name, reason)
+        self.audit.append("wave_paused", actor=reason.by, wave=name, cause=str(reason.cause),
+                          failures=reason.failures, budget=reason.budget, failed=",".join(reason.failed) or None)
+        self._tick(name, WavePaused(reason=reason, version=saved.version))
+        return saved
+
+    def resume_wave(self, name: str, *, user: str) -> Wave:
+        saved = self.waves.resume(name)
+        self.audit.append("wave_resumed", actor=user, wave=name, failures_forgiven=saved.failures_forgiven)
+        self._tick(name, WaveResumed(by=user, version=saved.version))
+        return saved
+
+    def cancel_wave(self, name: str, *, user: str) -> Wave:
+        """No more starts; clusters already running are followed to their end."""
+        saved = self.waves.cancel(name, user=user)
+        self.audit.append("cancelled", actor=user, kind=WAVE.command, wave=name, running=len(saved.running))
+        self._tick(name, WaveCancelled(by=user, version=saved.version))
+        return saved
+
+    def expire_waves(self, now: float | None = None) -> list[Wave]:
+        """Wave requests nobody decided in time, each expired by exactly one caller."""
+        expired = self.waves.expire_due(self.clock() if now is None else now)
+        for wave in expired:
+            self.audit.append("expired", kind=WAVE.command, wave=wave.name)
+            self._tick(wave.name)
+        return expired
+
+    def finish_wave(self, name: str) -> Wave:
+        saved = self.waves.finish(name)
+        counts = {state: len(saved.in_state(state))
+                  for state in (ClusterState.SUCCEEDED, ClusterState.FAILED, ClusterState.SKIPPED)}
+        self.audit.append("wave_finished", wave=name, succeeded=counts[ClusterState.SUCCEEDED],
+                          failed=counts[ClusterState.FAILED], skipped=counts[ClusterState.SKIPPED])
+        self._tick(name, WaveDone(succeeded=counts[ClusterState.SUCCEEDED], failed=counts[ClusterState.FAILED],
+                                  skipped=counts[ClusterState.SKIPPED], version=saved.version))
+        return saved
+
+    def start_wave_cluster(self, record: Record, *, wave: Wave) -> Record:
+        """A wave cluster's migration request, created approved (by the wave's approvers) under its
+        cluster's lock: one `wave_cluster_started` entry. Raises ClusterBusy (refused, audited once)."""
+        try:
+            saved = self.store.create(record)
+        except ClusterBusy as busy:
+            self.refused(actor=wave.requester, action="wave_start", reason="cluster_busy", record=record,
+                         busy_with=busy.existing.id)
+            raise
+        self.audit.append("wave_cluster_started", actor=wave.decided_by, record_id=saved.id,
+                          cluster_id=saved.cluster_id, cluster_name=saved.cluster_name, wave=wave.name,
+                          bucket=saved.bucket, approvers=",".join(wave.approvers))
+        return saved
+
+    def end_wave_cluster(
+        self, name: str, cluster_id: str, outcome: ClusterState, *, record_id: str | None = None,
+        blocker: Blocker | None = None, error: str | None = None,
+    ) -> Wave:
+        """A cluster ended (or was skipped): its slot is freed and the wave ticks at once. Raises
+        WaveRefused when it was recorded already (so the entry is written once, by whoever got there first)."""
+        saved = self.waves.record_end(name, cluster_id, outcome, blocker=blocker, error=error)
+        self.audit.append("wave_cluster_ended", record_id=record_id, cluster_id=cluster_id, wave=name,
+                          ended=str(outcome), check=blocker.check_id if blocker else None)
+        self._tick(name)
+        return saved
+
+    def _tick(self, name: str, news: WaveEvent | None = None) -> None:
+        """The wave's tick, carrying the event to tell its thread (wave_news, in the job) when there is one."""
+        self.queues.tick_wave(name, news=None if news is None else wave_events.to_json(news))
 
     # -- show ---------------------------------------------------------------------------------------------
 

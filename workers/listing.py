@@ -68,7 +68,7 @@ class Listing:
     others: int  # clusters of the region left out: not dedicated
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows workers.messages.cluster_list renders."""
+        """The rows workers.ui.private_answers.cluster_list renders."""
         return [{"name": c.name, "cluster_id": c.cluster_id, "version": c.version, "readiness": c.word}
                 for c in self.clusters]
 

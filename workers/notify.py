@@ -27,12 +27,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workers import mrkdwn, terway_plan
+from workers import terway_plan
 from workers.context import Context
 from workers.domain.records import Record
-from workers.messages import Message, request_message
 from workers.redis_connection import NotReplicated
-from workers.slack import MessageMark, SlackError, SlackRefused, SlackUnavailable
+from workers.slack import MessageMark, SlackError, SlackPaced, SlackRefused, SlackUnavailable
+from workers.ui.checklist import precheck_of
+from workers.ui.kit import Message
+from workers.ui.request_message import approvers_label, request_message
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,11 @@ def _deliver_once(ctx: Context, record_id: str) -> None:
         record = _ensure_parent(ctx, record)
         _post_pending(ctx, record)
         _redraw_parent(ctx, record_id)
+    except SlackPaced as error:
+        # The channel is busy (a wave's burst): wait for the turn the pacer named; not a failure.
+        ctx.store.mark_message_dirty(record_id)
+        ctx.queues.deliver_notifications(record_id, delay_s=error.retry_after_s or 1.0)
+        return
     except SlackUnavailable as error:
         delay = _backoff(ctx, record_id, error.retry_after_s)
         _report(ctx, record, error, outcome="retrying")
@@ -192,8 +199,9 @@ def _marks_in_thread(ctx: Context, record: Record, thread_ts: str) -> dict[Messa
 
 
 def _forget_attempt_if_certain(ctx: Context, record_id: str, seq: int, error: SlackError) -> None:
-    """Slack said no, or rate limited the call: the post certainly did not happen, nothing to look for."""
-    if isinstance(error, SlackRefused) or error.code == "ratelimited":
+    """Slack said no, rate limited the call, or the channel's pacer held it back: the post certainly did not
+    happen, nothing to look for."""
+    if isinstance(error, SlackRefused | SlackPaced) or error.code == "ratelimited":
         ctx.store.clear_reply_attempt(record_id, seq)
 
 
@@ -221,15 +229,10 @@ def render_request(ctx: Context, record: Record) -> Message:
         two_person_rule=ctx.settings.two_person_rule,
         now=time.time(),
         # Only a migration's prechecks can name terway (a cleanup has none), so this asks no kind.
-        will_also=terway_plan.planned(ctx.settings, record.precheck),
+        will_also=terway_plan.planned(ctx.settings, precheck_of(record)),
     )
 
 
-def approvers_label(approvers: tuple[str, ...]) -> str:
-    """Slack mentions for the configured approvers (users `<@U…>`, groups `<!subteam^S…>`)."""
-    if not approvers:
-        return "anyone in the channel"
-    return ", ".join(mrkdwn.user(a) for a in approvers)
 
 
 def _backoff(ctx: Context, record_id: str, retry_after_s: float | None) -> float:

@@ -25,6 +25,7 @@ from redis import Redis
 from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.job import Job as RqJob
+from rq.registry import ScheduledJobRegistry
 
 from workers.domain.jobs import Job
 from workers.poll_lag import SCHEDULED_FOR
@@ -68,7 +69,11 @@ _ROUTES: Mapping[Job, Route] = MappingProxyType({
     Job.FOLLOW_MIGRATION: Route(RUNBOOK_QUEUE),
     Job.RUN_CLEANUP: Route(RUNBOOK_QUEUE),
     Job.DELIVER_NOTIFICATIONS: Route(NOTIFY_QUEUE),
+    Job.DELIVER_WAVE_NOTIFICATIONS: Route(NOTIFY_QUEUE),
     Job.RECONCILE: Route(RUNBOOK_QUEUE),
+    Job.OPEN_WAVE_REQUEST: Route(INTERACTIVE_QUEUE, {"job_timeout": PLAN_TIMEOUT_S}),
+    Job.TICK_WAVE: Route(RUNBOOK_QUEUE),
+    Job.FREEZE_CHANGED: Route(NOTIFY_QUEUE),
     Job.PUBLISH_HOME: Route(NOTIFY_QUEUE),
     Job.REFRESH_HOMES: Route(NOTIFY_QUEUE),
 })
@@ -116,6 +121,17 @@ class Queues:
                                     **route.options)
         return queue.enqueue(job.path, record_id, job_id=job_id, meta=meta, **route.options)
 
+    def run_now(self, job: Job, job_id: str) -> bool:
+        """Move a scheduled job (`schedule`'s id) to its queue now; False when it is not waiting any more
+        (already run, or never scheduled). The job keeps its id, so it still owns what was handed to it."""
+        queue = Queue(_ROUTES[job].queue, connection=self.connection)
+        registry = ScheduledJobRegistry(queue=queue)
+        if job_id not in registry.get_job_ids():
+            return False
+        registry.remove(job_id)
+        queue.enqueue_job(RqJob.fetch(job_id, connection=self.connection))
+        return True
+
     # -- the bot's jobs, with their arguments spelled out -----------------------------------------------
 
     def open_request(
@@ -156,6 +172,24 @@ class Queues:
     def refresh_pickers(self, region: str) -> RqJob:
         """List the region's dedicated clusters and buckets into the modal's picker cache."""
         return self.enqueue(Job.REFRESH_PICKERS, region)
+
+    def open_wave_request(self, **details: Any) -> RqJob:
+        """Resolve a wave's patterns across the fleet, precheck and rank them, and post the wave request
+        (`workers.wave_requests.open_wave_request`; the arguments are `WaveAsk`'s fields)."""
+        return self.enqueue(Job.OPEN_WAVE_REQUEST, **details)
+
+    def tick_wave(self, name: str, *, delay_s: float = 0, news: str | None = None) -> RqJob:
+        """Look at the wave now (or after `delay_s`): record ends, start what may start, redraw its message.
+
+        `news`: a wave event (`workers.domain.wave_events.to_json`) to tell the wave's thread first."""
+        if news is None:
+            return self.enqueue(Job.TICK_WAVE, name, delay_s=delay_s)
+        return self.enqueue(Job.TICK_WAVE, name, delay_s=delay_s, news=news)
+
+    def freeze_changed(self, *, freeze: str, lifted: bool, by: str, channel: str) -> RqJob:
+        """Announce a freeze (`freeze`: its JSON) or its lifting by `by`; on an unfreeze, tick every wave and
+        release the migrations it held."""
+        return self.enqueue(Job.FREEZE_CHANGED, freeze=freeze, lifted=lifted, by=by, channel=channel)
 
     def deliver_notifications(self, record_id: str, *, delay_s: float = 0) -> RqJob:
         """Post a record's pending thread replies in order and re-render its message from the record."""

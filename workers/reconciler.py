@@ -14,7 +14,9 @@ action is claimed atomically in Redis:
   redrawn without buttons;
 - a record that needs attention (approved, migrating, running) whose lease has lapsed has lost its
   job (a SIGKILLed worker, a poll lost with Redis) and gets a new one, which takes the lease first;
-- a message marked dirty (Slack missed an update) gets a delivery.
+- a message marked dirty (Slack missed an update) gets a delivery;
+- wave requests past their TTL expire, and every wave not ended gets a tick (`workers.wave_engine`: its
+  claims are atomic, so overlapping ticks never exceed `max_parallel` nor start a cluster twice).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from workers import wave_engine, wave_notify
 from workers.context import Context
 from workers.domain.records import Record
 from workers.lifecycle import Lifecycle
@@ -50,6 +53,9 @@ def reconcile(ctx: Context) -> None:
     expire_approvals(ctx)
     resume_orphans(ctx)
     redraw_dirty(ctx)
+    Lifecycle.of(ctx).expire_waves()
+    wave_engine.tick_all(ctx)  # windows opening, soaks ending, lost ticks: every wave looks again
+    wave_notify.heal(ctx)
 
 
 def expire_approvals(ctx: Context) -> list[Record]:

@@ -15,19 +15,18 @@ from workers.checks.runner import run_prechecks
 from workers.cloud.models import ClusterDetail
 from workers.context import Context
 from workers.domain.records import Record, State
+from workers.domain.results import CleanupResult, OldMaster
 from workers.domain.workflows import CLEANUP, MIGRATION
 from workers.errors import CloudError, Conflict, NotFound
 from workers.lifecycle import Lifecycle
 from workers.listing import list_clusters
-from workers.messages import Message, cluster_list, precheck_message
 from workers.notify import announce, delivery_turn, post_parent
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
+from workers.ui import private_answers
+from workers.ui.kit import Message
 
 log = logging.getLogger(__name__)
-
-INVITE_HINT = "I am not in this channel: invite me with `/invite @ackmigrate` and try again."
-
 
 def open_migration_request(
     ctx: Context, *, cluster_ref: str, bucket: str, requester: str, channel: str, response_url: str | None,
@@ -53,7 +52,7 @@ def open_migration_request(
         report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
         ctx.store.transition(record.id, State.FAILED, reason=f"the prechecks could not run: {error}")
-        _tell(ctx, channel, requester, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
     if report.blocking:
         Lifecycle.of(ctx).block(record.id, precheck=report.to_dict(), reason="a blocking prerequisite failed",
@@ -82,24 +81,23 @@ def open_cleanup_request(
     if detail is None:
         return
     if detail.cluster_type != "ManagedKubernetes":
-        _tell(ctx, channel, requester, response_url,
-              f"{detail.name} is not ACK Pro yet: cleanup removes the old masters after a migration.")
+        tell_privately(ctx, channel, requester, response_url, private_answers.not_pro_yet(detail.name))
         return
     parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
     try:
         masters = cleanup.old_masters(ctx.clouds(detail.region_id), detail.cluster_id)
     except CloudError as error:
-        _tell(ctx, channel, requester, response_url, f"Could not list the old masters of {detail.name}: {error}")
+        tell_privately(ctx, channel, requester, response_url, private_answers.masters_not_listed(detail.name, error))
         return
     if not masters:
-        _tell(ctx, channel, requester, response_url,
-              f"{detail.name} has no old master nodes left to clean up.")
+        tell_privately(ctx, channel, requester, response_url, private_answers.no_masters_left(detail.name))
         return
     record = Record(
         id=record_id or CLEANUP.new_record_id(), kind=CLEANUP.kind, cluster_id=detail.cluster_id,
         cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
         release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
-        response_url=response_url, result={"masters": masters},
+        response_url=response_url,
+        result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))).to_dict(),
         approvals_required=CLEANUP.approvals_required(ctx.settings),
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):
@@ -118,9 +116,9 @@ def precheck_for_user(
     try:
         report = run_prechecks(ctx.clouds(detail.region_id), ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"The prechecks for {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, user, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
-    _tell(ctx, channel, user, response_url, precheck_message(report.to_dict(), detail.name))
+    tell_privately(ctx, channel, user, response_url, private_answers.precheck_message(report, detail.name))
 
 
 def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_url: str | None) -> None:
@@ -128,9 +126,9 @@ def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_ur
     try:
         listing = list_clusters(ctx.clouds(), ctx.settings, active=ctx.store.active_for_cluster)
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"Could not list the clusters: {error}")
+        tell_privately(ctx, channel, user, response_url, private_answers.clusters_not_listed(error))
         return
-    _tell(ctx, channel, user, response_url, cluster_list(listing.rows(), others=listing.others))
+    tell_privately(ctx, channel, user, response_url, private_answers.cluster_list(listing.rows(), others=listing.others))
 
 
 # --- pieces ------------------------------------------------------------------------------------------------
@@ -145,10 +143,9 @@ def _resolve(
         return ack.resolve_cluster(cluster_ref)
     except NotFound:
         names = [c.name for c in ack.list_clusters()]
-        found = ", ".join(names) if names else "no clusters at all"
-        _tell(ctx, channel, user, response_url, f"No cluster named {cluster_ref} in {ack.region}; found: {found}.")
+        tell_privately(ctx, channel, user, response_url, private_answers.no_such_cluster(cluster_ref, ack.region, names))
     except Conflict as error:
-        _tell(ctx, channel, user, response_url, error.message)
+        tell_privately(ctx, channel, user, response_url, error.message)
     return None
 
 
@@ -165,8 +162,7 @@ def _create(ctx: Context, record: Record, *, channel: str, user: str, response_u
         Lifecycle.of(ctx).create(record, actor=user)
     except ClusterBusy as busy:
         existing = busy.existing
-        where = _permalink(ctx, existing) or f"request {existing.id} ({existing.state})"
-        _tell(ctx, channel, user, response_url, f"{existing.cluster_name} already has a {existing.kind} in flight: {where}")
+        tell_privately(ctx, channel, user, response_url, private_answers.already_in_flight(existing, _permalink(ctx, existing)))
         return False
     return True
 
@@ -186,8 +182,8 @@ def _post_request(ctx: Context, record_id: str, *, user: str, response_url: str 
     except SlackRefused as error:
         Lifecycle.of(ctx).withdraw_unposted(record_id, code=error.code)
         ctx.store.mark_message_clean(record_id, ctx.store.get(record_id).version)  # there is no message to heal
-        hint = INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
-        _tell(ctx, record.channel, user, response_url, hint)
+        hint = private_answers.INVITE_HINT if error.code in ("not_in_channel", "channel_not_found") else str(error)
+        tell_privately(ctx, record.channel, user, response_url, hint)
         return
     except SlackUnavailable:
         announce(ctx, record_id)  # notify posts the parent when Slack is back (it has no message_ts yet)
@@ -209,7 +205,7 @@ def _last_migration(ctx: Context, cluster_id: str) -> Record | None:
     return ctx.store.last_succeeded(cluster_id, MIGRATION)
 
 
-def _tell(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
+def tell_privately(ctx: Context, channel: str, user: str, response_url: str | None, what: str | Message) -> None:
     """Privately: through the response_url when there is one, else as an ephemeral message."""
     message = what if isinstance(what, Message) else Message(text=what, blocks=[])
     try:

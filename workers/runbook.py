@@ -25,7 +25,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from workers import terway_plan, terway_steps, verifying
+from workers import terway_plan, terway_steps, verifying, wave_engine
 from workers.ack_times import ack_time
 from workers.checks.bucket_checks import migrate_bucket_endpoint
 from workers.checks.cluster_checks import is_pro_spec
@@ -35,16 +35,18 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail, ClusterTask, TaskInfo, TaskStage
 from workers.context import Context
+from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
+from workers.domain.results import MigrationResult, OldMaster, StageSeen
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
 from workers.lease import LeaseHeld
-from workers.messages import failure_reply, stage_reply, success_reply
 from workers.notify import announce
 from workers.redis_connection import NotReplicated, replicas_to_wait_for, write_durably
 from workers.store import Reply
+from workers.ui import reasons, thread_replies
 
 log = logging.getLogger(__name__)
 
@@ -101,33 +103,37 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     if record.state is State.MIGRATING or record.migrate_called_at is not None or _fenced(ctx, record_id):
         _follow(ctx, record, owner)
         return
+    freeze = ctx.freezes.current()
+    if freeze is not None:
+        _hold(ctx, record, owner, freeze)
+        return
     clouds = ctx.clouds(record.region)
     try:
         report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
         if report.blocking:
-            _fail(ctx, record, owner, _blocked_reason(report), precheck=report.to_dict())
+            first = report.blocking[0]
+            blocker = {wave_engine.BLOCKER: {"check_id": first.id, "summary": f"{first.title}: {first.summary}"}}
+            _fail(ctx, record, owner, reasons.blocked_before_call(report.blocking), precheck=report.to_dict(),
+                  result_extra=blocker if record.wave else None)
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
-        if terway_plan.applies(ctx.settings, report.to_dict()):
+        if terway_plan.applies(ctx.settings, report):
             terway_steps.before_migration(ctx, clouds.kube_for(record.cluster_id), record)
     except (Unavailable, Throttled) as error:
         # Nothing was started yet, so trying again later is safe; the timeout bounds the retries.
         if _timed_out(ctx, replace(record, started_at=record.decided_at)):
-            _fail(ctx, record, owner, f"the cloud stayed unavailable before the migration could start: {error}")
+            _fail(ctx, record, owner, reasons.cloud_unavailable_before_start(error))
             return
         log.warning("request %s: %s; trying again later", record_id, error)
         schedule_next(ctx, Job.RUN_MIGRATION, record_id, owner)
         return
     except CloudError as error:
-        _fail(ctx, record, owner, f"preparing the migration failed: {error}. MigrateCluster was not called")
+        _fail(ctx, record, owner, reasons.preparing_failed(error))
         return
     except GrantImpossible as error:
-        _fail(ctx, record, owner,
-              f"the OSS statement could not be added to the master RAM policy: {error}. Nothing was sent to "
-              "RAM and MigrateCluster was not called",
-              next_step="Make room in the master role's policy (remove statements it no longer needs) or add "
-                        "the statement yourself, then ask for the migration again.")
+        reason, next_step = reasons.grant_impossible(error)
+        _fail(ctx, record, owner, reason, next_step=next_step)
         return
     try:
         (passed,) = write_durably(ctx.redis, replicas_to_wait_for(ctx.settings),
@@ -145,9 +151,9 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     record = ctx.store.update(
         record_id,
         precheck=report.to_dict(),
-        result={**record.result, "baseline": baseline},
+        result=replace(MigrationResult.from_dict(record.result), baseline=baseline).to_dict(),
         migrate_called_at=time.time(),
-        reply=Reply(f"Prechecks re-run: all passed. {grant_note}"),
+        reply=Reply(thread_replies.prechecks_rerun(grant_note)),
     )
     announce(ctx, record_id)
     _call_migrate(ctx, clouds, record, report, owner)
@@ -182,10 +188,29 @@ def _call_migrate(
         task_id=started.task_id,
         started_at=time.time(),
         stage_total=MIGRATION_STAGES,
-        reply=Reply(f"MigrateCluster accepted — task `{started.task_id}`."),
+        reply=Reply(thread_replies.migrate_accepted(started.task_id)),
     )
     announce(ctx, record.id)
     schedule_follow(ctx, record.id, owner)
+
+
+def _hold(ctx: Context, record: Record, owner: str, freeze: Freeze) -> None:
+    """A freeze is in force and MigrateCluster has not been called: wait, and look again in a poll interval
+    (or when the freeze ends, if sooner). The thread is told once; the audit says so once."""
+    if HELD not in record.result:
+        ctx.store.update(record.id, result={**record.result, HELD: freeze.at.timestamp()},
+                         reply=Reply(thread_replies.held_by_freeze(freeze)))
+        ctx.audit.append("migration_held", actor=freeze.by, record_id=record.id, cluster_id=record.cluster_id,
+                         cluster_name=record.cluster_name, reason=freeze.reason, wave=record.wave)
+        announce(ctx, record.id)
+    delay = ctx.settings.poll_interval_s
+    if freeze.until is not None:
+        delay = min(delay, max(0.0, freeze.until.timestamp() - time.time()))
+    schedule_next(ctx, Job.RUN_MIGRATION, record.id, owner, delay_s=delay)
+
+
+HELD = wave_engine.HELD_KEY
+"""`Record.result` key: when the freeze that held this approved migration began (the thread was told)."""
 
 
 # --- following -------------------------------------------------------------------------------------------
@@ -216,10 +241,8 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
         log.warning("request %s: %s; polling again later", record.id, error)
         schedule_follow(ctx, record.id, owner)
     except CloudError as error:
-        _fail(ctx, record, owner, f"ackmigrate stopped following the migration: {error}", undo=False, next_step=(
-            f"ACK may still be migrating the cluster: check task {record.task_id or '(unknown)'} in the "
-            "ACK console before anything else."
-        ))
+        reason, next_step = reasons.stopped_following(error, record.task_id)
+        _fail(ctx, record, owner, reason, undo=False, next_step=next_step)
 
 
 def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str) -> Record | None:
@@ -229,7 +252,7 @@ def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str
     if found is not None:
         changes: dict[str, Any] = {"task_id": found.task_id, "started_at": called_at,
                                    "stage_total": MIGRATION_STAGES}
-        reply = Reply(f"MigrateCluster accepted — task `{found.task_id}` (found after a restart).")
+        reply = Reply(thread_replies.migrate_accepted(found.task_id, found_after_restart=True))
         if record.state is State.APPROVED:
             saved = ctx.store.transition(record.id, State.MIGRATING, reply=reply, **changes)
         else:
@@ -242,11 +265,8 @@ def _recover_task(ctx: Context, clouds: CloudClients, record: Record, owner: str
     if (busy and waited < ctx.settings.migration_timeout_s) or waited < _recovery_grace_s(ctx):
         schedule_follow(ctx, record.id, owner)  # ACK may list the task a little later
         return None
-    _fail(ctx, record, owner, (
-        f"MigrateCluster was probably never accepted: no migration task for {record.cluster_name} "
-        f"{waited:.0f} s after the call (ackmigrate never calls it twice)"
-    ), cluster_state=detail.state, next_step="check the cluster in the ACK console, then run /ackmigrate "
-       "migrate again.")
+    reason, next_step = reasons.never_accepted(record.cluster_name, waited)
+    _fail(ctx, record, owner, reason, cluster_state=detail.state, next_step=next_step)
     return None
 
 
@@ -277,19 +297,16 @@ def _record_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
     for number in range(record.stage + 1, reached + 1):
         stage = task.stages[number - 1]
         name = stage.message or task.current_stage
-        moment = {"stage": number, "name": name, "seen_at": time.time()}
-        started = ack_time(stage.start_time)
-        if started is not None:
-            moment["started_at"] = started
-        timeline = [*record.result.get("timeline", []), moment]
+        moment = StageSeen(stage=number, name=name, seen_at=time.time(), started_at=ack_time(stage.start_time))
+        result = MigrationResult.from_dict(record.result)
         advanced = replace(record, stage=number, stage_name=name, stage_total=MIGRATION_STAGES)
         record = ctx.store.update(
             record.id,
             stage=number,
             stage_name=name,
             stage_total=MIGRATION_STAGES,
-            result={**record.result, "timeline": timeline},
-            reply=Reply(stage_reply(advanced)),
+            result=replace(result, timeline=(*result.timeline, moment)).to_dict(),
+            reply=Reply(thread_replies.stage_reply(advanced)),
         )
         announce(ctx, record.id)
     return record
@@ -308,30 +325,31 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
     if still_ready:
         schedule_follow(ctx, record.id, owner)
         return
-    billed = [
-        {"instance_id": n.instance_id, "node_name": n.node_name, "charge_type": n.charge_type,
-         "ready": kube_nodes[n.node_name].ready if n.node_name in kube_nodes else "gone"}
+    billed = tuple(
+        OldMaster(instance_id=n.instance_id, node_name=n.node_name, charge_type=n.charge_type,
+                  ready=kube_nodes[n.node_name].ready if n.node_name in kube_nodes else "gone")
         for n in clouds.ack.list_nodes(record.cluster_id) if n.is_master
-    ]
+    )
     terway_steps.after_success(ctx, clouds.kube_for(record.cluster_id), record)
     record = verifying.verify_migrated(ctx, clouds, record)  # its one thread reply, before the result
     finished = time.time()
-    result = {
-        **record.result,
-        "cluster_spec": detail.cluster_spec,
-        "duration_s": round(finished - (record.started_at or finished)),
-        "masters": billed,
-        "cgpu": precheck.cgpu if precheck else "",
-        "addons": list(precheck.addons) if precheck else [],
-    }
+    result = replace(
+        MigrationResult.from_dict(record.result),
+        cluster_spec=detail.cluster_spec,
+        duration_s=round(finished - (record.started_at or finished)),
+        masters=billed,
+        cgpu=precheck.cgpu if precheck else "",
+        addons=precheck.addons if precheck else (),
+    ).to_dict()
     done = replace(record, state=State.SUCCEEDED, finished_at=finished, result=result)
-    message = success_reply(done)
-    ctx.store.transition(
+    message = thread_replies.success_reply(done)
+    saved = ctx.store.transition(
         record.id, State.SUCCEEDED, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True),
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 # --- ending ------------------------------------------------------------------------------------------------
@@ -346,6 +364,7 @@ def _fail(
     next_step: str | None = None,
     cluster_state: str | None = None,
     undo: bool = True,
+    result_extra: dict[str, Any] | None = None,
     **changes: Any,
 ) -> None:
     """End the request `failed` with the reason in the thread (also broadcast: people must see it).
@@ -355,19 +374,19 @@ def _fail(
     if undo:
         reason += _undo_steps(ctx, record)
     finished = time.time()
-    result = dict(record.result)
-    if next_step:
-        result["next_step"] = next_step
-    if cluster_state:
-        result["cluster_state"] = cluster_state
+    typed = MigrationResult.from_dict(record.result)
+    failure = replace(typed.failure, next_step=next_step or typed.failure.next_step,
+                      cluster_state=cluster_state or typed.failure.cluster_state)
+    result = {**replace(typed, failure=failure).to_dict(), **(result_extra or {})}
     ended = replace(record, state=State.FAILED, reason=reason, finished_at=finished, result=result, **changes)
-    message = failure_reply(ended)
-    ctx.store.transition(
+    message = thread_replies.failure_reply(ended)
+    saved = ctx.store.transition(
         record.id, State.FAILED, reason=reason, finished_at=finished, result=result,
         reply=Reply(message.text, message.blocks, broadcast=True), **changes,
     )
     ctx.leases.release(record.id, owner)
     announce(ctx, record.id)
+    wave_engine.migration_ended(ctx, saved)
 
 
 def _undo_steps(ctx: Context, record: Record) -> str:
@@ -375,13 +394,7 @@ def _undo_steps(ctx: Context, record: Record) -> str:
     try:
         return terway_steps.undo(ctx, ctx.clouds(record.region).kube_for(record.cluster_id), record)
     except CloudError as error:
-        return f" terway could NOT be restored ({error}): restore it by hand from the backup in this thread."
-
-
-def _blocked_reason(report: PrecheckReport) -> str:
-    lines = [f"{check.title}: {check.summary}" + (f" Fix: {check.fix}" if check.fix else "")
-             for check in report.blocking]
-    return "a prerequisite failed when re-checked, so MigrateCluster was not called. " + " ".join(lines)
+        return reasons.terway_not_restored(error)
 
 
 def is_whitelist_refusal(error: CloudError) -> bool:
@@ -394,21 +407,9 @@ def is_whitelist_refusal(error: CloudError) -> bool:
 def _refusal(record: Record, error: CloudError) -> tuple[str, str]:
     """Why ACK refused MigrateCluster, and what to do (the whitelist refusal in plain words); every
     refusal names ACK's code, message and request id."""
-    said = (
-        f"{error.code or 'no code'}: {error.message or 'no message'}; "
-        f"HTTP {error.http_status or 'n/a'}, request id {error.request_id or 'n/a'}"
-    )
-    if is_whitelist_refusal(error):
-        return (
-            f"ACK refused to migrate {record.cluster_name}: this account is not whitelisted for hot migration "
-            f"to ACK Pro ({said}). The cluster was not changed.",
-            "submit a ticket asking Alibaba Cloud to add the account to the whitelist of the dedicated → "
-            "Pro migration, then run /ackmigrate migrate again.",
-        )
-    return (
-        f"ACK refused MigrateCluster for {record.cluster_name} ({said}). The cluster was not changed.",
-        "fix the cause ACK names and run /ackmigrate migrate again.",
-    )
+    return reasons.refused(record.cluster_name, code=error.code, message=error.message,
+                           http_status=error.http_status, request_id=error.request_id,
+                           not_whitelisted=is_whitelist_refusal(error))
 
 
 def _task_failure(clouds: CloudClients, record: Record, task: TaskInfo) -> tuple[str, str]:
@@ -416,18 +417,14 @@ def _task_failure(clouds: CloudClients, record: Record, task: TaskInfo) -> tuple
     try:
         state = clouds.ack.describe_cluster(record.cluster_id).state
     except CloudError as describe_error:
-        state = f"unknown ({describe_error})"
-    ack_error = ": ".join(part for part in (task.error_code, task.error_message) if part) or "no error given"
+        state = reasons.state_unknown(describe_error)
     stage = record.stage_name or task.current_stage
-    return f"ACK task {task.task_id} failed ({stage}): {ack_error}", state
+    return reasons.task_failed(task.task_id, stage, task.error_code, task.error_message), state
 
 
 def _timeout_reason(ctx: Context, record: Record) -> str:
     hours = ctx.settings.migration_timeout_s / 3600
-    return (
-        f"the migration did not finish within {hours:g} h (ACKMIGRATE_MIGRATION_TIMEOUT); last seen at "
-        f"{record.stage_name or 'no stage'}. ackmigrate stopped following it; ACK may still be working"
-    )
+    return reasons.timed_out(hours, record.stage_name)
 
 
 def _timed_out(ctx: Context, record: Record) -> bool:

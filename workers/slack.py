@@ -21,6 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from workers.slack_pace import ChannelPacer, Paced
+
 T = TypeVar("T")
 Blocks = Sequence[dict[str, Any]] | None
 
@@ -37,6 +39,11 @@ class SlackError(Exception):
 
 class SlackUnavailable(SlackError):
     """Rate limited, 5xx or unreachable: the same call may work later, so it is retried later."""
+
+
+class SlackPaced(SlackUnavailable):
+    """Not sent: the channel's pacer (workers.slack_pace) has no turn free soon enough. `retry_after_s` is
+    when the next turn is; the post certainly did not happen, so there is nothing to look for later."""
 
 
 class SlackRefused(SlackError):
@@ -96,14 +103,24 @@ class FileUpload:
 class SlackClient:
     """The bot user's Web API calls the workers make, over `WebClient(base_url=SLACK_API_URL)`."""
 
-    def __init__(self, *, token: str, base_url: str, timeout_s: int = 10) -> None:
+    def __init__(
+        self, *, token: str, base_url: str, timeout_s: int = 10, pacer: ChannelPacer | None = None
+    ) -> None:
         self._client = WebClient(
             token=token, base_url=base_url, timeout=timeout_s, retry_handlers=_retry_handlers()
         )
         self._timeout_s = timeout_s
+        self._pacer = pacer
 
-    def post(self, channel: str, text: str, blocks: Blocks = None, *, mark: MessageMark | None = None) -> str:
-        """A top-level message; returns its ts (the thread all later replies go to)."""
+    def post(
+        self, channel: str, text: str, blocks: Blocks = None, *, mark: MessageMark | None = None,
+        patience_s: float | None = None,
+    ) -> str:
+        """A top-level message; returns its ts (the thread all later replies go to).
+
+        Every post to a channel takes its turn from the pacer first (workers.slack_pace): it may wait up to
+        `patience_s` (default the pacer's), else SlackPaced is raised and nothing was sent."""
+        self._pace(channel, patience_s)
         response = self._call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
@@ -121,8 +138,11 @@ class SlackClient:
         *,
         broadcast: bool = False,
         mark: MessageMark | None = None,
+        patience_s: float | None = None,
     ) -> str:
-        """A reply in a thread; `broadcast` also shows it in the channel (the final result)."""
+        """A reply in a thread; `broadcast` also shows it in the channel (the final result). Paced like `post`:
+        Slack counts thread replies against the channel's one message per second too."""
+        self._pace(channel, patience_s)
         response = self._call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
@@ -244,6 +264,14 @@ class SlackClient:
             raise SlackRefused(method, f"HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:
             raise SlackUnavailable(method, type(error).__name__) from error
+
+    def _pace(self, channel: str, patience_s: float | None) -> None:
+        if self._pacer is None:
+            return
+        try:
+            self._pacer.take_turn(channel, patience_s=patience_s)
+        except Paced as paced:
+            raise SlackPaced("chat.postMessage", "paced", retry_after_s=paced.wait_s) from paced
 
     def _call(self, method: str, call: Callable[[], T]) -> T:
         try:

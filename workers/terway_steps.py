@@ -30,6 +30,7 @@ from workers.domain.records import Record
 from workers.errors import CloudError, Conflict, NotFound
 from workers.notify import announce
 from workers.store import Reply
+from workers.ui import thread_replies
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,7 @@ def before_migration(ctx: Context, kube: KubeClient, record: Record) -> None:
         step(f"deleted:{kind}", f"Delete{kind}", partial(kube.delete_webhook_configuration, kind, NAME),
              already=NotFound)
     if "announced_before" not in done:
-        _say(ctx, record, key, "announced_before",
-             "terway: scaled terway-controlplane to 0 and deleted its mutating and validating webhook "
-             "configurations (backup above). They are restored if the migration fails.")
+        _say(ctx, record, key, "announced_before", thread_replies.TERWAY_PREPARED)
 
 
 def undo(ctx: Context, kube: KubeClient, record: Record) -> str:
@@ -98,10 +97,8 @@ def undo(ctx: Context, kube: KubeClient, record: Record) -> str:
              replicas=str(backup.replicas))
     except CloudError as error:
         _audit(ctx, record, "RestoreTerway", outcome="error", error=str(error))
-        return (f" terway could NOT be restored ({error}): recreate its webhook configurations from the backup "
-                f"in this thread and scale terway-controlplane back to {backup.replicas} by hand.")
-    return (f" terway restored: its webhook configurations are back and terway-controlplane is scaled back to "
-            f"{backup.replicas}.")
+        return thread_replies.terway_not_restored(error, backup.replicas)
+    return thread_replies.terway_restored(backup.replicas)
 
 
 def after_success(ctx: Context, kube: KubeClient, record: Record) -> None:
@@ -113,9 +110,7 @@ def after_success(ctx: Context, kube: KubeClient, record: Record) -> None:
     _Steps(ctx, record, key, done)("removed", "DeleteDeployment", lambda: kube.delete_deployment(NAMESPACE, NAME),
                                    already=NotFound)
     if "announced_after" not in done:
-        _say(ctx, record, key, "announced_after",
-             "terway: the old terway-controlplane Deployment is deleted. Install terway-controlplane again from "
-             "the cluster's Add-ons page in the ACK console (the backup of its webhooks stays in this thread).")
+        _say(ctx, record, key, "announced_after", thread_replies.TERWAY_REMOVED)
 
 
 class _Steps:
@@ -161,11 +156,7 @@ def _clean(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _backup_text(record: Record, backup: Backup) -> str:
-    text = ("terway backup, taken before anything was changed (kept in Redis as "
-            f"`{KEY}{record.id}`):\n```{backup.to_json()}```")
-    if len(text) > _SLACK_TEXT_LIMIT:
-        return f"terway backup taken; too large for Slack, kept in Redis as `{KEY}{record.id}` (field `backup`)."
-    return text
+    return thread_replies.terway_backup(KEY + record.id, backup.to_json(), limit=_SLACK_TEXT_LIMIT)
 
 
 def _say(ctx: Context, record: Record, key: str, step: str, text: str) -> None:

@@ -15,7 +15,7 @@ people who run workloads on it need to know is whether *their* cluster works. Af
 
 The follow-ups the doc puts after a migration (cGPU, ALB Ingress, virtual node, terway) are listed as
 done or still to do; they never fail a verification. Everything here is Slack-free: it returns a
-`VerificationReport` of `CheckResult`s, which `workers.messages` renders like the precheck's checklist.
+`VerificationReport` (workers.domain.results) of `CheckResult`s, which `workers.ui.thread_replies` renders like the precheck's checklist.
 A check that could not run is an `error`, never a pass.
 """
 
@@ -34,6 +34,7 @@ from workers.checks.model import CheckResult, Outcome, Severity
 from workers.checks.workload_checks import find_addons, find_cgpu
 from workers.cloud.kube import KubeClient
 from workers.cloud.models import KubeNode, Workload
+from workers.domain.results import Baseline, VerificationReport
 from workers.errors import CloudError, Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -65,59 +66,6 @@ _TITLES = {
 
 def default_canary_image(region: str) -> str:
     return f"registry-{region}-vpc.ack.aliyuncs.com/acs/pause:{PAUSE_TAG}"
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """What the cluster looked like just before MigrateCluster, kept in the record for the comparison."""
-
-    api_endpoint: str
-    available_deployments: tuple[str, ...]  # kube-system Deployments that were available
-    taken_at: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"api_endpoint": self.api_endpoint, "available_deployments": list(self.available_deployments),
-                "taken_at": self.taken_at}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Baseline:
-        return cls(api_endpoint=str(data.get("api_endpoint", "")),
-                   available_deployments=tuple(str(n) for n in data.get("available_deployments") or []),
-                   taken_at=float(data.get("taken_at") or 0.0))
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    """The checks (any failure or error fails the verification) and the follow-ups (done: pass, to do: warn)."""
-
-    cluster_id: str
-    cluster_name: str
-    checked_at: float
-    checks: tuple[CheckResult, ...]
-    follow_ups: tuple[CheckResult, ...] = ()
-
-    @property
-    def failures(self) -> list[CheckResult]:
-        return [check for check in self.checks if check.blocks]
-
-    @property
-    def verified(self) -> bool:
-        return not self.failures
-
-    def failure_summary(self) -> str:
-        return "; ".join(f"{check.title}: {check.summary}" for check in self.failures)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"cluster_id": self.cluster_id, "cluster_name": self.cluster_name, "checked_at": self.checked_at,
-                "verified": self.verified, "checks": [c.to_dict() for c in self.checks],
-                "follow_ups": [c.to_dict() for c in self.follow_ups]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VerificationReport:
-        return cls(cluster_id=str(data.get("cluster_id", "")), cluster_name=str(data.get("cluster_name", "")),
-                   checked_at=float(data.get("checked_at") or 0.0),
-                   checks=tuple(CheckResult.from_dict(c) for c in data.get("checks") or []),
-                   follow_ups=tuple(CheckResult.from_dict(c) for c in data.get("follow_ups") or []))
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,27 @@ and a rerun after a crash finds the saved report and posts nothing again.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
+from workers.checks.model import PrecheckReport
 from workers.cloud import CloudClients
 from workers.cloud.models import ClusterDetail
 from workers.config import Settings
 from workers.context import Context
 from workers.domain.records import Record
+from workers.domain.results import Baseline, MigrationResult, VerificationReport
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
-from workers.messages import verification_reply
 from workers.notify import announce
-from workers.requests import _resolve, _tell  # the interactive jobs' own way to resolve and answer privately
+from workers.requests import (  # the interactive jobs' own way to resolve and answer privately
+    _resolve,
+    tell_privately,
+)
 from workers.store import Reply
+from workers.ui import private_answers
+from workers.ui.thread_replies import verification_reply
 from workers.verification import (
-    Baseline,
     CanarySettings,
-    VerificationReport,
     canary_namespace,
     default_canary_image,
     take_baseline,
@@ -38,19 +42,20 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def baseline_before_migration(clouds: CloudClients, record: Record) -> dict[str, Any]:
-    """The record's `result["baseline"]`: the API server address and kube-system's available Deployments."""
-    return take_baseline(clouds.kube_for(record.cluster_id)).to_dict()
+def baseline_before_migration(clouds: CloudClients, record: Record) -> Baseline:
+    """The result's `baseline`: the API server address and kube-system's available Deployments."""
+    return take_baseline(clouds.kube_for(record.cluster_id))
 
 
 def verify_migrated(ctx: Context, clouds: CloudClients, record: Record) -> Record:
     """Verify a migration ACK reports done; save the report with its one thread reply; return the record."""
-    if record.result.get("verification") is not None:
+    result = MigrationResult.from_dict(record.result)
+    if result.verification is not None:
         return record  # verified before a crash: the reply was saved with it
     report = _verify(ctx.settings, clouds, cluster_id=record.cluster_id, cluster_name=record.cluster_name,
                      migration=record, namespace_suffix=record.id)
-    message = verification_reply(report.to_dict())
-    saved = ctx.store.update(record.id, result={**record.result, "verification": report.to_dict()},
+    message = verification_reply(report)
+    saved = ctx.store.update(record.id, result=replace(result, verification=report).to_dict(),
                              reply=Reply(message.text, message.blocks))
     ctx.audit.append("verified", record_id=record.id, cluster_id=record.cluster_id,
                      cluster_name=record.cluster_name, outcome="ok" if report.verified else "failed",
@@ -68,11 +73,11 @@ def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, 
         report = _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
                          cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
     except CloudError as error:
-        _tell(ctx, channel, user, response_url, f"The verification of {detail.name} could not run: {error}")
+        tell_privately(ctx, channel, user, response_url, private_answers.verification_could_not_run(detail.name, error))
         return
     ctx.audit.append("verified", actor=user, cluster_id=detail.cluster_id, cluster_name=detail.name,
                      outcome="ok" if report.verified else "failed", failed=",".join(c.id for c in report.failures))
-    _tell(ctx, channel, user, response_url, verification_reply(report.to_dict()))
+    tell_privately(ctx, channel, user, response_url, verification_reply(report))
 
 
 def verify_now(ctx: Context, detail: ClusterDetail) -> VerificationReport:
@@ -86,10 +91,10 @@ def _verify(
     namespace_suffix: str | None = None,
 ) -> VerificationReport:
     """One verification; `migration` (the cluster's migration record, if any) gives the baseline and masters."""
-    result = migration.result if migration is not None else {}
-    baseline = Baseline.from_dict(result["baseline"]) if result.get("baseline") else None
+    baseline = MigrationResult.from_dict(migration.result).baseline if migration is not None else None
     precheck = migration.precheck if migration is not None else None
-    masters = {str(m.get("node_name")) for m in (precheck or {}).get("masters") or [] if m.get("node_name")}
+    report = PrecheckReport.from_dict(precheck) if precheck else None
+    masters = {m.node_name for m in (report.masters if report else ()) if m.node_name}
     canary = CanarySettings(image=settings.canary_image or default_canary_image(clouds.region),
                             timeout_s=settings.canary_timeout_s, namespace=canary_namespace(namespace_suffix))
     try:

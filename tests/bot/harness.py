@@ -19,9 +19,9 @@ from slack_sdk import WebClient
 
 from workers.config import Settings
 from workers.domain.records import Record
-from workers.messages import request_message
 from workers.queues import ALL_QUEUES
 from workers.store import RecordStore
+from workers.ui.request_message import request_message
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

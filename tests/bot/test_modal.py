@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bot.grammar import Migrate, Precheck
-from bot.modal import NOT_A_CHOICE, FormContext, migration_form, picker_options, read_submission
+from bot.modal import read_submission
 from sandbox.slack_blocks import validate_view
 from workers.picker_cache import CachedList, PickerItem
+from workers.ui.modals import NOT_A_CHOICE, FormContext, migration_form, picker_options
 
 CLUSTER = "c" + "a" * 32
 

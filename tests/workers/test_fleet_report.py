@@ -7,7 +7,6 @@ import io
 
 from workers.checks.model import CheckResult, Outcome, Severity
 from workers.fleet.report import (
-    QUOTA_NOTE,
     AccountQuota,
     Blocker,
     ClusterRow,
@@ -17,6 +16,7 @@ from workers.fleet.report import (
     quota_line,
     to_csv,
 )
+from workers.ui.fleet_words import QUOTA_NOTE
 
 OLD = Blocker("k8s-version", "Kubernetes version", "Upgrade to 1.18 or later first.")
 ASSIST = Blocker("cloud-assistant", "Cloud Assistant on masters", "Install Cloud Assistant on every master.")

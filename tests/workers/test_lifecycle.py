@@ -14,9 +14,10 @@ from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
 from workers.domain.records import IllegalTransition, Kind, Record, State
 from workers.domain.workflows import CLEANUP, MIGRATION
-from workers.lifecycle import EXPIRED_REPLY, Lifecycle
+from workers.lifecycle import Lifecycle
 from workers.queues import INTERACTIVE_QUEUE, NOTIFY_QUEUE, RUNBOOK_QUEUE, Queues
 from workers.store import ClusterBusy, RecordStore, Reply
+from workers.ui import thread_replies
 
 
 def _lifecycle(redis: Redis) -> Lifecycle:
@@ -128,7 +129,7 @@ def test_an_expiry_is_decided_once_whoever_notices_it_with_one_reply_and_one_ent
 
     assert [r.id for r in found] == [lapsed.id]
     assert store.get(lapsed.id).state is State.EXPIRED
-    assert [reply.text for _, reply in store.pending_replies(lapsed.id)] == [EXPIRED_REPLY]
+    assert [reply.text for _, reply in store.pending_replies(lapsed.id)] == [thread_replies.expired()]
     assert Counter(_events(redis_client, lapsed.id)) == Counter({"expired": 1})
     assert lapsed.id in store.dirty_messages()
 

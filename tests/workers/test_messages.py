@@ -10,10 +10,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from sandbox.slack_blocks import find_button, validate_blocks
-from workers import messages
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport, Severity
 from workers.domain.records import Kind, Record, State
-from workers.messages import Message
+from workers.ui import private_answers, request_message, status, thread_replies
+from workers.ui.kit import Message
 
 NOW = datetime(2026, 11, 20, 14, 9, tzinfo=UTC).timestamp()
 AT_14_02 = datetime(2026, 11, 20, 14, 2, tzinfo=UTC).timestamp()
@@ -52,7 +52,7 @@ def _record(state: State = State.AWAITING_APPROVAL, *, kind: Kind = Kind.MIGRATI
 
 
 def _request(record: Record) -> Message:
-    message = messages.request_message(record, approvers_label="<!subteam^S0LEADS>", two_person_rule=True,
+    message = request_message.request_message(record, approvers_label="<!subteam^S0LEADS>", two_person_rule=True,
                                        now=NOW)
     _assert_slack_accepts(message)
     return message
@@ -141,8 +141,8 @@ def test_user_typed_channel_mention_never_reaches_slack_as_a_mention() -> None:
     record = _record(cluster_name="<!channel>", bucket="<!here>", reason="<@U0EVIL> & <http://x|y>")
     for state in (State.AWAITING_APPROVAL, State.REJECTED, State.FAILED):
         moved = _in_state(record, state)
-        rendered = [_request(moved), messages.failure_reply(moved),
-                    messages.status_detail(moved, now=NOW, permalink=None)]
+        rendered = [_request(moved), thread_replies.failure_reply(moved),
+                    status.status_detail(moved, now=NOW, permalink=None)]
         for message in rendered:
             text = _mrkdwn(message)
             assert "<!channel>" not in text and "<!here>" not in text and "<@U0EVIL>" not in text
@@ -154,10 +154,10 @@ def _in_state(record: Record, state: State) -> Record:
     return Record.from_dict({**record.to_dict(), "state": state})
 
 
-def test_approved_message_says_who_approved_at_what_utc_time() -> None:
+def test_approved_message_says_who_approved_at_a_time_each_reader_sees_in_their_zone() -> None:
     message = _request(_record(State.APPROVED, decided_by="U0BOB", decided_at=AT_14_02))
 
-    assert "Approved by <@U0BOB> at 14:02 UTC" in _mrkdwn(message)
+    assert f"Approved by <@U0BOB> at <!date^{int(AT_14_02)}^{{time}}|14:02 UTC>" in _mrkdwn(message)
     assert message.blocks[0]["text"]["text"].startswith("👍  Migration approved — prod-hz-1")
 
 
@@ -208,24 +208,24 @@ def test_cleanup_that_keeps_instances_says_they_are_still_billed() -> None:
 
 def test_stage_reply_names_the_stage_and_warns_when_the_api_server_is_down() -> None:
     record = _record(State.MIGRATING, stage=3, stage_total=5, stage_name="Migrating control plane")
-    assert messages.stage_reply(record) == "Stage 3/5: Migrating control plane (API server unavailable now)"
+    assert thread_replies.stage_reply(record) == "Stage 3/5: Migrating control plane (API server unavailable now)"
     record.stage_name = "Backing up etcd"
     record.stage = 2
-    assert messages.stage_reply(record) == "Stage 2/5: Backing up etcd"
+    assert thread_replies.stage_reply(record) == "Stage 2/5: Backing up etcd"
 
 
 def test_only_the_control_plane_move_warns_and_never_twice() -> None:
     record = _record(State.MIGRATING, stage=4, stage_total=5,
                      stage_name="Switching the API server endpoint to the managed control plane")
-    assert messages.stage_reply(record).endswith("managed control plane")
+    assert thread_replies.stage_reply(record).endswith("managed control plane")
     record.stage, record.stage_name = 3, "Migrating the control plane to ACK Pro; the API server is unavailable"
-    assert messages.stage_reply(record).count("unavailable") == 1
+    assert thread_replies.stage_reply(record).count("unavailable") == 1
 
 
 def test_success_reply_gives_duration_next_steps_and_cleanup_button() -> None:
     record = _record(State.SUCCEEDED, started_at=AT_14_02, finished_at=AT_14_02 + 14 * 60)
 
-    reply = messages.success_reply(record)
+    reply = thread_replies.success_reply(record)
 
     _assert_slack_accepts(reply)
     assert reply.text.startswith("✅ prod-hz-1 is now ACK Pro (ack.pro.small) — 14 min.")
@@ -238,7 +238,7 @@ def test_failure_after_the_cloud_was_touched_says_nothing_was_rolled_back_and_qu
                      reason="ACK: MigrationFailed: etcd backup upload denied",
                      result={"cluster_state": "failed", "request_id": "4A1F"})
 
-    reply = messages.failure_reply(record)
+    reply = thread_replies.failure_reply(record)
 
     _assert_slack_accepts(reply)
     assert reply.text.startswith("❌ Migration of prod-hz-1 failed at stage 3/5: ACK: MigrationFailed")
@@ -248,15 +248,16 @@ def test_failure_after_the_cloud_was_touched_says_nothing_was_rolled_back_and_qu
 
 
 def test_failure_before_the_cloud_was_touched_says_the_cluster_is_unchanged() -> None:
-    reply = messages.failure_reply(_record(State.FAILED, reason="The bucket disappeared."))
+    reply = thread_replies.failure_reply(_record(State.FAILED, reason="The bucket disappeared."))
     assert "Nothing was changed on the cluster." in reply.text
     assert "run /ackmigrate migrate again" in reply.text
 
 
 def test_precheck_message_says_ready_or_what_to_fix() -> None:
-    ready = messages.precheck_message(_report(), "prod-hz-1")
-    failing = messages.precheck_message(
-        _report(_check("k8s-version", Outcome.FAIL, "Kubernetes 1.14 is older than 1.16", "Upgrade first.")),
+    ready = private_answers.precheck_message(PrecheckReport.from_dict(_report()), "prod-hz-1")
+    failing = private_answers.precheck_message(
+        PrecheckReport.from_dict(
+            _report(_check("k8s-version", Outcome.FAIL, "Kubernetes 1.14 is older than 1.16", "Upgrade first."))),
         "prod-hz-1",
     )
 
@@ -271,7 +272,7 @@ def test_status_overview_lists_in_flight_then_recent_with_thread_links() -> None
     flying = _record(State.MIGRATING, decided_by="U0BOB", started_at=NOW - 7 * 60, stage=3, stage_total=5)
     waiting = _record(cluster_name="prod-sh-2", id="m-waiting00000", requester="U0CAROL")
     failed = _record(State.FAILED, id="m-failed000000", cluster_name="stg-bj-3", stage=2, stage_total=5)
-    message = messages.status_overview([flying, waiting], [failed], now=NOW,
+    message = status.status_overview([flying, waiting], [failed], now=NOW,
                                        permalinks={flying.id: "https://slack.test/archives/C0/p1"})
 
     _assert_slack_accepts(message)
@@ -279,18 +280,18 @@ def test_status_overview_lists_in_flight_then_recent_with_thread_links() -> None
     link = "<https://slack.test/archives/C0/p1|thread>"
     assert f"🚚 *prod-hz-1*   stage 3/5   7 min   <@U0ALICE> → <@U0BOB>   {link}" in text
     assert "⏳ *prod-sh-2*   awaiting approval (42 min left)   <@U0CAROL>" in text
-    assert "❌ *stg-bj-3*   failed at stage 2   2026-11-20" in text
+    assert f"❌ *stg-bj-3*   failed at stage 2   <!date^{int(failed.updated_at)}^{{date_num}}|2026-11-20>" in text
     order = [text.index(part) for part in ("*In flight*", "prod-sh-2", "*Recent results*", "stg-bj-3")]
     assert order == sorted(order)
 
 
 def test_status_overview_with_nothing_says_so() -> None:
-    message = messages.status_overview([], [], now=NOW, permalinks={})
+    message = status.status_overview([], [], now=NOW, permalinks={})
     assert "Nothing in flight." in _mrkdwn(message) and "Nothing finished recently." in _mrkdwn(message)
 
 
 def test_status_detail_shows_one_request_without_buttons() -> None:
-    message = messages.status_detail(_record(), now=NOW, permalink="https://slack.test/p2")
+    message = status.status_detail(_record(), now=NOW, permalink="https://slack.test/p2")
     _assert_slack_accepts(message)
     assert _action_ids(message) == []
     assert "awaiting approval (42 min left)" in _mrkdwn(message)
@@ -298,7 +299,7 @@ def test_status_detail_shows_one_request_without_buttons() -> None:
 
 
 def test_cluster_list_shows_name_id_version_and_readiness() -> None:
-    message = messages.cluster_list([
+    message = private_answers.cluster_list([
         {"name": "prod-hz-1", "cluster_id": "c82e", "version": "1.22.15", "readiness": "ready"},
         {"name": "<!channel>", "cluster_id": "c99", "version": "1.14.8", "readiness": "blocked"},
     ])
@@ -318,7 +319,7 @@ def test_huge_reports_stay_within_slack_limits() -> None:
     assert "more checks: `ackmigrate precheck` in a terminal lists them all." in text
     rows = [{"name": f"cluster-{n}", "cluster_id": f"c{n}", "version": "1.22", "readiness": "ready"}
             for n in range(2_000)]
-    _assert_slack_accepts(messages.cluster_list(rows))
+    _assert_slack_accepts(private_answers.cluster_list(rows))
 
 
 def test_cleanup_success_says_which_instances_were_released_and_which_are_still_billed() -> None:
@@ -327,7 +328,7 @@ def test_cleanup_success_says_which_instances_were_released_and_which_are_still_
         "instances_released": ["i-master1"], "still_billed": [{"instance_id": "i-master2"}],
     })
 
-    reply = messages.success_reply(record)
+    reply = thread_replies.success_reply(record)
 
     _assert_slack_accepts(reply)
     assert "deleted 2 old master nodes (cn-hangzhou.10.0.0.1, cn-hangzhou.10.0.0.2)" in reply.text
@@ -342,7 +343,7 @@ def test_cleanup_success_names_the_console_step_for_subscription_instances_and_c
         "needs_console": [master3], "still_billed": [master3],
     })
 
-    reply = messages.success_reply(record)
+    reply = thread_replies.success_reply(record)
 
     _assert_slack_accepts(reply)
     assert "Released through" not in reply.text

@@ -26,7 +26,7 @@ from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients, RetryPolicy
 from workers.config import Settings
 from workers.errors import Forbidden
-from workers.messages import precheck_message
+from workers.ui.private_answers import precheck_message
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 BUCKET = "ack-migrate-hz"
@@ -244,7 +244,7 @@ def test_skipped_checks_ask_nothing_of_ecs_or_ram(box: Any) -> None:
 def test_slack_shows_skipped_checks_apart_from_the_passes(box: Any) -> None:
     report = _precheck(box, PRO)
 
-    message = precheck_message(report.to_dict(), report.cluster_name)
+    message = precheck_message(report, report.cluster_name)
 
     shown = json.dumps(message.blocks, ensure_ascii=False)
     passed = sum(1 for check in report.checks if check.outcome is Outcome.PASS)
@@ -721,7 +721,7 @@ def test_ack_migration_check_fails_and_blocks_naming_the_failing_items(
     assert check.outcome is Outcome.FAIL
     assert named in check.summary
     assert "ack-migration-check" in [c.id for c in report.blocking]
-    shown = json.dumps(precheck_message(report.to_dict(), report.cluster_name).blocks, ensure_ascii=False)
+    shown = json.dumps(precheck_message(report, report.cluster_name).blocks, ensure_ascii=False)
     assert "❌ *ACK's own migration check* — ACK's ClusterMigrate check failed" in shown and named in shown
 
 

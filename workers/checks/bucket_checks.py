@@ -38,6 +38,11 @@ def check_no_bucket() -> CheckResult:
     )
 
 
+def check_invalid_bucket(problem: str | None) -> CheckResult:
+    """The bucket named cannot be checked: its name is not a bucket name (`bucket_name_problem`)."""
+    return result("oss-bucket", Outcome.FAIL, f"{problem or 'not a valid bucket name'}.", "Name a valid bucket.")
+
+
 def check_missing_bucket(*, bucket: str, region: str) -> CheckResult:
     return result(
         "oss-bucket",

@@ -111,6 +111,16 @@ def master_policy(policies: list[AttachedPolicy]) -> AttachedPolicy | None:
     return next((p for p in policies if p.name.startswith(MASTER_POLICY_PREFIX)), None)
 
 
+def check_ram_policy_without_bucket() -> CheckResult:
+    """No valid bucket was named: there is nothing to look for in the master role's policy."""
+    return result(
+        "ram-policy",
+        Outcome.WARN,
+        "No valid bucket named, so the master role policy was not checked.",
+        "Name the bucket the migration will use (--bucket B).",
+    )
+
+
 def check_ram_policy(
     *, role_name: str, policy_name: str, document_json: str, objects: BucketObjects, will_grant: bool
 ) -> CheckResult:

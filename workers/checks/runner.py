@@ -27,12 +27,13 @@ from workers.checks.applicability import (
 )
 from workers.checks.bucket_checks import (
     bucket_name_problem,
+    check_invalid_bucket,
     check_missing_bucket,
     check_no_bucket,
     check_oss_bucket,
     migrate_bucket_endpoint,
 )
-from workers.checks.catalog import CHECK_ORDER, error_result, result
+from workers.checks.catalog import CHECK_ORDER, error_result
 from workers.checks.cluster_checks import (
     check_cluster_state,
     check_cluster_type,
@@ -48,9 +49,9 @@ from workers.checks.current_checks import (
     internet_endpoint_refs,
 )
 from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
-from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport
+from workers.checks.model import CheckResult, MasterInstance, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
-from workers.checks.policy import check_ram_policy
+from workers.checks.policy import check_ram_policy, check_ram_policy_without_bucket
 from workers.checks.ram_evaluation import BucketObjects
 from workers.checks.workload_checks import (
     AddonFinding,
@@ -303,7 +304,7 @@ class _Run:
             return check_no_bucket()
         problem = bucket_name_problem(self.bucket)
         if problem is not None or self.bucket_info is None or self.bucket_referer is None:
-            return result("oss-bucket", Outcome.FAIL, f"{problem}.", "Name a valid bucket.")
+            return check_invalid_bucket(problem)
         try:
             info = self.bucket_info.result()
         except NotFound:
@@ -314,12 +315,7 @@ class _Run:
 
     def _check_ram(self) -> CheckResult:
         if self.bucket is None or self.policy is None:
-            return result(
-                "ram-policy",
-                Outcome.WARN,
-                "No valid bucket named, so the master role policy was not checked.",
-                "Name the bucket the migration will use (--bucket B).",
-            )
+            return check_ram_policy_without_bucket()
         role, policy_name, version = self.policy.result()
         info = _value(self.bucket_info)  # its owner is the account in the bucket's resource names
         objects = BucketObjects(bucket=self.bucket, region=self.detail.region_id, account=info.owner_id if info else "")

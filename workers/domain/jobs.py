@@ -26,7 +26,11 @@ class Job(StrEnum):
     FOLLOW_MIGRATION = "follow_migration"
     RUN_CLEANUP = "run_cleanup"
     DELIVER_NOTIFICATIONS = "deliver_notifications"
+    DELIVER_WAVE_NOTIFICATIONS = "deliver_wave_notifications"
     RECONCILE = "reconcile"
+    OPEN_WAVE_REQUEST = "open_wave_request"
+    TICK_WAVE = "tick_wave"
+    FREEZE_CHANGED = "freeze_changed"
     PUBLISH_HOME = "publish_home"
     REFRESH_HOMES = "refresh_homes"
 

@@ -15,15 +15,12 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from workers.domain import workflows
 from workers.domain.states import TERMINAL, Kind, State
 from workers.domain.workflows import Workflow, workflow_of
 
-__all__ = ["IN_CLOUD", "TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
+__all__ = ["TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
            "allowed", "check_transition", "new_record_id"]
 
-
-IN_CLOUD = workflows.IN_CLOUD  # kept for the renderers until they ask the record's workflow
 
 
 class IllegalTransition(Exception):
@@ -99,6 +96,7 @@ class Record:
     started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
     finished_at: float | None = None
     result: dict[str, Any] = field(default_factory=dict)  # follow-ups: masters, addons, cGPU, nodes deleted
+    wave: str | None = None  # the wave this migration belongs to (approved by the wave; its message has no buttons)
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
 
     @property

@@ -145,6 +145,47 @@ WORKFLOWS: tuple[Workflow, ...] = (MIGRATION, CLEANUP)
 _BY_KIND: Mapping[Kind, Workflow] = MappingProxyType({workflow.kind: workflow for workflow in WORKFLOWS})
 
 
+@dataclass(frozen=True, eq=False)
+class WaveWorkflow:
+    """The third kind of request: a wave of migrations (workers.domain.waves holds its states and moves).
+
+    A wave is not a `Record` (it holds many clusters, each becoming its own migration record), so its
+    states are `WaveState`s, not `State`s; everything else a workflow declares is here, in one place,
+    the way `Workflow` declares it for a migration or a cleanup."""
+
+    command: str
+    """The slash-command word (`/ackmigrate wave create …`): a public contract."""
+    open_job: Job
+    """Resolves the patterns across the fleet, prechecks, ranks, creates the wave and posts its request."""
+    start_job: Job
+    """Looks at the wave and starts what may start (queued at the Nth approval and on every wave event)."""
+    approve_action: str
+    """The Approve button's Block Kit action_id: a public contract."""
+    reject_action: str
+    """The Reject button's Block Kit action_id: a public contract."""
+    approvals_setting: str
+    """The `workers.config.Settings` field saying how many distinct approvers a wave needs."""
+    member_workflow: Workflow
+    """Each cluster of a wave is carried out as one request of this workflow (approved by the wave)."""
+    max_clusters: int
+    """The most clusters one wave may hold (a server-side limit, with a clear error)."""
+
+    def approvals_required(self, settings: object) -> int:
+        return int(getattr(settings, self.approvals_setting))
+
+
+WAVE = WaveWorkflow(
+    command="wave",
+    open_job=Job.OPEN_WAVE_REQUEST,
+    start_job=Job.TICK_WAVE,
+    approve_action="approve_wave",
+    reject_action="reject_wave",
+    approvals_setting="wave_approvals_required",
+    member_workflow=MIGRATION,
+    max_clusters=500,
+)
+
+
 def workflow_of(kind: Kind) -> Workflow:
     return _BY_KIND[kind]
 

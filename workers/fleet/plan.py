@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from workers.accounts import Account
 from workers.checks.model import Outcome
@@ -38,12 +39,17 @@ from workers.fleet.report import (
     readiness_of,
 )
 from workers.fleet.scope import Scope, places
+from workers.ui import fleet_words
 
 log = logging.getLogger(__name__)
 
 DEDICATED = "Kubernetes"
 MANAGED = "ManagedKubernetes"
 CLUSTERS_PER_SLOT = 4
+
+
+class DiscoveryFailed(Exception):
+    """Some (account, region) could not be listed; str() names each and its error."""
 
 
 @dataclass(frozen=True)
@@ -111,29 +117,38 @@ def _discover(fleet: FleetClients, covered: list[tuple[Account, str]], tell: Pro
 
 def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterSummary]],
                tell: Callable[[int], None]) -> list[ClusterRow]:
-    """Prechecks on every dedicated cluster: one pool per (account, region), each running a bounded number
-    of clusters at once, so every place's lanes are kept busy at the same time (one shared pool would be
-    taken up by the first places' clusters while the others' lanes sat idle)."""
-    rows: list[ClusterRow] = []
+    return run_bounded(fleet, dedicated, lambda item: _check_one(fleet, *item), tell)
+
+
+T = TypeVar("T")
+
+
+def run_bounded(fleet: FleetClients, items: list[tuple[Account, str, ClusterSummary]],
+                check: Callable[[tuple[Account, str, ClusterSummary]], T], tell: Callable[[int], None]) -> list[T]:
+    """`check` on every cluster (the plan's prechecks, a wave's): one pool per (account, region), each running
+    a bounded number of clusters at once, so every place's lanes are kept busy at the same time (one shared
+    pool would be taken up by the first places' clusters while the others' lanes sat idle). Results come
+    back in the order the checks finished."""
+    rows: list[T] = []
     lock = threading.Lock()
     per_place = fleet.settings.cloud_concurrency * CLUSTERS_PER_SLOT
     by_place: dict[tuple[str, str], list[tuple[Account, str, ClusterSummary]]] = {}
-    for item in dedicated:
+    for item in items:
         by_place.setdefault((item[0].alias, item[1]), []).append(item)
     tell(0)
 
-    def check(item: tuple[Account, str, ClusterSummary]) -> None:
-        row = _check_one(fleet, *item)
+    def one(item: tuple[Account, str, ClusterSummary]) -> None:
+        row = check(item)
         with lock:
             rows.append(row)
             checked = len(rows)
         tell(checked)
 
-    pools = [ThreadPoolExecutor(max_workers=min(per_place, len(items)), thread_name_prefix=f"plan-{a}-{r}")
-             for (a, r), items in by_place.items()]
+    pools = [ThreadPoolExecutor(max_workers=min(per_place, len(group)), thread_name_prefix=f"plan-{a}-{r}")
+             for (a, r), group in by_place.items()]
     try:
-        futures = [pool.submit(check, item) for pool, items in zip(pools, by_place.values(), strict=True)
-                   for item in items]
+        futures = [pool.submit(one, item) for pool, group in zip(pools, by_place.values(), strict=True)
+                   for item in group]
         for future in futures:
             future.result()
     finally:
@@ -142,12 +157,21 @@ def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterS
     return rows
 
 
+def discover(fleet: FleetClients, scope: Scope) -> dict[tuple[Account, str], list[ClusterSummary]]:
+    """Every cluster in scope, by (account, region); DiscoveryFailed when a place could not be listed (a wave
+    must not be composed from half a fleet)."""
+    found, errors = _discover(fleet, places(fleet.accounts, scope), lambda _progress: None)
+    if errors:
+        raise DiscoveryFailed("; ".join(f"{a.alias}/{r}: {e}" for (a, r), e in errors.items()))
+    return found
+
+
 def _check_one(fleet: FleetClients, account: Account, region: str, summary: ClusterSummary) -> ClusterRow:
     try:
         report = run_prechecks(fleet.clients(account, region), fleet.settings, cluster=summary.cluster_id,
                                bucket=account.bucket_for(region))
     except CloudError as error:
-        blocker = Blocker("cluster-detail:error", "The cluster could not be read", f"Fix what stopped it: {error}")
+        blocker = Blocker("cluster-detail:error", fleet_words.CLUSTER_UNREAD, fleet_words.cluster_unread_fix(error))
         return ClusterRow(account.alias, region, summary.cluster_id, summary.name, summary.current_version,
                           Readiness.BLOCKED, (blocker,))
     blockers = blockers_of(report.checks)

@@ -18,14 +18,16 @@ from datetime import UTC, datetime
 from workers.context import Context
 from workers.fleet.chart import readiness_chart
 from workers.fleet.plan import Progress, run_plan
-from workers.fleet.plan_message import progress_message, report_message
 from workers.fleet.report import PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
 from workers.slack import FileUpload, SlackError
+from workers.ui.plan_report import progress_message, report_message
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 3.0  # 20 edits a minute at most: well inside Tier 3, with room for other messages
+PLAN_POST_PATIENCE_S = 30.0
+"""The plan is asked for by a person who waits for it: its one post waits out a busy channel (a wave's burst)."""
 
 
 class Throttle:
@@ -49,7 +51,7 @@ class Throttle:
 def post_plan(ctx: Context, *, scope: Scope, user: str, channel: str) -> PlanReport | None:
     """Run the plan for `scope` and show it in `channel`; None if the scope names nothing configured."""
     first = progress_message(Progress(0, 0), scope=scope.describe())
-    ts = ctx.slack.post(channel, first.text, first.blocks)
+    ts = ctx.slack.post(channel, first.text, first.blocks, patience_s=PLAN_POST_PATIENCE_S)
     throttle = Throttle(PROGRESS_INTERVAL_S)
 
     def show(progress: Progress) -> None:

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from workers.checks.model import CheckResult, Outcome
+from workers.ui import fleet_words
 
-QUOTA_NOTE = (
-    "Whether a migrated cluster counts against the managed-cluster quota is not documented by Alibaba Cloud."
-)
 CSV_COLUMNS = ("account", "region", "cluster_id", "name", "version", "readiness", "blockers", "fixes", "warnings")
 
 
@@ -128,8 +126,8 @@ def blockers_of(checks: Iterable[CheckResult]) -> tuple[Blocker, ...]:
         if check.outcome is Outcome.FAIL:
             found.append(Blocker(check.id, check.title, check.fix or check.summary))
         elif check.outcome is Outcome.ERROR:
-            found.append(Blocker(f"{check.id}:error", f"{check.title} could not be checked",
-                                 f"Fix what stopped the check: {check.summary}"))
+            found.append(Blocker(f"{check.id}:error", fleet_words.unchecked_title(check.title),
+                                 fleet_words.unchecked_fix(check.summary)))
     return tuple(found)
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import replies
 from bot.listeners.actions.clicks import channel_of, click_of, clicker, request_id_of, told_refusal
 from bot.metrics import DECISIONS
 from bot.services import Services
 from workers.domain.workflows import Workflow
+from workers.ui import private_answers
 
 
 def approve(services: Services, workflow: Workflow, body: dict[str, Any], client: WebClient) -> None:
@@ -21,4 +21,4 @@ def approve(services: Services, workflow: Workflow, body: dict[str, Any], client
         return
     DECISIONS.labels("approved").inc()
     if outcome.record is not None:
-        client.chat_postEphemeral(channel=channel, user=user, text=replies.approval_checking(outcome.record))
+        client.chat_postEphemeral(channel=channel, user=user, text=private_answers.approval_checking(outcome.record))

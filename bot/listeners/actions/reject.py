@@ -6,10 +6,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.blocks import reject_dialog
+from bot.limits import REASON_MAX_LENGTH
 from bot.listeners.actions.clicks import channel_of, click_of, clicker, request_id_of, told_refusal
 from bot.services import Services
 from workers.domain.workflows import Workflow
+from workers.ui.modals import reject_dialog
 
 
 def open_reject_dialog(services: Services, workflow: Workflow, body: dict[str, Any], client: WebClient) -> None:
@@ -19,4 +20,5 @@ def open_reject_dialog(services: Services, workflow: Workflow, body: dict[str, A
                                                  approving=False, click=click_of(body))
     if told_refusal(client, channel, user, outcome) or outcome.record is None:
         return
-    client.views_open(trigger_id=body["trigger_id"], view=reject_dialog(outcome.record, channel=channel))
+    client.views_open(trigger_id=body["trigger_id"], view=reject_dialog(outcome.record, channel=channel,
+                                                                       reason_max_length=REASON_MAX_LENGTH))

@@ -9,32 +9,41 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import replies
 from bot.authz import Refusal, RefusalCode, may_use_channel
 from bot.grammar import (
     Cancel,
     Cleanup,
     Command,
+    Freeze,
     Help,
     ListClusters,
     Migrate,
     Plan,
     Precheck,
     Status,
+    Unfreeze,
     UsageError,
     Verify,
+    WaveCancel,
+    WaveCreate,
+    WavePause,
+    WaveResume,
+    WaveStatus,
     parse,
     render,
     subcommand_of,
 )
+from bot.listeners.commands.freeze import answer_freeze
+from bot.listeners.commands.wave import answer_wave
 from bot.metrics import COMMANDS, DECISIONS
 from bot.services import Services
 from bot.status import status_message
 from bot.usergroups import GroupLookupFailed
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.fleet.scope import Scope, ScopeError, places
-from workers.messages import Message
 from workers.queues import Queues
+from workers.ui import private_answers
+from workers.ui.kit import Message
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +56,10 @@ def answer(services: Services, command: dict[str, Any]) -> Message:
         parsed = parse(str(command.get("text") or ""))
     except UsageError as error:
         COMMANDS.labels("usage_error").inc()
-        return _text(replies.usage_text(error))
+        return _text(private_answers.usage_text(error.problem, error.subcommand))
     COMMANDS.labels(subcommand_of(parsed)).inc()
     if isinstance(parsed, Help):
-        return _text(replies.help_text(parsed.topic))
+        return _text(private_answers.help_text(parsed.topic))
     refusal = may_use_channel(services.policy, channel)
     if refusal is not None:
         return _refused(services, parsed, user, refusal)
@@ -58,32 +67,36 @@ def answer(services: Services, command: dict[str, Any]) -> Message:
         return _run(services, parsed, user=user, channel=channel, response_url=command.get("response_url"))
     except GroupLookupFailed as error:
         logger.warning("refusing %s for %s: %s", render(parsed), user, error)
-        text = f"I could not check who may do this just now ({error.detail}). Nothing was changed; try again."
+        text = private_answers.lookup_failed(error.detail)
         return _refused(services, parsed, user, Refusal(RefusalCode.LOOKUP_FAILED, text))
 
 
 def _run(services: Services, parsed: Command, *, user: str, channel: str, response_url: str | None) -> Message:
     if isinstance(parsed, Status):
         return status_message(services, cluster=parsed.cluster)
+    if isinstance(parsed, WaveCreate | WaveStatus | WavePause | WaveResume | WaveCancel):
+        return answer_wave(services, parsed, user=user, channel=channel, response_url=response_url)
+    if isinstance(parsed, Freeze | Unfreeze):
+        return _text(answer_freeze(services, parsed, user=user, channel=channel))
     if isinstance(parsed, Cancel):
         outcome = services.approvals.cancel(parsed.cluster, user=user)
         if outcome.refusal is not None:  # already counted and audited
             return _text(outcome.refusal.text)
         DECISIONS.labels("cancelled").inc()
         assert outcome.record is not None  # an applied cancel always has its record
-        return _text(replies.cancelled(outcome.record))
+        return _text(private_answers.cancelled(outcome.record))
     if isinstance(parsed, Plan):
         # An account or region not configured is refused here, privately, before anything is queued.
         try:
             places(services.settings.accounts, Scope(parsed.account, parsed.region))
         except ScopeError as error:
-            return _text(f":warning: {error}")
+            return _text(private_answers.refused_scope(error))
     if isinstance(parsed, Migrate):
         return _request(services, MIGRATION, parsed, user=user, channel=channel, response_url=response_url,
-                        bucket=parsed.bucket, taken=replies.migrate_taken(parsed.cluster, parsed.bucket))
+                        bucket=parsed.bucket, taken=private_answers.migrate_taken(parsed.cluster, parsed.bucket))
     if isinstance(parsed, Cleanup):
         return _request(services, CLEANUP, parsed, user=user, channel=channel, response_url=response_url,
-                        release_ecs=parsed.release_ecs, taken=replies.cleanup_taken(parsed.cluster, parsed.release_ecs))
+                        release_ecs=parsed.release_ecs, taken=private_answers.cleanup_taken(parsed.cluster, parsed.release_ecs))
     return _enqueue(services, parsed, user=user, channel=channel, response_url=response_url)
 
 
@@ -110,16 +123,16 @@ def _queue_job(parsed: Command, queues: Queues, *, user: str, channel: str, resp
     if isinstance(parsed, Precheck):
         queues.precheck_for_user(cluster_ref=parsed.cluster, bucket=parsed.bucket, user=user, channel=channel,
                                  response_url=response_url)
-        return replies.precheck_taken(parsed.cluster)
+        return private_answers.precheck_taken(parsed.cluster)
     if isinstance(parsed, Verify):
         queues.verify_for_user(cluster_ref=parsed.cluster, user=user, channel=channel, response_url=response_url)
-        return replies.verify_taken(parsed.cluster)
+        return private_answers.verify_taken(parsed.cluster)
     if isinstance(parsed, Plan):
         queues.plan_fleet(account=parsed.account, region=parsed.region, user=user, channel=channel)
-        return replies.plan_taken(Scope(parsed.account, parsed.region).describe())
+        return private_answers.plan_taken(Scope(parsed.account, parsed.region).describe())
     if isinstance(parsed, ListClusters):
         queues.list_clusters_for_user(user=user, channel=channel, response_url=response_url)
-        return replies.list_taken()
+        return private_answers.list_taken()
     raise AssertionError(f"no handler for {parsed!r}")  # _run answered every other command
 
 

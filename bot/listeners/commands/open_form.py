@@ -7,10 +7,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.metrics import COMMANDS
-from bot.modal import migration_form
 from bot.pickers import refresh_if_stale
 from bot.services import Services
 from workers.picker_cache import PickerCache
+from workers.ui.modals import migration_form
 
 
 def open_form(services: Services, client: WebClient, command: dict[str, Any]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners.options import bucket_options, cluster_options
-from bot.modal import BUCKET_ACTION, CLUSTER_ACTION
 from bot.services import Services
+from workers.ui.ids import BUCKET_ACTION, CLUSTER_ACTION
 
 
 def register(app: App, services: Services) -> None:

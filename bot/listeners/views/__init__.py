@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks import REJECT_CALLBACK_ID
 from bot.errors import tell_user_on_error
 from bot.listeners.views.migration_form import check_form, run_form
 from bot.listeners.views.reject_dialog import close_dialog, reject_with_reason
-from bot.modal import FORM_CALLBACK_ID
 from bot.services import Services
+from workers.ui.ids import FORM_CALLBACK_ID, REJECT_CALLBACK_ID
 
 
 def register(app: App, services: Services) -> None:

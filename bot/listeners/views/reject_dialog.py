@@ -11,10 +11,11 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blocks import RejectContext, reject_dialog_errors, submitted_reason
+from bot.blocks import reject_dialog_errors, submitted_reason
 from bot.metrics import DECISIONS
 from bot.services import Services
 from workers.domain.workflows import workflow_of
+from workers.ui.modals import RejectContext
 
 
 def close_dialog(ack: Ack, view: dict[str, Any]) -> None:

@@ -1,11 +1,13 @@
-"""What the channel and the terminal show of a plan: the progress line, and the readiness report.
+"""What the channel and the terminal show of a fleet plan: the progress line, and the readiness report.
 
-Pure: from a Progress or a PlanReport to text and Block Kit (slack_sdk's models, validated by to_dict()).
+Pure: from the plan's progress or a PlanReport to text and Block Kit (slack_sdk's models, validated by to_dict()).
 The report is a summary that fits a message (Slack: 50 blocks, 3000 characters a section); the full table
 goes with it as a CSV.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from slack_sdk.models.blocks import (
     Block,
@@ -17,13 +19,29 @@ from slack_sdk.models.blocks import (
 )
 
 from workers import mrkdwn
-from workers.fleet.plan import Progress
-from workers.fleet.report import QUOTA_NOTE, PlanReport, QuotaLine, Readiness
-from workers.messages import Message
+from workers.fleet.report import PlanReport, QuotaLine, Readiness
+from workers.ui.fleet_words import QUOTA_NOTE
+from workers.ui.kit import Message
 
 SHOWN_BLOCKERS = 8
 SHOWN_NAMES = 6
 _SECTION_LIMIT = 2900
+
+
+class Progress(Protocol):
+    """How far a plan has come (`workers.fleet.plan.Progress`): places listed, then clusters checked."""
+
+    @property
+    def total(self) -> int | None: ...
+
+    @property
+    def checked(self) -> int: ...
+
+    @property
+    def places_done(self) -> int: ...
+
+    @property
+    def places_total(self) -> int: ...
 
 
 def progress_text(progress: Progress, *, scope: str) -> str:

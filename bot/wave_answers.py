@@ -1,0 +1,85 @@
+"""The private answers to wave and freeze commands and clicks: the UI package's words
+(`workers.ui.wave_message`) where it has them, and the few answers only the bot gives (what was done).
+One module, so what is left here can move to the UI package whole. Anything a user typed is escaped.
+"""
+
+from __future__ import annotations
+
+from workers.domain.freeze import Freeze
+from workers.domain.waves import Wave
+from workers.mrkdwn import escape
+from workers.ui import wave_message
+from workers.ui.kit import Message
+
+
+def create_taken(name: str, patterns: int) -> str:
+    return (f"Composing wave *{escape(name)}*: resolving {patterns} pattern{'s' if patterns != 1 else ''} across the "
+            "fleet and prechecking each cluster. The wave request will be posted in this channel.")
+
+
+def name_taken(name: str) -> str:
+    return wave_message.wave_name_taken(name)
+
+
+def no_such_wave(name: str) -> str:
+    return wave_message.no_such_wave(name)
+
+
+def paused(wave: Wave) -> str:
+    return (f"Wave *{escape(wave.name)}* is paused: nothing more starts. Migrations already running go on. "
+            f"An approver resumes it with `/ackmigrate wave resume {escape(wave.name)}`.")
+
+
+def resumed(wave: Wave) -> str:
+    return f"Wave *{escape(wave.name)}* resumed: failures so far are accepted; the next starts follow its schedule."
+
+
+def cancelled(wave: Wave) -> str:
+    running = len(wave.running)
+    still = f" {running} migration{'s' if running != 1 else ''} already running continue and are followed." \
+        if running else ""
+    return f"Wave *{escape(wave.name)}* is cancelled: nothing more starts.{still}"
+
+
+def approval_counted(wave: Wave) -> str:
+    if wave.state.value == "approved":
+        return f"Approved: wave *{escape(wave.name)}* starts now, within its windows."
+    return (f"Your approval of wave *{escape(wave.name)}* is counted "
+            f"({len(wave.approvals)} of {wave.approvals_required}).")
+
+
+def rejected(wave: Wave) -> str:
+    return f"Wave *{escape(wave.name)}* is rejected: nothing will start."
+
+
+def foreign_click() -> str:
+    return ("That button is not on this wave's message in its channel, so it was not taken. "
+            "Use the buttons on the wave request itself.")
+
+
+def own_wave(wave: Wave) -> str:
+    return wave_message.own_wave(wave.name)
+
+
+def already_approved(wave: Wave) -> str:
+    return wave_message.already_approved_wave(wave.name)
+
+
+def status(wave: Wave, freeze: Freeze | None, *, now: float, expected_migration_s: float) -> Message:
+    return wave_message.wave_status(wave, now=now, expected_migration_s=expected_migration_s, freeze=freeze)
+
+
+def overview(waves: list[Wave]) -> Message:
+    return wave_message.waves_list(waves)
+
+
+def frozen(freeze: Freeze) -> str:
+    return wave_message.freeze_banner(freeze)
+
+
+def unfrozen(lifted: Freeze) -> str:
+    return "Unfrozen: waves and held migrations start again, each within its own rules."
+
+
+def not_frozen() -> str:
+    return wave_message.nothing_frozen()
