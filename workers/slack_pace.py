@@ -27,8 +27,10 @@ from collections.abc import Callable
 from redis import Redis
 
 DEFAULT_POSTS_PER_MINUTE = 60.0
-DEFAULT_PATIENCE_S = 3.0
-"""How long a post may wait for its turn before it is handed back (a job's thread should not idle longer)."""
+DEFAULT_PATIENCE_S = 1.0
+"""How long a post may wait for its turn before it is handed back: one turn at the default pace. A worker
+process runs one job at a time, so a delivery sleeping here would delay the runbook job behind it; past
+one turn it is cheaper to hand the post back and let the delivery come back at its turn."""
 
 PACE_PREFIX = "ackmigrate:pace:"
 

@@ -73,7 +73,18 @@ def freeze_mark_id(at: float) -> str:
 def post_wave_request(ctx: Context, name: str) -> Wave:
     """Post the wave's request message exactly once and save its ts on the wave; the wave as saved.
 
-    Raises SlackError like any post (the engine may retry; a second call adopts the first post)."""
+    Under the wave's delivery lock, so a delivery running at the same moment cannot post it too (if one
+    holds the lock, it posts the parent first and this returns the wave as it is). Raises SlackError like
+    any post (the engine may retry; a second call adopts the first post)."""
+    with notify.delivery_turn(ctx, wave_mark_id(name)) as mine:
+        if not mine:
+            ctx.redis.set(_AGAIN + name, "1", ex=_QUEUED_TTL_S)
+            return WaveStore(ctx.redis).get(name)
+        return _ensure_parent(ctx, name)
+
+
+def _ensure_parent(ctx: Context, name: str) -> Wave:
+    """Post the parent unless its ts is saved, adopting a post whose outcome was lost (lock held)."""
     waves = WaveStore(ctx.redis)
     wave = waves.get(name)
     if wave.message_ts:
@@ -162,7 +173,7 @@ def deliver(ctx: Context, name: str) -> None:
 def _deliver_once(ctx: Context, name: str) -> None:
     outbox = _outbox(ctx)
     try:
-        wave = post_wave_request(ctx, name)
+        wave = _ensure_parent(ctx, name)
         _post_pending(ctx, outbox, wave)
         _redraw(ctx, outbox, name)
     except SlackUnavailable as error:

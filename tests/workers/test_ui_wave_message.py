@@ -320,3 +320,21 @@ def test_freeze_and_unfreeze_announcements() -> None:
     assert "may start again" in lifted
     open_ended = shown(wave_message.freeze_announcement(replace(freeze, until=None), by="U0EVE"))
     assert "until an approver runs `/ackmigrate unfreeze`" in open_ended
+
+
+def test_the_window_is_shown_open_until_or_when_the_next_opens() -> None:
+    wave = replace(run(approved(requested(6)), succeed=1, start=1), windows=("Sat 02:00-06:00 UTC",))
+    inside = datetime(2026, 12, 5, 3, 0, tzinfo=UTC).timestamp()
+    after = datetime(2026, 12, 5, 7, 0, tzinfo=UTC).timestamp()
+
+    open_now = shown(wave_message.wave_message(wave, now=inside, approvers_label=LABEL, expected_migration_s=1800))
+    closed = shown(wave_message.wave_message(wave, now=after, approvers_label=LABEL, expected_migration_s=1800))
+
+    assert "🪟 Window open until <!date^" in open_now and "|06:00 UTC> (3 h 0 min left)" in open_now
+    assert "🕑 Outside the windows; the next opens <!date^" in closed and "🪟" not in closed, "said once"
+    paused = replace(wave, state=WaveState.PAUSED, pause=PauseReason(cause=PauseCause.OPERATOR, by="U0DAVE"))
+    closed_paused = shown(wave_message.wave_message(paused, now=after, approvers_label=LABEL,
+                                                    expected_migration_s=1800))
+    assert "🪟 Next window: <!date^" in closed_paused and "|2026-12-12>" in closed_paused
+    anytime = shown(render(replace(wave, windows=())))
+    assert "🪟" not in anytime, "no windows: nothing to say about them"

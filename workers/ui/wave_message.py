@@ -313,6 +313,7 @@ def _now_text(wave: Wave, *, now: float, expected_migration_s: float, freeze: Fr
     """What the wave is doing now: the running clusters, why nothing more starts, what to type."""
     running = wave.running
     parts = []
+    said_window = False
     if running:
         names = ", ".join(f"{mrkdwn.code(c.qualified)} ({clock.duration(now - (c.started_at or now))})"
                           for c in running[:RUNNING_LINES])
@@ -330,10 +331,32 @@ def _now_text(wave: Wave, *, now: float, expected_migration_s: float, freeze: Fr
         decision = next_starts(wave, datetime.fromtimestamp(now, UTC), freeze, timedelta(seconds=expected_migration_s))
         if isinstance(decision, Wait):
             parts.append(wait_words(decision, wave))
+            said_window = decision.reason in _WINDOW_WAITS
         nxt = next((c for c in wave.pending), None)
         if nxt is not None:
             parts.append(f"Next: {mrkdwn.code(nxt.qualified)} ({plural(len(wave.pending), 'cluster')} pending)")
+    if not wave.terminal and wave.pending and not said_window:
+        parts.append(window_words(wave, now=now, expected_migration_s=expected_migration_s))
     return lines(*parts) or "Nothing running."
+
+
+def window_words(wave: Wave, *, now: float, expected_migration_s: float) -> str:
+    """Where the wave stands in its windows: open until when, or when the next one long enough opens."""
+    schedule = wave.schedule
+    if schedule.always_open:
+        return ""
+    moment = datetime.fromtimestamp(now, UTC)
+    left = schedule.time_left(moment)
+    if left is not None and left > timedelta(0):
+        closes = now + left.total_seconds()
+        return f"🪟 Window open until {clock.at(closes)} ({clock.duration(left.total_seconds())} left)."
+    opens = schedule.next_opening(moment, long_enough=timedelta(seconds=expected_migration_s))
+    if opens is None:
+        return "🪟 No window in the next two weeks is long enough for a migration."
+    return f"🪟 Next window: {clock.day(opens.timestamp())} {clock.at(opens.timestamp())}."
+
+
+_WINDOW_WAITS = frozenset({WaitReason.WINDOW_CLOSED, WaitReason.WINDOW_TOO_SHORT, WaitReason.NO_WINDOW_LONG_ENOUGH})
 
 
 def wait_words(wait: Wait, wave: Wave) -> str:
