@@ -1,0 +1,190 @@
+"""Wave: 200 clusters, --max-parallel 10, short simulated migrations, run by real `ackmigrate worker`s.
+
+Two figures, each with its target (issue 13):
+
+- **slots kept full while work remains**: the time-weighted number of migrations running, divided by
+  max-parallel, from the first MigrateCluster to the last one (after the last start no cluster is
+  pending, so an empty slot is not the engine's fault). "Running" is read from the cloud's side: each
+  task's exact start and end as the sandbox (ACK) recorded them (`started_at`/`ended_at`). Everything the
+  bot does between one migration's end in ACK and the next one's MigrateCluster — noticing the end at its
+  next poll, verifying the cluster, recording the end in the wave, ticking, creating the next record, the
+  fresh precheck — shows as an empty slot. Target ≥ 90 %.
+- **Slack posts per minute in the channel**: the busiest 60 s of `chat.postMessage` in the wave's
+  channel, from the sandbox's pace endpoint (`GET /_sandbox/slack/pace`): Slack allows about one message
+  per second per channel. Target ≤ 60. The busiest minute of `chat.update` is printed next to it (Tier 3).
+
+The sandbox runs as `ackmigrate sandbox` in its own process, Redis is a private `redis-server`, and
+`ACKMIGRATE_BENCH_WAVE_WORKERS` (default 2) `ackmigrate worker` processes do the work, as in production.
+The wave is asked for and approved through the engine's own entry points (the job the slash command
+queues, and `Lifecycle.approve_wave`, what the Approve button calls once it authorised the click): the
+bot's HTTP front adds nothing to what is measured. The stack's polls and sweeps are short (a migration
+here lasts seconds, not an hour): `ACKMIGRATE_POLL_INTERVAL=0.5`. ACKMIGRATE_BENCH_WAVE_CLUSTERS and
+ACKMIGRATE_BENCH_WAVE_DURATION_S shrink or stretch it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from cli.local_redis import RedisServer
+from sandbox.client import SandboxClient
+from tests.benchmarks import Figure, measuring
+from tests.benchmarks.sandbox_process import running_sandbox
+from workers.audit import AuditLog
+from workers.domain.waves import WaveState
+from workers.lifecycle import Lifecycle
+from workers.queues import Queues
+from workers.store import RecordStore
+from workers.wave_store import WaveStore
+
+NAME = "wave"
+CLUSTERS = int(os.environ.get("ACKMIGRATE_BENCH_WAVE_CLUSTERS", "200"))
+MAX_PARALLEL = 10
+DURATION_S = float(os.environ.get("ACKMIGRATE_BENCH_WAVE_DURATION_S", "5"))
+WORKERS = int(os.environ.get("ACKMIGRATE_BENCH_WAVE_WORKERS", "2"))
+FILL_TARGET = 0.90
+POSTS_TARGET = 60
+CHANNEL = "C0PLATFORM"
+REQUESTER, APPROVER = "U0ALICE", "U0BOB"
+BUCKET = "ack-migrate-hz"
+WAVE = "bench"
+SETUP_THREADS = 16
+REQUEST_DEADLINE_S = 600.0  # deadlines for a slow machine, not figures
+RUN_DEADLINE_S = 1800.0
+ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
+STACK = {
+    "ACKMIGRATE_APPROVERS": "S0PLATFORM", "ACKMIGRATE_WAVE_APPROVALS_REQUIRED": "1",
+    "ACKMIGRATE_POLL_INTERVAL": "0.5", "ACKMIGRATE_LEASE_TTL": "10", "ACKMIGRATE_RECONCILE_INTERVAL": "2",
+}
+
+
+def run() -> Iterator[Figure]:
+    with tempfile.TemporaryDirectory(prefix="ackmigrate-bench-wave-") as scratch, \
+            running_sandbox(Path(scratch)) as sandbox, _redis() as redis_url:
+        control = SandboxClient(sandbox.env["ACKMIGRATE_ACK_ENDPOINT"])
+        with measuring(f"building the fleet ({CLUSTERS} clusters)"):
+            control.create_bucket(BUCKET)
+            _build_fleet(control)
+        yield Figure(NAME, f"clusters (max-parallel {MAX_PARALLEL}, {DURATION_S:g} s migrations, {WORKERS} workers)",
+                     CLUSTERS, "", "", None)
+        env = {**os.environ, **sandbox.env, **STACK, "REDIS_URL": redis_url}
+        with _workers(env, Path(scratch)):
+            connection = redis.Redis.from_url(redis_url)
+            with measuring("the wave request (resolve, precheck and rank 200 clusters)"):
+                _request(connection)
+            started = time.monotonic()
+            with measuring("the wave's run"):
+                _approve_and_wait(connection)
+            wall = time.monotonic() - started
+        yield Figure(NAME, "wave wall time (approval to the last end)", wall, "s", "", None)
+        with measuring("slots kept full (from the sandbox's task timings)"):
+            fill, span = _fill(control)
+        yield Figure(NAME, f"slots kept full while work remains ({span:.0f} s)", fill * 100, "%",
+                     f"≥ {FILL_TARGET:.0%}", fill >= FILL_TARGET)
+        with measuring("Slack posts per minute (the sandbox's pace endpoint)"):
+            pace = control.request("GET", "/slack/pace", channel=CHANNEL)
+        posts = pace["busiest_minute"]["chat.postMessage"]
+        yield Figure(NAME, "Slack posts in the channel, busiest minute", posts, "/min", f"≤ {POSTS_TARGET}",
+                     posts <= POSTS_TARGET)
+        yield Figure(NAME, "chat.update in the channel, busiest minute", pace["busiest_minute"]["chat.update"],
+                     "/min", "", None)
+        yield Figure(NAME, "posts answered 429 by Slack", pace.get("rate_limited", 0), "", "", None)
+
+
+@contextmanager
+def _redis() -> Iterator[str]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@contextmanager
+def _workers(env: dict[str, str], scratch: Path) -> Iterator[None]:
+    """`ackmigrate worker` × WORKERS, logs in the scratch directory, stopped (SIGTERM, then SIGKILL)."""
+    processes = []
+    try:
+        for index in range(WORKERS):
+            with (scratch / f"worker-{index + 1}.log").open("ab") as log:
+                processes.append(subprocess.Popen([str(ACKMIGRATE), "worker"], env=env, stdout=log, stderr=log,
+                                                  start_new_session=True))
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _build_fleet(control: SandboxClient) -> None:
+    def create(index: int) -> None:
+        control.create_cluster(name=f"wave-{index:03d}", oss_granted_buckets=[BUCKET],
+                               migration={"duration_s": DURATION_S})
+
+    with ThreadPoolExecutor(SETUP_THREADS) as pool:
+        list(pool.map(create, range(1, CLUSTERS + 1)))
+
+
+def _lifecycle(connection: redis.Redis) -> Lifecycle:
+    return Lifecycle(store=RecordStore(connection), audit=AuditLog(connection), queues=Queues(connection),
+                     waves=WaveStore(connection))
+
+
+def _request(connection: redis.Redis) -> None:
+    """What `/ackmigrate wave create bench --clusters wave-* …` queues; returns once the request is posted."""
+    _lifecycle(connection).request_wave(
+        actor=REQUESTER, channel=CHANNEL, name=WAVE, command="wave create (benchmark)",
+        patterns=["wave-*"], bucket_map={"cn-hangzhou": BUCKET}, max_parallel=MAX_PARALLEL, canary=0,
+        soak_s=0.0, failure_budget=0,
+    )
+    wave = _wait(connection, lambda w: w is not None and w.state is WaveState.AWAITING_APPROVAL,
+                 REQUEST_DEADLINE_S, "the wave request")
+    if len(wave.pending) != CLUSTERS:
+        raise RuntimeError(f"the wave holds {len(wave.pending)} clusters to migrate, not {CLUSTERS}")
+
+
+def _approve_and_wait(connection: redis.Redis) -> None:
+    _lifecycle(connection).approve_wave(WAVE, user=APPROVER, at=time.time())
+    wave = _wait(connection, lambda w: w is not None and w.terminal, RUN_DEADLINE_S, "the wave's end")
+    if wave.state is not WaveState.DONE:
+        raise RuntimeError(f"the wave ended {wave.state.value}: {wave.pause or wave.reason}")
+
+
+def _wait(connection: redis.Redis, done: Any, deadline_s: float, what: str) -> Any:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        wave = WaveStore(connection).find(WAVE)
+        if done(wave):
+            return wave
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} not reached within {deadline_s:.0f} s")
+
+
+def _fill(control: SandboxClient) -> tuple[float, float]:
+    """(time-weighted running ÷ max-parallel, the span) from the first task's start to the last task's start."""
+    tasks = [t for c in control.request("GET", "/clusters") for t in c["tasks"] if t["task_type"] != "remove_nodes"]
+    if len(tasks) != CLUSTERS or any(t["ended_at"] is None for t in tasks):
+        raise RuntimeError(f"{len(tasks)} migration tasks in the sandbox for {CLUSTERS} clusters, or some still run")
+    first = min(t["started_at"] for t in tasks)
+    last = max(t["started_at"] for t in tasks)
+    if last <= first:
+        raise RuntimeError("every migration started at the same instant: nothing to measure")
+    busy = sum(max(0.0, min(t["ended_at"], last) - t["started_at"]) for t in tasks)
+    return busy / (MAX_PARALLEL * (last - first)), last - first
