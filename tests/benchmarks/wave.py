@@ -25,6 +25,7 @@ ACKMIGRATE_BENCH_WAVE_DURATION_S shrink or stretch it.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,7 @@ from sandbox.client import SandboxClient
 from tests.benchmarks import Figure, measuring
 from tests.benchmarks.sandbox_process import running_sandbox
 from workers.audit import AuditLog
-from workers.domain.waves import WaveState
+from workers.domain.waves import Wave, WaveState
 from workers.lifecycle import Lifecycle
 from workers.queues import Queues
 from workers.store import RecordStore
@@ -89,9 +90,15 @@ def run() -> Iterator[Figure]:
             wall = time.monotonic() - started
         yield Figure(NAME, "wave wall time (approval to the last end)", wall, "s", "", None)
         with measuring("slots kept full (from the sandbox's task timings)"):
-            fill, span = _fill(control)
+            tasks = _tasks(control)
+            fill, span = _fill(tasks)
         yield Figure(NAME, f"slots kept full while work remains ({span:.0f} s)", fill * 100, "%",
                      f"≥ {FILL_TARGET:.0%}", fill >= FILL_TARGET)
+        with measuring("where a slot's time goes (the wave's claims and ends against ACK's task timings)"):
+            before, after = _overheads(WaveStore(redis.Redis.from_url(redis_url)).get(WAVE), tasks)
+        yield Figure(NAME, "slot claimed → MigrateCluster, median", statistics.median(before), "s", "", None)
+        yield Figure(NAME, "ACK's task ended → the wave frees the slot, median", statistics.median(after), "s",
+                     "", None)
         with measuring("Slack posts per minute (the sandbox's pace endpoint)"):
             pace = control.request("GET", "/slack/pace", channel=CHANNEL)
         posts = pace["busiest_minute"]["chat.postMessage"]
@@ -177,11 +184,30 @@ def _wait(connection: redis.Redis, done: Any, deadline_s: float, what: str) -> A
     raise TimeoutError(f"{what} not reached within {deadline_s:.0f} s")
 
 
-def _fill(control: SandboxClient) -> tuple[float, float]:
+def _tasks(control: SandboxClient) -> dict[str, dict[str, Any]]:
+    """Each cluster's one migration task, as ACK (the sandbox) timed it."""
+    found = {c["cluster_id"]: [t for t in c["tasks"] if t["task_type"] != "remove_nodes"]
+             for c in control.request("GET", "/clusters")}
+    if any(len(tasks) != 1 for tasks in found.values()) or len(found) != CLUSTERS:
+        raise RuntimeError(f"not one migration task for each of the {CLUSTERS} clusters: "
+                           f"{sorted(len(t) for t in found.values())}")
+    if any(tasks[0]["ended_at"] is None for tasks in found.values()):
+        raise RuntimeError("a migration task still runs after the wave ended")
+    return {cluster_id: tasks[0] for cluster_id, tasks in found.items()}
+
+
+def _overheads(wave: Wave, tasks: dict[str, dict[str, Any]]) -> tuple[list[float], list[float]]:
+    """Per cluster: from the wave's claim of a slot to ACK's task start (the run job's wait for a worker,
+    the fresh precheck, the grant, the baseline), and from ACK's task end to the wave recording the end
+    (the next poll, the verification, the end hook)."""
+    before = [tasks[c.cluster_id]["started_at"] - c.started_at for c in wave.clusters if c.started_at]
+    after = [c.ended_at - tasks[c.cluster_id]["ended_at"] for c in wave.clusters if c.ended_at]
+    return before, after
+
+
+def _fill(by_cluster: dict[str, dict[str, Any]]) -> tuple[float, float]:
     """(time-weighted running ÷ max-parallel, the span) from the first task's start to the last task's start."""
-    tasks = [t for c in control.request("GET", "/clusters") for t in c["tasks"] if t["task_type"] != "remove_nodes"]
-    if len(tasks) != CLUSTERS or any(t["ended_at"] is None for t in tasks):
-        raise RuntimeError(f"{len(tasks)} migration tasks in the sandbox for {CLUSTERS} clusters, or some still run")
+    tasks = list(by_cluster.values())
     first = min(t["started_at"] for t in tasks)
     last = max(t["started_at"] for t in tasks)
     if last <= first:
