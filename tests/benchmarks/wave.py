@@ -40,10 +40,10 @@ import redis
 
 from cli.local_redis import RedisServer
 from sandbox.client import SandboxClient
-from tests.benchmarks import Figure, measuring
+from tests.benchmarks import Figure, MeasureFailed, measuring
 from tests.benchmarks.sandbox_process import running_sandbox
 from workers.audit import AuditLog
-from workers.domain.waves import Wave, WaveState
+from workers.domain.waves import ClusterState, Wave, WaveState
 from workers.lifecycle import Lifecycle
 from workers.queues import Queues
 from workers.store import RecordStore
@@ -62,7 +62,9 @@ BUCKET = "ack-migrate-hz"
 WAVE = "bench"
 SETUP_THREADS = 16
 REQUEST_DEADLINE_S = 600.0  # deadlines for a slow machine, not figures
-RUN_DEADLINE_S = 1800.0
+RUN_DEADLINE_S = float(os.environ.get("ACKMIGRATE_BENCH_WAVE_DEADLINE_S", "600"))
+"""200 clusters ÷ 10 slots × (5 s + the bot's own seconds) is a few minutes; past this the wave is stuck, and the
+figures are taken from what ran."""
 ACKMIGRATE = Path(sys.executable).with_name("ackmigrate")
 STACK = {
     "ACKMIGRATE_APPROVERS": "S0PLATFORM", "ACKMIGRATE_WAVE_APPROVALS_REQUIRED": "1",
@@ -85,17 +87,24 @@ def run() -> Iterator[Figure]:
             with measuring("the wave request (resolve, precheck and rank 200 clusters)"):
                 _request(connection)
             started = time.monotonic()
-            with measuring("the wave's run"):
-                _approve_and_wait(connection)
-            wall = time.monotonic() - started
-        yield Figure(NAME, "wave wall time (approval to the last end)", wall, "s", "", None)
+            try:  # a wave that stalls still has figures to give: how full the slots were while it ran
+                with measuring(f"wave wall time (approval to the last end, within {RUN_DEADLINE_S:.0f} s)"):
+                    _approve_and_wait(connection)
+                yield Figure(NAME, "wave wall time (approval to the last end)", time.monotonic() - started, "s",
+                             "", None)
+                ended = True
+            except MeasureFailed as failed:
+                yield Figure.not_taken(NAME, failed)
+                ended = False
+            wave = WaveStore(connection).get(WAVE)
+        yield Figure(NAME, "clusters migrated", len(wave.in_state(ClusterState.SUCCEEDED)), "", "", None)
         with measuring("slots kept full (from the sandbox's task timings)"):
-            tasks = _tasks(control)
-            fill, span = _fill(tasks)
+            tasks = _tasks(control, complete=ended)
+            fill, span = _fill(tasks, until=None if ended else time.time())
         yield Figure(NAME, f"slots kept full while work remains ({span:.0f} s)", fill * 100, "%",
                      f"≥ {FILL_TARGET:.0%}", fill >= FILL_TARGET)
         with measuring("where a slot's time goes (the wave's claims and ends against ACK's task timings)"):
-            before, after = _overheads(WaveStore(redis.Redis.from_url(redis_url)).get(WAVE), tasks)
+            before, after = _overheads(wave, tasks)
         yield Figure(NAME, "slot claimed → MigrateCluster, median", statistics.median(before), "s", "", None)
         yield Figure(NAME, "ACK's task ended → the wave frees the slot, median", statistics.median(after), "s",
                      "", None)
@@ -184,32 +193,39 @@ def _wait(connection: redis.Redis, done: Any, deadline_s: float, what: str) -> A
     raise TimeoutError(f"{what} not reached within {deadline_s:.0f} s")
 
 
-def _tasks(control: SandboxClient) -> dict[str, dict[str, Any]]:
-    """Each cluster's one migration task, as ACK (the sandbox) timed it."""
+def _tasks(control: SandboxClient, *, complete: bool) -> dict[str, dict[str, Any]]:
+    """Each started cluster's one migration task, as ACK (the sandbox) timed it. `complete`: the wave ended,
+    so every cluster has exactly one task and none still runs."""
     found = {c["cluster_id"]: [t for t in c["tasks"] if t["task_type"] != "remove_nodes"]
              for c in control.request("GET", "/clusters")}
-    if any(len(tasks) != 1 for tasks in found.values()) or len(found) != CLUSTERS:
-        raise RuntimeError(f"not one migration task for each of the {CLUSTERS} clusters: "
-                           f"{sorted(len(t) for t in found.values())}")
-    if any(tasks[0]["ended_at"] is None for tasks in found.values()):
-        raise RuntimeError("a migration task still runs after the wave ended")
-    return {cluster_id: tasks[0] for cluster_id, tasks in found.items()}
+    if any(len(tasks) > 1 for tasks in found.values()):
+        raise RuntimeError(f"a cluster has {max(len(t) for t in found.values())} migration tasks: MigrateCluster twice")
+    if complete and (any(not tasks or tasks[0]["ended_at"] is None for tasks in found.values())
+                     or len(found) != CLUSTERS):
+        raise RuntimeError("the wave ended, yet a cluster has no migration task or one still runs")
+    return {cluster_id: tasks[0] for cluster_id, tasks in found.items() if tasks}
 
 
 def _overheads(wave: Wave, tasks: dict[str, dict[str, Any]]) -> tuple[list[float], list[float]]:
     """Per cluster: from the wave's claim of a slot to ACK's task start (the run job's wait for a worker,
     the fresh precheck, the grant, the baseline), and from ACK's task end to the wave recording the end
     (the next poll, the verification, the end hook)."""
-    before = [tasks[c.cluster_id]["started_at"] - c.started_at for c in wave.clusters if c.started_at]
-    after = [c.ended_at - tasks[c.cluster_id]["ended_at"] for c in wave.clusters if c.ended_at]
+    before = [tasks[c.cluster_id]["started_at"] - c.started_at for c in wave.clusters
+              if c.started_at and c.cluster_id in tasks]
+    after = [c.ended_at - tasks[c.cluster_id]["ended_at"] for c in wave.clusters
+             if c.ended_at and c.cluster_id in tasks and tasks[c.cluster_id]["ended_at"] is not None]
     return before, after
 
 
-def _fill(by_cluster: dict[str, dict[str, Any]]) -> tuple[float, float]:
-    """(time-weighted running ÷ max-parallel, the span) from the first task's start to the last task's start."""
-    tasks = list(by_cluster.values())
+def _fill(by_cluster: dict[str, dict[str, Any]], *, until: float | None) -> tuple[float, float]:
+    """(time-weighted running ÷ max-parallel, the span) from the first task's start to the last task's start
+    — or to `until` when the wave did not end (clusters were pending all along); a task still running
+    counts as running until then."""
+    if not by_cluster:
+        raise RuntimeError("no migration started")
+    tasks = [{**t, "ended_at": t["ended_at"] if t["ended_at"] is not None else until} for t in by_cluster.values()]
     first = min(t["started_at"] for t in tasks)
-    last = max(t["started_at"] for t in tasks)
+    last = until if until is not None else max(t["started_at"] for t in tasks)
     if last <= first:
         raise RuntimeError("every migration started at the same instant: nothing to measure")
     busy = sum(max(0.0, min(t["ended_at"], last) - t["started_at"]) for t in tasks)
