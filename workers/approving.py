@@ -44,7 +44,7 @@ def count_approval(ctx: Context, record_id: str, *, user: str, clicked_at: float
 def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
     """Re-run the prechecks; when they differ from the message, refresh it and refuse the approval."""
     try:
-        fresh = run_prechecks(ctx.clouds(record.region), ctx.settings, cluster=record.cluster_id,
+        fresh = run_prechecks(ctx.clouds_for(record), ctx.settings, cluster=record.cluster_id,
                               bucket=record.bucket)
     except CloudError as error:
         _refused(ctx, record, user=user, reason="recheck_failed",

@@ -84,7 +84,7 @@ def _clean(ctx: Context, record: Record) -> None:
     if record.state is State.APPROVED:
         record = ctx.store.transition(record.id, State.RUNNING, started_at=time.time())
         announce(ctx, record.id)
-    clouds = ctx.clouds(record.region)
+    clouds = ctx.clouds_for(record)
     try:
         masters = old_masters(clouds, record.cluster_id)
         deleted = _delete_from_kubernetes(ctx, clouds, record, [m["node_name"] for m in masters])

@@ -18,6 +18,7 @@ from workers.audit import AuditLog
 from workers.cloud import CloudClients, RetryPolicy
 from workers.cloud.fleet import FleetClients
 from workers.config import Settings
+from workers.domain.records import Record
 from workers.freeze_store import FreezeStore
 from workers.lease import Leases
 from workers.queues import Queues
@@ -65,6 +66,18 @@ class Context:
             if wanted not in self._clouds:
                 self._clouds[wanted] = CloudClients.from_settings(self.settings, wanted, retry=self.retry)
             return self._clouds[wanted]
+
+    def clouds_for(self, record: Record) -> CloudClients:
+        """The cloud clients of a record's cluster: its region, in its account (a wave's cluster may live in
+        another account, reached through STS; the bot's own account uses `clouds(region)` as always)."""
+        if record.account is None:
+            return self.clouds(record.region)
+        account = self.fleet.account(record.account)
+        if account is None:
+            raise ValueError(f"request {record.id} names account {record.account!r}, which is not configured")
+        if account.role_arn is None:
+            return self.clouds(record.region)
+        return self.fleet.clients(account, record.region)
 
     @property
     def fleet(self) -> FleetClients:

@@ -107,7 +107,7 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
     if freeze is not None:
         _hold(ctx, record, owner, freeze)
         return
-    clouds = ctx.clouds(record.region)
+    clouds = ctx.clouds_for(record)
     try:
         report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
         if report.blocking:
@@ -217,7 +217,7 @@ HELD = wave_engine.HELD_KEY
 
 
 def _follow(ctx: Context, record: Record, owner: str) -> None:
-    clouds = ctx.clouds(record.region)
+    clouds = ctx.clouds_for(record)
     try:
         if record.task_id is None:
             found = _recover_task(ctx, clouds, record, owner)
@@ -392,7 +392,7 @@ def _fail(
 def _undo_steps(ctx: Context, record: Record) -> str:
     """Put back what the steps before the migration changed; what was done, in words for the reason."""
     try:
-        return terway_steps.undo(ctx, ctx.clouds(record.region).kube_for(record.cluster_id), record)
+        return terway_steps.undo(ctx, ctx.clouds_for(record).kube_for(record.cluster_id), record)
     except CloudError as error:
         return reasons.terway_not_restored(error)
 

@@ -222,7 +222,7 @@ def _open_migration(ctx: Context, wave: Wave, cluster: WaveCluster) -> None:
     now = time.time()
     record = Record(
         id=record_id, kind=WAVE.member_workflow.kind, cluster_id=cluster.cluster_id, cluster_name=cluster.name,
-        region=cluster.region, requester=wave.requester, channel=wave.channel, state=State.APPROVED,
+        region=cluster.region, account=cluster.account, requester=wave.requester, channel=wave.channel, state=State.APPROVED,
         bucket=bucket, approvals=list(wave.approvals), approvals_required=wave.approvals_required,
         decided_by=wave.decided_by, decided_at=wave.decided_at or now, wave=wave.name,
     )

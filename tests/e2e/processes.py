@@ -293,7 +293,7 @@ class Stack:
         """The newest request of that kind for the cluster, if any."""
         return next((r for r in self.store.for_cluster(cluster_id) if r.kind is kind), None)
 
-    def posted_request(self, cluster_id: str, kind: Kind = Kind.MIGRATION, timeout_s: float = 20.0) -> Record:
+    def posted_request(self, cluster_id: str, kind: Kind = Kind.MIGRATION, timeout_s: float = 60.0) -> Record:
         """Wait for the request message to be in the channel; the record (with its message_ts)."""
         def posted() -> Record | None:
             record = self.record(cluster_id, kind)

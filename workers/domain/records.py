@@ -96,6 +96,7 @@ class Record:
     started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
     finished_at: float | None = None
     result: dict[str, Any] = field(default_factory=dict)  # follow-ups: masters, addons, cGPU, nodes deleted
+    account: str | None = None  # the fleet account's alias (ACKMIGRATE_ACCOUNTS); None: the bot's own credentials
     wave: str | None = None  # the wave this migration belongs to (approved by the wave; its message has no buttons)
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
 
