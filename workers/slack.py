@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from workers.slack_pace import ChannelPacer, Paced
+from workers.slack_pace import UPDATE_LANE, UPDATE_PATIENCE_S, UPDATES_PER_MINUTE, ChannelPacer, Paced
 
 T = TypeVar("T")
 Blocks = Sequence[dict[str, Any]] | None
@@ -180,8 +180,19 @@ class SlackClient:
             if not cursor:
                 return
 
-    def update(self, channel: str, ts: str, text: str, blocks: Blocks = None) -> None:
-        """Replace a message in place; with no blocks the old ones are cleared (buttons gone)."""
+    def update(
+        self, channel: str, ts: str, text: str, blocks: Blocks = None, *, patience_s: float | None = None
+    ) -> None:
+        """Replace a message in place; with no blocks the old ones are cleared (buttons gone).
+
+        chat.update is Tier 3 — about 50 a minute for the app in the workspace, whichever channel — so every
+        edit takes a turn from one workspace-wide lane of the pacer (`UPDATE_LANE`), like posts do per channel."""
+        if self._pacer is not None:
+            try:
+                self._pacer.take_turn(UPDATE_LANE, patience_s=UPDATE_PATIENCE_S if patience_s is None else patience_s,
+                                      per_minute=UPDATES_PER_MINUTE)
+            except Paced as paced:
+                raise SlackPaced("chat.update", "paced", retry_after_s=paced.wait_s) from paced
         self._call(
             "chat.update",
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=list(blocks or [])),

@@ -15,8 +15,11 @@ reschedules itself for then, as it does on a 429). Turns already given are never
 patience ahead, so a patient post is never starved. Only Slack posts wait here: migrations save their
 replies in Redis and go on (workers.notify), so nothing that starts or follows a migration is held up.
 
-Key (under `ackmigrate:`): `ackmigrate:pace:{channel}` — the moment (ms, Redis clock) the next turn is
-free; it expires once that moment has passed.
+Edits have their own limit: chat.update is Tier 3, about 50 a minute for the app across the workspace, so
+`SlackClient.update` takes its turns from one lane for all channels (`UPDATE_LANE`, `UPDATES_PER_MINUTE`).
+
+Keys (under `ackmigrate:`): `ackmigrate:pace:{channel}` and `ackmigrate:pace:*chat.update` — the moment
+(ms, Redis clock) the next turn is free; each expires once that moment has passed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ process runs one job at a time, so a delivery sleeping here would delay the runb
 one turn it is cheaper to hand the post back and let the delivery come back at its turn."""
 
 PACE_PREFIX = "ackmigrate:pace:"
+UPDATE_LANE = "*chat.update"
+"""The one lane every chat.update takes its turn from: Tier 3 counts the app's edits across the workspace
+(https://docs.slack.dev/reference/methods/chat.update). `*` cannot begin a channel id, so no clash."""
+UPDATES_PER_MINUTE = 50.0
+UPDATE_PATIENCE_S = 60 / UPDATES_PER_MINUTE
+"""An edit waits for the lane's next turn (1.2 s) rather than be handed back at once."""
 
 # KEYS: the channel's key. ARGV: interval ms, patience ms.
 # Returns the wait in ms (>= 0, the turn is taken) or -(wait ms) - 1 when the turn is beyond patience.
@@ -70,10 +79,12 @@ class ChannelPacer:
         self._sleep = sleep
         self._turn = redis.register_script(_TURN)
 
-    def take_turn(self, channel: str, *, patience_s: float | None = None) -> float:
-        """Wait for this post's turn in `channel` (returns how long it waited), or raise Paced."""
+    def take_turn(self, channel: str, *, patience_s: float | None = None, per_minute: float | None = None) -> float:
+        """Wait for this post's turn in `channel` (returns how long it waited), or raise Paced. `per_minute`
+        overrides the pace for a lane with its own limit (chat.update's)."""
         patience = self.patience_s if patience_s is None else patience_s
-        answer = int(self._turn(keys=[PACE_PREFIX + channel], args=[self.interval_ms, int(patience * 1000)]))
+        interval_ms = self.interval_ms if per_minute is None else int(60_000 / per_minute)
+        answer = int(self._turn(keys=[PACE_PREFIX + channel], args=[interval_ms, int(patience * 1000)]))
         if answer < 0:
             raise Paced(channel, (-answer - 1) / 1000)
         wait_s = answer / 1000

@@ -38,6 +38,7 @@ from workers.domain.wave_events import (
 )
 from workers.domain.waves import Wave
 from workers.freeze_store import FreezeStore, Unfrozen
+from workers.redis_connection import NotReplicated
 from workers.slack import MessageMark, SlackError, SlackPaced, SlackRefused, SlackUnavailable
 from workers.ui import wave_message
 from workers.ui.kit import Message
@@ -57,6 +58,9 @@ _FAILURES = "ackmigrate:wave-notify:failures:"
 _REFUSED = "ackmigrate:wave-notify:refused:"  # the wave version Slack last refused; its next change tries again
 _MAX_BACKOFF_S = 60.0
 _LOOKBACK_S = 60.0
+LINK_WAIT_S = 30.0
+"""How long a cluster's line waits for the cluster's own thread to be posted, so it can link to it."""
+_LINK_RETRY_S = 2.0
 
 
 def wave_mark_id(name: str) -> str:
@@ -183,6 +187,14 @@ def _deliver_once(ctx: Context, name: str) -> None:
                         delay)
         _schedule(ctx, name, delay)
         return
+    except _LinkPending:
+        _schedule(ctx, name, _LINK_RETRY_S)
+        return
+    except NotReplicated as error:
+        # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
+        log.warning("wave %s delivery waits: %s", name, error)
+        _schedule(ctx, name, _backoff(ctx, name, None))
+        return
     except SlackRefused as error:
         # Retrying cannot help (the bot was removed from the channel, the message deleted): say so once.
         log.warning("wave %s: Slack refused %s: %s", name, error.method, error.code)
@@ -199,7 +211,7 @@ def _post_pending(ctx: Context, outbox: WaveOutbox, wave: Wave) -> None:
         mark = MessageMark(wave_mark_id(wave.name), line.seq)
         if outbox.attempted(wave.name, line.seq):
             if in_thread is None:
-                in_thread = ctx.slack.marks_in_thread(wave.channel, str(wave.message_ts))
+                in_thread = _marks_in_thread(ctx, wave)
             if mark in in_thread:
                 outbox.mark_posted(wave.name, line.seq, in_thread[mark])
                 continue
@@ -212,6 +224,17 @@ def _post_pending(ctx: Context, outbox: WaveOutbox, wave: Wave) -> None:
             _forget_attempt_if_certain(outbox, wave.name, line.seq, error)
             raise
         outbox.mark_posted(wave.name, line.seq, ts)
+
+
+def _marks_in_thread(ctx: Context, wave: Wave) -> dict[MessageMark, str]:
+    """The thread's marked lines; if Slack refuses to show the thread (a missing history scope), none: the
+    line is posted again, which may show it twice, but a line is never silently dropped (as notify does)."""
+    try:
+        return ctx.slack.marks_in_thread(wave.channel, str(wave.message_ts))
+    except SlackRefused as error:
+        log.warning("wave %s: cannot read its thread (%s); posting without the duplicate check", wave.name,
+                    error.code)
+        return {}
 
 
 def _redraw(ctx: Context, outbox: WaveOutbox, name: str) -> None:
@@ -242,14 +265,24 @@ def render_parent(ctx: Context, wave: Wave) -> Message:
 
 
 def render_line(ctx: Context, wave: Wave, line: Line) -> str:
-    """A thread line, with a link to the cluster's own migration thread when that thread exists yet."""
+    """A thread line, with a link to the cluster's own migration thread when that thread exists.
+
+    A cluster's migration request is posted by its own delivery, usually within a second of the start, so
+    a line whose cluster's thread is not posted yet waits for it (`_LinkPending`) up to `LINK_WAIT_S`
+    after the line was added — the lines behind it wait too, to keep their order — then goes without."""
     link = None
     if line.cluster_id is not None:
         cluster = wave.cluster(line.cluster_id)
         record = ctx.store.find(cluster.record_id) if cluster and cluster.record_id else None
         if record is not None and record.message_ts:
             link = archives_link(record.channel, record.message_ts)
+        elif record is not None and time.time() - line.added_at < LINK_WAIT_S:
+            raise _LinkPending()
     return wave_message.thread_line(wave, line.cluster_id, line.event, thread_link=link)
+
+
+class _LinkPending(Exception):
+    """The line's cluster thread is about to be posted: deliver again shortly, with its link."""
 
 
 def archives_link(channel: str, ts: str) -> str:
@@ -306,7 +339,8 @@ def _refused_at(ctx: Context, name: str) -> int:
     return int(raw) if raw is not None else 0
 
 
-def _backoff(ctx: Context, name: str, error: SlackUnavailable) -> float:
+def _backoff(ctx: Context, name: str, error: SlackUnavailable | None) -> float:
     failures = int(ctx.redis.incr(_FAILURES + name))
     ctx.redis.expire(_FAILURES + name, 3600)
-    return max(min(_MAX_BACKOFF_S, float(2 ** (failures - 1))), error.retry_after_s or 0.0)
+    retry_after = error.retry_after_s if error is not None else None
+    return max(min(_MAX_BACKOFF_S, float(2 ** (failures - 1))), retry_after or 0.0)

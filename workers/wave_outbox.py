@@ -47,6 +47,7 @@ class Line:
     key: str
     cluster_id: str | None
     event: ClusterEvent | WaveEvent
+    added_at: float = 0.0  # epoch seconds
 
 
 # KEYS: lines, line-keys, line-seq. ARGV: key, payload json. Returns the line's seq (new or existing).
@@ -70,7 +71,7 @@ class WaveOutbox:
 
     def add(self, name: str, key: str, event: ClusterEvent | WaveEvent, *, cluster_id: str | None = None) -> int:
         """Queue a line once per key; returns its seq (the first one's, when the key was added before)."""
-        payload = json.dumps({"key": key, "cluster_id": cluster_id, "event": to_json(event)})
+        payload = json.dumps({"key": key, "cluster_id": cluster_id, "event": to_json(event), "at": time.time()})
         return int(self._add(keys=[_key(name, "lines"), _key(name, "line-keys"), _key(name, "line-seq")],
                              args=[key, payload]))
 
@@ -85,7 +86,7 @@ class WaveOutbox:
                 continue
             data = json.loads(raw)
             pending.append(Line(seq=seq, key=str(data["key"]), cluster_id=data.get("cluster_id"),
-                                event=from_json(data["event"])))
+                                event=from_json(data["event"]), added_at=float(data.get("at") or 0.0)))
         return sorted(pending, key=lambda line: line.seq)
 
     def has_pending(self, name: str) -> bool:

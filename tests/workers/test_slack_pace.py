@@ -15,7 +15,7 @@ from tests.workers.runbook_harness import make_context
 from workers import notify
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.slack import SlackClient, SlackPaced
-from workers.slack_pace import ChannelPacer, Paced
+from workers.slack_pace import UPDATES_PER_MINUTE, ChannelPacer, Paced
 from workers.store import Reply
 
 INTERVAL_S = 0.1  # 600 posts a minute: fast enough for a test, slow enough to see the spacing
@@ -140,3 +140,19 @@ def test_a_record_delivery_in_a_busy_channel_reschedules_and_leaves_no_attempt(
     assert [seq for seq, _ in ctx.store.pending_replies(record.id)] == [1]
     assert not ctx.store.reply_attempted(record.id, 1), "a paced post certainly did not happen"
     assert [e for e in ctx.audit.read() if e.event == "slack_error"] == [], "being paced is not an error"
+
+
+def test_edits_in_every_channel_share_one_tier_3_lane(redis_client: redis.Redis, sandbox: Any,
+                                                      sandbox_env: dict[str, str]) -> None:
+    waits: list[float] = []
+    pacer = ChannelPacer(redis_client, posts_per_minute=600, patience_s=5, sleep=waits.append)
+    slack = SlackClient(token=sandbox_env["SLACK_BOT_TOKEN"], base_url=sandbox_env["SLACK_API_URL"], pacer=pacer)
+    first = slack.post("C0PLATFORM", "one")
+    second = slack.post("U0ALICE", "two")  # a direct message: the stand-in's channel D0ALICE
+    waits.clear()
+
+    slack.update("C0PLATFORM", first, "one, edited")
+    slack.update("D0ALICE", second, "two, edited")
+
+    assert len(waits) == 1 and 1.1 < waits[0] <= 60 / UPDATES_PER_MINUTE, "the second edit waits its Tier 3 turn"
+    assert [m["text"] for m in sandbox.control.slack_messages("D0ALICE")] == ["two, edited"]

@@ -64,6 +64,12 @@ def start(ctx: Context, wave: Wave, index: int) -> str:
     return cluster.cluster_id
 
 
+def record_of(ctx: Context, cluster_id: str) -> str:
+    cluster = WaveStore(ctx.redis).get("hz-1").cluster(cluster_id)
+    assert cluster is not None and cluster.record_id is not None
+    return cluster.record_id
+
+
 def thread(sandbox: Any, ctx: Context, name: str = "hz-1") -> list[str]:
     ts = WaveStore(ctx.redis).get(name).message_ts
     return [m["text"] for m in sandbox.control.slack_messages(CHANNEL, thread_ts=ts)[1:]]
@@ -255,3 +261,54 @@ def test_the_sweep_replaces_a_lost_delivery(sandbox: Any, ctx: Context) -> None:
 
     assert wave.message_ts and len(thread(sandbox, ctx)) == 1
     assert wave_notify.heal(ctx) == [], "nothing left behind"
+
+
+def test_a_line_is_posted_rather_than_lost_when_slack_will_not_show_the_thread(sandbox: Any, ctx: Context) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    outbox = WaveOutbox(ctx.redis)
+    seq = outbox.add("hz-1", f"{start(ctx, wave, 0)}:start", ClusterStarted())
+    outbox.mark_attempted("hz-1", seq)
+    sandbox.control.fault("slack", "conversations.replies", http_status=400, code="missing_scope")
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert len(thread(sandbox, ctx)) == 1 and outbox.pending("hz-1") == []
+
+
+def test_a_line_waits_while_slack_is_down(sandbox: Any, ctx: Context) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    wave_notify.cluster_event(ctx, "hz-1", start(ctx, wave, 0), ClusterStarted())
+    sandbox.control.fault("slack", "chat.postMessage", http_status=503, count=5)
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert len(WaveOutbox(ctx.redis).pending("hz-1")) == 1, "kept, to be tried again"
+    scheduled = Queue(NOTIFY_QUEUE, connection=ctx.redis).scheduled_job_registry.get_job_ids()
+    assert len(scheduled) == 1, "the delivery comes back later"
+
+
+def test_a_line_waits_for_its_clusters_thread_to_link_to_it(
+    sandbox: Any, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    cluster_id = start(ctx, wave, 0)
+    record_id = record_of(ctx, cluster_id)
+    ctx.store.update(record_id, message_ts=None)  # its request message is not posted yet
+    wave_notify.cluster_event(ctx, "hz-1", cluster_id, ClusterStarted())
+
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx) == [], "waits for the cluster's thread"
+    assert Queue(NOTIFY_QUEUE, connection=ctx.redis).scheduled_job_registry.get_job_ids(), "and comes back"
+
+    ctx.store.update(record_id, message_ts="1700000000.000200")
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx) == [
+        f"🚚 Started `main/web-0` (1/3) · <https://slack.com/archives/{CHANNEL}/p1700000000000200|its thread>"]
+
+    second = start(ctx, wave, 1)
+    second_record = record_of(ctx, second)
+    ctx.store.update(second_record, message_ts=None)
+    wave_notify.cluster_event(ctx, "hz-1", second, ClusterStarted())
+    monkeypatch.setattr(wave_notify, "LINK_WAIT_S", 0.0)  # its thread never came
+    wave_notify.deliver(ctx, "hz-1")
+    assert thread(sandbox, ctx)[1] == "🚚 Started `main/web-1` (2/3)", "posted without the link, not lost"

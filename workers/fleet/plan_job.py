@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 3.0  # 20 edits a minute at most: well inside Tier 3, with room for other messages
 PLAN_POST_PATIENCE_S = 30.0
-"""The plan is asked for by a person who waits for it: its one post waits out a busy channel (a wave's burst)."""
+"""The plan is asked for by a person who waits for it: its post and its final edit wait out a busy channel or
+a busy chat.update lane (a wave's burst) rather than fail."""
 
 
 class Throttle:
@@ -66,10 +67,10 @@ def post_plan(ctx: Context, *, scope: Scope, user: str, channel: str) -> PlanRep
     try:
         report = run_plan(ctx.fleet, scope, on_progress=show)
     except ScopeError as error:
-        ctx.slack.update(channel, ts, f"Nothing to plan: {error}")
+        ctx.slack.update(channel, ts, f"Nothing to plan: {error}", patience_s=PLAN_POST_PATIENCE_S)
         return None
     final = report_message(report)
-    ctx.slack.update(channel, ts, final.text, final.blocks)
+    ctx.slack.update(channel, ts, final.text, final.blocks, patience_s=PLAN_POST_PATIENCE_S)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     ctx.slack.upload_files(channel, [
         FileUpload(f"fleet-readiness-{stamp}.png", "Fleet readiness by account and region", readiness_chart(report)),
