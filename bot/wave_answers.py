@@ -81,5 +81,9 @@ def unfrozen(lifted: Freeze) -> str:
     return "Unfrozen: waves and held migrations start again, each within its own rules."
 
 
+def unfreeze_needs_approver(approvers_label: str) -> str:
+    return wave_message.unfreeze_needs_approver(approvers_label)
+
+
 def not_frozen() -> str:
     return wave_message.nothing_frozen()

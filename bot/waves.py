@@ -118,7 +118,8 @@ class WaveDecisions:
         return WaveOutcome(wave_answers.frozen(frozen))
 
     def unfreeze(self, *, user: str, channel: str) -> WaveOutcome:
-        refusal = may_use_channel(self.policy, channel) or self._approver(user, "unfreeze")
+        refusal = may_use_channel(self.policy, channel) or self._approver(
+            user, "unfreeze", text=wave_answers.unfreeze_needs_approver(self.policy.approvers.label()))
         if refusal is not None:
             return self._refuse(refusal, user=user, action="unfreeze")
         try:
@@ -179,11 +180,11 @@ class WaveDecisions:
     def _requester(self, user: str, channel: str) -> Refusal | None:
         return may_request(self.policy, user=user, channel=channel, requester_group_members=self.requester_members())
 
-    def _approver(self, user: str, what: str) -> Refusal | None:
+    def _approver(self, user: str, what: str, *, text: str | None = None) -> Refusal | None:
         members = self.approver_members() if self.policy.approvers.groups else frozenset()  # fresh: a decision
         if is_member(user, self.policy.approvers, members):
             return None
-        return Refusal(RefusalCode.NOT_APPROVER, f"Only {self.policy.approvers.label()} can {what}.")
+        return Refusal(RefusalCode.NOT_APPROVER, text or f"Only {self.policy.approvers.label()} can {what}.")
 
     def _name_taken(self, name: str) -> Refusal | None:
         if self.waves.find(name) is None:

@@ -34,6 +34,7 @@ from workers.context import Context
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
 from workers.domain.waves import (
+    ENDED,
     Blocker,
     ClusterState,
     PauseWave,
@@ -111,7 +112,13 @@ def migration_ended(ctx: Context, record: Record) -> None:
                                            blocker=blocker, error=record.reason if outcome is ClusterState.FAILED
                                            else None)
     except WaveRefused as already:
-        log.info("wave %s: %s", record.wave, already)  # a tick's catch-up recorded it first
+        # Recorded already (the hook, or a tick's catch-up, got there first). Its thread line is told again:
+        # wave_notify adds a line once per cluster end, so this only replaces one a killed worker never queued.
+        log.info("wave %s: %s", record.wave, already)
+        current = ctx.waves.get(record.wave)
+        ended = current.cluster(record.cluster_id)
+        if ended is not None and ended.state in ENDED:
+            wave_news.cluster(ctx, current, record.cluster_id)
         return
     wave_news.cluster(ctx, saved, record.cluster_id)
 
@@ -211,6 +218,8 @@ def _catch_up(ctx: Context, wave: Wave) -> None:
             _open_migration(ctx, wave, cluster)
         elif record.terminal:
             migration_ended(ctx, record)
+        else:
+            wave_news.cluster(ctx, wave, cluster.cluster_id)  # its start line, once (a no-op when it is queued)
 
 
 def _open_migration(ctx: Context, wave: Wave, cluster: WaveCluster) -> None:
@@ -224,7 +233,7 @@ def _open_migration(ctx: Context, wave: Wave, cluster: WaveCluster) -> None:
         id=record_id, kind=WAVE.member_workflow.kind, cluster_id=cluster.cluster_id, cluster_name=cluster.name,
         region=cluster.region, account=cluster.account, requester=wave.requester, channel=wave.channel, state=State.APPROVED,
         bucket=bucket, approvals=list(wave.approvals), approvals_required=wave.approvals_required,
-        decided_by=wave.decided_by, decided_at=wave.decided_at or now, wave=wave.name,
+        decided_by=wave.decided_by, decided_at=now, wave=wave.name,  # now: the runbook times its start from it
     )
     lifecycle = Lifecycle.of(ctx)
     try:

@@ -145,3 +145,27 @@ def test_cancel_by_someone_else_is_refused(bot: RunningBot) -> None:
     assert "Only <@U0ALICE> (who asked)" in _private(bot, user="U0DAVE")[0]
     assert bot.store.get(record.id).state is State.AWAITING_APPROVAL
     assert bot.jobs() == []
+
+
+def test_wave_create_is_acknowledged_at_once_and_queues_the_wave_request(bot: RunningBot) -> None:
+    answer = bot.control.slash("U0ALICE", "C0PLATFORM",
+                               "wave create w1 --clusters web-*,api-1 --bucket-map cn-hangzhou=ack-migrate-hz "
+                               "--max-parallel 2 --soak 10m")
+    assert answer["status"] == 200 and not answer["late"]
+    (private,) = _private(bot)
+    assert "Composing wave *w1*" in private
+    ((func, args, kwargs),) = bot.jobs()
+    assert (func, args) == ("workers.jobs.open_wave_request", ())
+    assert (kwargs["name"], kwargs["patterns"], kwargs["max_parallel"], kwargs["soak_s"]) == (
+        "w1", ["web-*", "api-1"], 2, 600.0)
+    assert [(e.event, e.details["wave"]) for e in AuditLog(bot.redis).read()] == [("command", "w1")]
+
+
+def test_freeze_is_taken_at_once_and_unfreeze_by_a_non_approver_is_refused(bot: RunningBot) -> None:
+    bot.control.slash("U0ALICE", "C0PLATFORM", "freeze --until 2h --reason 'incident 7'")
+    bot.control.slash("U0ALICE", "C0PLATFORM", "unfreeze")
+    frozen, refused = _private(bot)
+    assert "incident 7" in frozen
+    assert "approver" in refused
+    assert [e.event for e in AuditLog(bot.redis).read()] == ["frozen", "refused"]
+    assert [func for func, _, _ in bot.jobs()] == ["workers.jobs.freeze_changed"]

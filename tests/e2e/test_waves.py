@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.e2e.processes import ALICE, BOB, BUCKET, Stack, running_stack, wait_for
+from tests.e2e.processes import ALICE, BOB, BUCKET, CAROL, Stack, running_stack, wait_for
 from workers.audit import AuditLog
 from workers.domain.freeze import Freeze
 from workers.domain.records import State
@@ -48,8 +48,7 @@ benchmark measures the channel at the production pace of 60."""
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with running_stack(worker_count=2, ACKMIGRATE_WAVE_APPROVALS_REQUIRED="1",
-                       ACKMIGRATE_EXPECTED_MIGRATION_MINUTES="1", ACKMIGRATE_LEASE_TTL="2",
+    with running_stack(worker_count=2, ACKMIGRATE_EXPECTED_MIGRATION_MINUTES="1", ACKMIGRATE_LEASE_TTL="2",
                        ACKMIGRATE_RECONCILE_INTERVAL="0.5", ACKMIGRATE_SLACK_POSTS_PER_MINUTE="600") as running:
         yield running
 
@@ -85,10 +84,13 @@ def _requested_wave(stack: Stack, name: str, flags: str) -> str:
 
 
 def _approved_wave(stack: Stack, name: str, flags: str) -> str:
-    """Requested by Alice and approved by Bob (an approver; one approval is required in this stack)."""
+    """Requested by Alice and approved by Bob and Carol (two approvers: ACKMIGRATE_WAVE_APPROVALS_REQUIRED's
+    default), each clicking Approve on the wave's message."""
     ts = _requested_wave(stack, name, flags)
     stack.click(BOB, ts, "approve_wave")
-    wait_for(lambda: _waves(stack).get(name).state is not WaveState.REQUESTED, what=f"wave {name} approved")
+    stack.click(CAROL, ts, "approve_wave")
+    wait_for(lambda: _waves(stack).get(name).state not in (WaveState.REQUESTED, WaveState.AWAITING_APPROVAL),
+             what=f"wave {name} approved by two")
     return ts
 
 
@@ -204,6 +206,7 @@ def test_a_wave_of_eight_runs_at_most_two_at_once_canary_first_and_migrates_each
     audit = _wave_audit(stack, "eight")
     assert sorted(e["cluster_id"] for e in audit if e["event"] == "wave_cluster_started") == sorted(ids)
     assert sum(e["event"] == "wave_finished" for e in audit) == 1
+    assert sorted(e["actor"] for e in audit if e["event"] == "approved") == [BOB, CAROL], "two approvers, once each"
 
 
 def test_a_failing_cluster_pauses_the_wave_and_says_why_and_resume_runs_it_to_the_end(stack: Stack) -> None:

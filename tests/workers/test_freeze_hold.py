@@ -42,7 +42,8 @@ def test_a_freeze_holds_an_approved_migration_and_the_unfreeze_releases_it(sandb
         "migration_held"]
 
     ctx.freezes.unfreeze(by="U0LEAD")
-    release_after_unfreeze(ctx)
+    # The held look is waiting in RQ's schedule (no worker runs between drives): the unfreeze moves it on.
+    assert release_after_unfreeze(ctx) == [record.id]
     drive(ctx, delivered(ctx, record.id))
 
     final = ctx.store.get(record.id)

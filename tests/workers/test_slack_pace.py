@@ -15,7 +15,7 @@ from tests.workers.runbook_harness import make_context
 from workers import notify
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.slack import SlackClient, SlackPaced
-from workers.slack_pace import UPDATES_PER_MINUTE, ChannelPacer, Paced
+from workers.slack_pace import MARGIN, UPDATES_PER_MINUTE, ChannelPacer, Paced
 from workers.store import Reply
 
 INTERVAL_S = 0.1  # 600 posts a minute: fast enough for a test, slow enough to see the spacing
@@ -53,7 +53,7 @@ def test_channels_do_not_wait_for_each_other(redis_client: redis.Redis) -> None:
 
     assert waits == [], "the first post in each channel goes at once"
     pacer.take_turn("C1")
-    assert len(waits) == 1 and 59 < waits[0] <= 60, "the second in C1 waits out the minute"
+    assert len(waits) == 1 and 59 < waits[0] <= 60 * MARGIN, "the second in C1 waits out the minute"
 
 
 def test_a_turn_beyond_patience_is_refused_and_not_taken(redis_client: redis.Redis) -> None:
@@ -64,10 +64,10 @@ def test_a_turn_beyond_patience_is_refused_and_not_taken(redis_client: redis.Red
 
     with pytest.raises(Paced) as refused:
         pacer.take_turn("C1", patience_s=5)  # the next free turn is ~20 s away
-    assert 19 < refused.value.wait_s <= 20
+    assert 19 < refused.value.wait_s <= 20 * MARGIN
 
     pacer.take_turn("C1")  # patient enough: gets the turn the refused one did not take
-    assert 19 < waits[-1] <= 20
+    assert 19 < waits[-1] <= 20 * MARGIN
 
 
 def test_several_workers_share_one_pace(redis_url: str) -> None:
@@ -118,7 +118,7 @@ def test_a_busy_channel_hands_a_post_back_unsent(redis_client: redis.Redis, sand
     with pytest.raises(SlackPaced) as paced:
         slack.post("C0PLATFORM", "second")
 
-    assert 58 < (paced.value.retry_after_s or 0) <= 60
+    assert 58 < (paced.value.retry_after_s or 0) <= 60 * MARGIN
     assert [m["text"] for m in sandbox.control.slack_messages("C0PLATFORM")] == ["first"]
 
 
@@ -154,5 +154,5 @@ def test_edits_in_every_channel_share_one_tier_3_lane(redis_client: redis.Redis,
     slack.update("C0PLATFORM", first, "one, edited")
     slack.update("D0ALICE", second, "two, edited")
 
-    assert len(waits) == 1 and 1.1 < waits[0] <= 60 / UPDATES_PER_MINUTE, "the second edit waits its Tier 3 turn"
+    assert len(waits) == 1 and 1.1 < waits[0] <= 60 / UPDATES_PER_MINUTE * MARGIN, "the second edit waits its turn"
     assert [m["text"] for m in sandbox.control.slack_messages("D0ALICE")] == ["two, edited"]

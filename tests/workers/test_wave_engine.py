@@ -23,6 +23,7 @@ from workers.domain.workflows import MIGRATION
 from workers.lifecycle import Lifecycle
 from workers.queues import RUNBOOK_QUEUE
 from workers.wave_engine import migration_ended, tick_wave, wave_record_id
+from workers.wave_outbox import WaveOutbox
 
 
 @pytest.fixture
@@ -288,3 +289,17 @@ def test_every_wave_event_is_audited_exactly_once_with_the_wave_name(ctx: Contex
         ("w1", "cancelled"): 1, ("w2", "requested"): 1, ("w2", "rejected"): 1, ("w3", "requested"): 1,
         ("w3", "expired"): 1,
     })
+
+
+def test_each_start_and_end_is_told_in_the_waves_thread_once_however_often_ticks_and_hooks_run(ctx: Context) -> None:
+    _approved(ctx, count=2, max_parallel=1)
+    for _ in range(3):
+        tick_wave(ctx, "w1")
+    _end(ctx, "w1", "c01", State.SUCCEEDED)
+    migration_ended(ctx, ctx.store.get(wave_record_id("w1", "c01")))  # the hook again, as after a retry
+    for _ in range(2):
+        tick_wave(ctx, "w1")
+
+    lines = WaveOutbox(ctx.redis).pending("w1")
+    assert [(line.cluster_id, type(line.event).__name__) for line in lines] == [
+        ("c01", "ClusterStarted"), ("c01", "ClusterSucceeded"), ("c02", "ClusterStarted")]

@@ -1,0 +1,60 @@
+"""Opening a wave request against the sandbox and a real Redis: what becomes the wave (the ready clusters in
+risk order, the blocked ones skipped with their blocker), and what is refused privately with nothing created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.workers.runbook_harness import BUCKET, CHANNEL, make_context
+from workers.audit import AuditLog
+from workers.domain.waves import ClusterState, WaveState
+from workers.wave_requests import WaveAsk, open_wave_request
+
+OLD = "1.16.9-aliyun.1"  # below the 1.18 floor: the version check blocks
+
+
+def _ask(**changes: Any) -> WaveAsk:
+    fields: dict[str, Any] = dict(name="w1", requester="U0ALICE", channel=CHANNEL, patterns=("web-*",),
+                                  bucket_map={"cn-hangzhou": BUCKET}, max_parallel=2, canary=1)
+    fields.update(changes)
+    return WaveAsk(**fields)
+
+
+def _private(sandbox: Any) -> list[str]:
+    return [str(m.get("text", "")) for m in sandbox.control.slack_ephemeral(channel=CHANNEL, user="U0ALICE")]
+
+
+def test_the_wave_holds_the_ready_clusters_in_risk_order_and_the_blocked_ones_skipped(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    sandbox.control.create_bucket(BUCKET)
+    sandbox.control.create_cluster(name="web-prod", oss_granted_buckets=[BUCKET])
+    sandbox.control.create_cluster(name="web-dev", oss_granted_buckets=[BUCKET])
+    sandbox.control.create_cluster(name="web-old", current_version=OLD, oss_granted_buckets=[BUCKET])
+    sandbox.control.create_cluster(name="api-1", oss_granted_buckets=[BUCKET])  # not matched
+
+    wave = open_wave_request(ctx, _ask())
+
+    assert wave is not None and wave.state is WaveState.AWAITING_APPROVAL
+    assert [(c.name, c.state) for c in wave.clusters] == [
+        ("web-dev", ClusterState.PENDING), ("web-prod", ClusterState.PENDING), ("web-old", ClusterState.SKIPPED)]
+    blocked = wave.clusters[2].blocker
+    assert blocked is not None and blocked.check_id == "k8s-version"
+    assert wave.approvals_required == ctx.settings.wave_approvals_required and wave.expires_at is not None
+    assert [e.event for e in AuditLog(ctx.redis).read() if e.details.get("wave") == "w1"] == ["requested"]
+
+
+def test_a_region_without_a_bucket_or_a_pattern_matching_nothing_is_told_privately_and_nothing_is_made(
+        sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    sandbox.control.create_cluster(name="web-1")
+
+    no_bucket = open_wave_request(ctx, _ask(bucket_map={"cn-shanghai": "elsewhere"}))
+    no_match = open_wave_request(ctx, _ask(patterns=("db-*",)))
+
+    assert no_bucket is None and no_match is None
+    assert ctx.waves.find("w1") is None
+    said = _private(sandbox)
+    assert any("no bucket for region cn-hangzhou in --bucket-map" in text for text in said), said
+    assert any("'db-*' matches no cluster" in text for text in said), said
+    refused = [e for e in AuditLog(ctx.redis).read() if e.event == "refused"]
+    assert [e.details["action"] for e in refused] == ["wave_create", "wave_create"]
