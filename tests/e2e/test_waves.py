@@ -282,7 +282,8 @@ def test_a_freeze_holds_every_start_and_an_approvers_unfreeze_releases_them(stac
         assert sum(_migrate_calls(stack, [single, *ids]).values()) == 0, "nothing started while frozen"
 
         stack.slash(ALICE, "unfreeze")  # not an approver: refused, privately, and still frozen
-        wait_for(lambda: any("can unfreeze" in t for t in stack.private(ALICE)), what="Alice told she may not", timeout_s=SLACK_TIMEOUT_S)
+        wait_for(lambda: any("Lifting a freeze needs an approver" in t for t in stack.private(ALICE)),
+                 what="Alice told only an approver may", timeout_s=SLACK_TIMEOUT_S)
         assert _freeze(stack) is not None
         assert sum(_migrate_calls(stack, [single, *ids]).values()) == 0
         stack.slash(BOB, "unfreeze")
