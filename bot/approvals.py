@@ -28,7 +28,7 @@ from workers.domain.records import IllegalTransition, Record
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.lifecycle import Lifecycle
 from workers.store import RecordStore, Reply
-from workers.ui import private_answers, thread_replies
+from workers.ui import ids, private_answers, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +91,13 @@ class Approvals:
         record = self.store.find(migration_id)
         if record is None or record.workflow is not MIGRATION or record.state is not MIGRATION.succeeded:
             text = private_answers.request_gone() if record is None else private_answers.not_a_finished_migration(record)
-            return self.refuse(record, Refusal(RefusalCode.NOT_CLEANABLE, text), user=user, action="request_cleanup",
+            return self.refuse(record, Refusal(RefusalCode.NOT_CLEANABLE, text), user=user, action=ids.REQUEST_CLEANUP,
                                record_id=migration_id)
         thread = frozenset(ts for _, _, ts in self.store.posted_replies(record.id))  # the button is a reply
         refusal = click_belongs(self.policy, click=click, record=record, thread_messages=thread) or may_request(
             self.policy, user=user, channel=channel, requester_group_members=self.requester_members())
         if refusal is not None:
-            return self.refuse(record, refusal, user=user, action="request_cleanup")
+            return self.refuse(record, refusal, user=user, action=ids.REQUEST_CLEANUP)
         request_id = self.lifecycle.request(
             CLEANUP, actor=user, channel=channel, cluster_ref=record.cluster_id, cluster_id=record.cluster_id,
             cluster_name=record.cluster_name, command=CLEANUP.command, response_url=response_url,

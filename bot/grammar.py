@@ -376,18 +376,17 @@ def _region(value: str | bool | None, subcommand: str) -> str | None:
 
 def _wave(positional: list[str], flags: dict[str, str | bool], repeated: dict[str, list[str]]) -> Command:
     if not positional:
-        raise UsageError(f"`wave` needs an action: {', '.join(WAVE_ACTIONS)}", subcommand="wave")
+        raise UsageError(private_answers.wave_needs_an_action(WAVE_ACTIONS), subcommand="wave")
     action = positional[0].lower()
     if action not in WAVE_ACTIONS:
-        raise UsageError(f"`wave {positional[0]}` is not a wave action: use {', '.join(WAVE_ACTIONS)}",
-                         subcommand="wave")
+        raise UsageError(private_answers.not_a_wave_action(positional[0], WAVE_ACTIONS), subcommand="wave")
     name = _wave_name(positional[1]) if len(positional) > 1 else None
     if action != "create" and flags:
-        raise UsageError(f"`wave {action}` takes no options (`--{next(iter(flags))}`)", subcommand="wave")
+        raise UsageError(private_answers.wave_action_takes_no_options(action, next(iter(flags))), subcommand="wave")
     if action == "status":
         return WaveStatus(name)
     if name is None:
-        raise UsageError(f"`wave {action}` needs the wave's name", subcommand="wave")
+        raise UsageError(private_answers.wave_action_needs_a_name(action), subcommand="wave")
     if action == "pause":
         return WavePause(name)
     if action == "resume":
@@ -400,20 +399,17 @@ def _wave(positional: list[str], flags: dict[str, str | bool], repeated: dict[st
 def _wave_create(name: str, flags: dict[str, str | bool], repeated: dict[str, list[str]]) -> WaveCreate:
     clusters = flags.get("clusters")
     if clusters is None:
-        raise UsageError("`wave create` needs `--clusters P[,P…]`: cluster ids, names, account/name or globs "
-                         "like prod-*", subcommand="wave")
+        raise UsageError(private_answers.WAVE_NEEDS_CLUSTERS, subcommand="wave")
     bucket_map = flags.get("bucket-map")
     if bucket_map is None:
-        raise UsageError("`wave create` needs `--bucket-map REGION=BUCKET[,…]`: the OSS bucket each region's "
-                         "migrations write to", subcommand="wave")
+        raise UsageError(private_answers.WAVE_NEEDS_BUCKET_MAP, subcommand="wave")
     account, region = _account(flags.get("account"), "wave"), _region(flags.get("region"), "wave")
     buckets = _bucket_map(str(bucket_map))
     if region is not None and region not in dict(buckets):
-        raise UsageError(f"`--region {region}` has no bucket in `--bucket-map`: add {region}=BUCKET",
-                         subcommand="wave")
+        raise UsageError(private_answers.region_without_bucket(region), subcommand="wave")
     windows = repeated.get("window", [])
     if len(windows) > MAX_WINDOWS:
-        raise UsageError(f"a wave takes at most {MAX_WINDOWS} `--window`s (got {len(windows)})", subcommand="wave")
+        raise UsageError(private_answers.too_many_windows(len(windows), MAX_WINDOWS), subcommand="wave")
     return WaveCreate(
         name=name, clusters=_cluster_patterns(str(clusters)), bucket_map=buckets, account=account, region=region,
         max_parallel=_whole(flags, "max-parallel", DEFAULT_MAX_PARALLEL, minimum=1, maximum=MAX_PARALLEL),
@@ -428,19 +424,16 @@ def _wave_create(name: str, flags: dict[str, str | bool], repeated: dict[str, li
 def _wave_name(text: str) -> str:
     if WAVE_NAME_RE.match(text):
         return text
-    raise UsageError(f"`{text}` is not a wave name: use 1–40 lower-case letters, digits, `-` and `_`, starting "
-                     "with a letter or digit", subcommand="wave")
+    raise UsageError(private_answers.not_a_wave_name(text), subcommand="wave")
 
 
 def _cluster_patterns(text: str) -> tuple[str, ...]:
     patterns = [part.strip() for part in text.split(",") if part.strip()]
     if not patterns:
-        raise UsageError("`--clusters` names no cluster: give ids, names, account/name or globs like prod-*",
-                         subcommand="wave")
+        raise UsageError(private_answers.CLUSTERS_NAME_NONE, subcommand="wave")
     for pattern in patterns:
         if not _CLUSTER_PATTERN_RE.match(pattern):
-            raise UsageError(f"`{pattern}` is not a cluster id, name, account/name or glob (letters, digits, "
-                             "`_`, `-`, and `*`, `?`, `[…]` in a glob)", subcommand="wave")
+            raise UsageError(private_answers.not_a_cluster_pattern(pattern), subcommand="wave")
     return tuple(dict.fromkeys(patterns))
 
 
@@ -450,12 +443,11 @@ def _bucket_map(text: str) -> tuple[tuple[str, str], ...]:
         region, equals, bucket = part.partition("=")
         region, bucket = region.strip(), bucket.strip()
         if not equals or not region or not bucket:
-            raise UsageError(f"`{part}` in `--bucket-map` is not REGION=BUCKET, like cn-hangzhou=ack-migrate-hz",
-                             subcommand="wave")
+            raise UsageError(private_answers.not_a_bucket_pair(part), subcommand="wave")
         if not _REGION_RE.match(region):
-            raise UsageError(f"`{region}` in `--bucket-map` is not a region id like cn-hangzhou", subcommand="wave")
+            raise UsageError(private_answers.bucket_map_region_unreadable(region), subcommand="wave")
         if region in pairs:
-            raise UsageError(f"`--bucket-map` names {region} twice", subcommand="wave")
+            raise UsageError(private_answers.bucket_map_region_twice(region), subcommand="wave")
         pairs[region] = _bucket("wave", bucket)
     return tuple(pairs.items())
 
@@ -464,7 +456,7 @@ def _window(spec: str) -> str:
     try:
         return parse_window(spec).spec
     except WindowError as error:
-        raise UsageError(f"`--window`: {error}", subcommand="wave") from None
+        raise UsageError(private_answers.bad_option_value("window", error), subcommand="wave") from None
 
 
 def _whole(flags: dict[str, str | bool], flag: str, default: int, *, minimum: int, maximum: int) -> int:
@@ -473,8 +465,7 @@ def _whole(flags: dict[str, str | bool], flag: str, default: int, *, minimum: in
         return default
     text = str(value).strip()
     if not text.isdigit() or not minimum <= int(text) <= maximum:
-        raise UsageError(f"`--{flag}` must be a whole number from {minimum} to {maximum} (got `{value}`)",
-                         subcommand="wave")
+        raise UsageError(private_answers.not_a_whole_number_in(flag, value, minimum, maximum), subcommand="wave")
     return int(text)
 
 
@@ -485,7 +476,7 @@ def _duration(flags: dict[str, str | bool], flag: str, default: timedelta) -> ti
     try:
         return parse_duration(str(value))
     except DurationError as error:
-        raise UsageError(f"`--{flag}`: {error}", subcommand="wave") from None
+        raise UsageError(private_answers.bad_option_value(flag, error), subcommand="wave") from None
 
 
 def _freeze(flags: dict[str, str | bool]) -> Freeze:
@@ -495,16 +486,15 @@ def _freeze(flags: dict[str, str | bool]) -> Freeze:
         try:
             until = parse_until(str(until_text))
         except UntilError as error:
-            raise UsageError(f"`--until`: {error}", subcommand="freeze") from None
+            raise UsageError(private_answers.bad_option_value("until", error), subcommand="freeze") from None
         if isinstance(until, FreezeFor) and until.span <= timedelta(0):
-            raise UsageError("`--until` must be later than now (a duration above 0s)", subcommand="freeze")
+            raise UsageError(private_answers.FREEZE_UNTIL_NOT_LATER, subcommand="freeze")
     if reason is not None:
         reason = " ".join(str(reason).split())
         if not reason:
-            raise UsageError("`--reason` is empty: say why starts are frozen, or leave it out", subcommand="freeze")
+            raise UsageError(private_answers.FREEZE_REASON_EMPTY, subcommand="freeze")
         if len(reason) > MAX_REASON:
-            raise UsageError(f"`--reason` is {len(reason)} characters; keep it under {MAX_REASON}",
-                             subcommand="freeze")
+            raise UsageError(private_answers.freeze_reason_too_long(len(reason), MAX_REASON), subcommand="freeze")
     return Freeze(until=until, reason=reason)
 
 

@@ -16,13 +16,13 @@ from bot.limits import MAX_QUERY_TEXT
 from bot.services import Services
 from workers.picker_cache import CachedList, Kind, PickerCache
 from workers.queues import Queues
-from workers.ui.modals import PICKER_NOUNS, picker_options
+from workers.ui.modals import picker_options
 
 
 def offer(cache: PickerCache, queues: Queues, *, kind: Kind, region: str, query: str) -> list[dict[str, Any]]:
     cached = cache.read(kind, region)
     _refresh_unless_fresh(cache, queues, region, cached)
-    return picker_options(cached, query, what=f"{PICKER_NOUNS[kind]} in {region}", error=cache.last_error(region))
+    return picker_options(cached, query, kind=kind, region=region, error=cache.last_error(region))
 
 
 def refresh_if_stale(cache: PickerCache, queues: Queues, region: str) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot import wave_answers
 from bot.authz import Click, Policy, Refusal, RefusalCode, is_member, may_request, may_use_channel
 from bot.grammar import Freeze, WaveCreate
 from bot.metrics import REFUSALS
@@ -27,6 +26,7 @@ from workers.domain.waves import PauseCause, PauseReason, Wave, WaveRefused
 from workers.domain.workflows import WAVE
 from workers.freeze_store import FreezeStore, NotFrozen
 from workers.lifecycle import Lifecycle
+from workers.ui import wave_answers
 from workers.ui.kit import Message
 from workers.wave_store import WaveNotFound, WaveStore
 

@@ -32,6 +32,7 @@ from sandbox.processes import stop_group
 from sandbox.runtime import Sandbox
 from sandbox.scenario import DEFAULT_MIGRATION
 from sandbox.slack_render import render_message_text
+from workers.ui import ids
 
 CHANNEL = "C0PLATFORM"
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -263,18 +264,18 @@ class Journey:
         self._slash(ALICE, f"migrate {READY_CLUSTER} --bucket {BUCKET}")
         self._private_answer(ALICE, "the acknowledgement of the migrate command", lambda m: True)
         parent = wait_for("the request message with an Approve button in #platform-ops",
-                          lambda: self._channel_message_with("approve_migration"))
+                          lambda: self._channel_message_with(ids.APPROVE_MIGRATION))
         self.n.slack("ackmigrate posted in #platform-ops (everyone sees it):", parent)
         return parent
 
     def approve(self, parent: dict[str, Any]) -> None:
         self.n.chapter("3. Alice is an approver, but not of her own request (two-person rule); Bob approves")
         self.n.person("alice", "clicks [ Approve ] on her own request")
-        self.control.click(ALICE, CHANNEL, parent["ts"], "approve_migration")
+        self.control.click(ALICE, CHANNEL, parent["ts"], ids.APPROVE_MIGRATION)
         self._private_answer(ALICE, "the two-person rule refusing Alice's approval of her own request",
                              lambda m: "two-person rule" in render_message_text(m))
         self.n.person("bob", "clicks [ Approve ] and confirms")
-        self.control.click(BOB, CHANNEL, parent["ts"], "approve_migration")
+        self.control.click(BOB, CHANNEL, parent["ts"], ids.APPROVE_MIGRATION)
 
     def follow_thread(self, parent: dict[str, Any]) -> None:
         self.n.chapter("4. The migration runs; the thread fills with its stages, then its verification")
@@ -299,18 +300,18 @@ class Journey:
     def request_cleanup(self, parent: dict[str, Any]) -> dict[str, Any]:
         self.n.chapter("5. Alice asks to clean up the old masters")
         holder = wait_for("a [ Clean up old masters ] button",
-                          lambda: self._any_message_with("request_cleanup", parent["ts"]))
+                          lambda: self._any_message_with(ids.REQUEST_CLEANUP, parent["ts"]))
         self.n.person("alice", "clicks [ Clean up old masters ]")
-        self.control.click(ALICE, CHANNEL, holder["ts"], "request_cleanup")
+        self.control.click(ALICE, CHANNEL, holder["ts"], ids.REQUEST_CLEANUP)
         cleanup = wait_for("the cleanup request with an Approve button",
-                           lambda: self._any_message_with("approve_cleanup", parent["ts"]))
+                           lambda: self._any_message_with(ids.APPROVE_CLEANUP, parent["ts"]))
         self.n.slack("ackmigrate posted the cleanup request:", cleanup)
         return cleanup
 
     def approve_cleanup(self, cleanup: dict[str, Any]) -> None:
         self.n.chapter("6. Bob approves the cleanup")
         self.n.person("bob", "clicks [ Approve ] and confirms")
-        self.control.click(BOB, CHANNEL, cleanup["ts"], "approve_cleanup")
+        self.control.click(BOB, CHANNEL, cleanup["ts"], ids.APPROVE_CLEANUP)
         thread = cleanup.get("thread_ts") or cleanup["ts"]
 
         def done() -> dict[str, Any] | None:

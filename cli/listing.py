@@ -17,9 +17,10 @@ from workers.cloud import CloudClients
 from workers.config import Settings
 from workers.domain.records import Record
 from workers.errors import CloudError
-from workers.listing import NOT_CHECKED, Listing, list_clusters
+from workers.listing import Listing, list_clusters
 from workers.redis_connection import connect_redis, describe_redis
 from workers.store import RecordStore
+from workers.ui import words
 
 
 def run_list(settings: Settings, *, region: str | None, as_json: bool) -> int:
@@ -42,7 +43,8 @@ def run_list(settings: Settings, *, region: str | None, as_json: bool) -> int:
 
 def format_listing(listing: Listing) -> str:
     rows = [["NAME", "ID", "VERSION", "READINESS"]]
-    rows += [[c.name, c.cluster_id, c.version or "?", c.word] for c in listing.clusters]
+    rows += [[c.name, c.cluster_id, c.version or "?", words.readiness(c.readiness, c.blocking, c.could_not_run, c.reason)]
+             for c in listing.clusters]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
              for row in rows]
@@ -53,6 +55,9 @@ def format_listing(listing: Listing) -> str:
     if listing.others:
         lines.append(f"{listing.others} managed or other clusters are not listed.")
     return "\n".join(lines)
+
+
+NOT_CHECKED = "the bucket and the master role's grant on it need `ackmigrate precheck CLUSTER --bucket B`"
 
 
 def _active_lookup(settings: Settings) -> Callable[[str], Record | None]:

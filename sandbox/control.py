@@ -212,6 +212,10 @@ def _task_dump(task: Task) -> dict[str, Any]:
         "stage_index": task.stage_index,
         "error": task.error,
         "created": iso(task.created),
+        # Exact times (epoch seconds) for tests and benchmarks that measure overlap: when MigrateCluster
+        # created the task, and when ACK ended it (None while it runs).
+        "started_at": task.created,
+        "ended_at": task.stage_ended[-1] if task.state != "running" and task.stage_ended else None,
         "parameters": dict(task.parameters),
     }
 

@@ -18,7 +18,7 @@ import traceback
 
 from tests.benchmarks import Figure
 
-BENCHMARKS = ("precheck", "ack", "capacity", "plan")
+BENCHMARKS = ("precheck", "ack", "capacity", "plan", "wave")
 
 
 def main(names: list[str]) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 
 from workers.checks.drift import changes_since
-from workers.checks.model import PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.context import Context
 from workers.domain.records import IllegalTransition, Record, State
@@ -50,7 +49,7 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
         _refused(ctx, record, user=user, reason="recheck_failed",
                  text=private_answers.recheck_failed(error))
         return False
-    shown = PrecheckReport.from_dict(record.precheck) if record.precheck else None
+    shown = record.precheck
     changes = changes_since(shown, fresh) if shown is not None else (thread_replies.NO_PRECHECKS_SHOWN,)
     if not changes:
         return True
@@ -58,11 +57,11 @@ def _still_as_shown(ctx: Context, record: Record, *, user: str) -> bool:
     reply = Reply(thread_replies.precheck_changed(changes, blocked=blocked))
     try:
         if blocked:
-            Lifecycle.of(ctx).block(record.id, precheck=fresh.to_dict(), reply=reply,
+            Lifecycle.of(ctx).block(record.id, precheck=fresh, reply=reply,
                                     reason=reasons.BLOCKED_AT_APPROVAL,
                                     changes="; ".join(changes))
         else:
-            ctx.store.renew_request(record.id, precheck=fresh.to_dict(), reply=reply)
+            ctx.store.renew_request(record.id, precheck=fresh, reply=reply)
     except IllegalTransition:
         if ctx.store.get(record.id).state is State.AWAITING_APPROVAL:
             raise

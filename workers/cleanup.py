@@ -33,7 +33,7 @@ from workers.cloud import CloudClients
 from workers.cloud.models import KubeNode
 from workers.context import Context
 from workers.domain.records import Record, State
-from workers.domain.results import CleanupResult, MigrationResult, OldMaster
+from workers.domain.results import OldMaster
 from workers.domain.workflows import CLEANUP
 from workers.errors import CloudError, NotFound
 from workers.lease import LeaseHeld
@@ -99,16 +99,16 @@ def _clean(ctx: Context, record: Record) -> None:
     settled = {*release.released, *release.gone}
     kept = [m for m in masters if m["instance_id"] not in settled]
     result = replace(
-        CleanupResult.from_dict(record.result), nodes_deleted=tuple(deleted),
+        record.cleanup_result, nodes_deleted=tuple(deleted),
         instances_released=tuple(release.released), instances_gone=tuple(release.gone),
         needs_console=tuple(map(OldMaster.from_dict, release.needs_console)),
         still_billed=tuple(map(OldMaster.from_dict, kept)),
-    ).to_dict()
+    )
     done = replace(record, state=State.DONE, result=result)
     _end(ctx, record, State.DONE, result=result, text=success_reply(done).text)
     if record.parent_id:
         parent = ctx.store.get(record.parent_id)
-        ctx.store.update(parent.id, result=replace(MigrationResult.from_dict(parent.result), cleanup_id=record.id).to_dict())
+        ctx.store.update(parent.id, result=replace(parent.migration_result, cleanup_id=record.id))
         announce(ctx, parent.id)
 
 
@@ -131,7 +131,7 @@ def _deleted_by_an_earlier_run(
     never recorded it, and the result must still name them (and release or list their instances)."""
     seen = {m["node_name"] for m in found}
     listed = {node.name for node in clouds.kube_for(record.cluster_id).list_nodes()}
-    return [m.to_dict() for m in CleanupResult.from_dict(record.result).masters
+    return [m.to_dict() for m in record.cleanup_result.masters or ()
             if m.node_name and m.node_name not in seen and m.node_name not in listed]
 
 

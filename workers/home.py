@@ -40,8 +40,9 @@ from workers.domain.fleet_summary import (
     wave_progress,
     wave_standing,
 )
-from workers.domain.records import Kind, Record, State
+from workers.domain.records import Record, State
 from workers.domain.waves import Wave
+from workers.domain.workflows import MIGRATION
 from workers.freeze_store import FreezeStore
 from workers.home_viewers import viewers
 from workers.slack import SlackClient
@@ -88,8 +89,8 @@ def gather(
     freeze = freezes.current()
     if freeze is not None and not freeze.active(now):
         freeze = None
-    finished = [r for r in records.recent(limit=MAX_RECORDS) if r.kind is Kind.MIGRATION]
-    in_flight = [r for r in records.in_flight() if r.kind is Kind.MIGRATION]
+    finished = [r for r in records.recent(limit=MAX_RECORDS) if r.workflow is MIGRATION]
+    in_flight = [r for r in records.in_flight() if r.workflow is MIGRATION]
     where = _wave_places(all_waves)
     seen = standings([*_wave_sightings(all_waves), *_record_sightings([*in_flight, *finished], where)])
     return FleetSummary(

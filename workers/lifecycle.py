@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.audit import AuditLog
+from workers.checks.model import PrecheckReport
 from workers.context import Context
 from workers.domain import wave_events
 from workers.domain.records import Record, State
@@ -94,7 +95,7 @@ class Lifecycle:
         return saved
 
     def block(
-        self, record_id: str, *, reason: str, precheck: dict[str, Any], reply: Reply | None = None,
+        self, record_id: str, *, reason: str, precheck: PrecheckReport, reply: Reply | None = None,
         checks: str | None = None, changes: str | None = None,
     ) -> Record:
         """A blocking prerequisite failed (at opening or at an approval's re-check): nothing to approve.

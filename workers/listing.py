@@ -33,7 +33,8 @@ LISTING_PARALLEL = 4
 
 
 READY = "ready"
-NOT_CHECKED = "the bucket and the master role's grant on it need `ackmigrate precheck CLUSTER --bucket B`"
+BLOCKED = "blocked"
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -44,21 +45,13 @@ class ClusterReadiness:
     cluster_id: str
     version: str
     state: str
-    readiness: str  # `ready`, `blocked`, `unknown`, or the state of the request in flight
-    blocking: tuple[str, ...] = ()  # ids of the checks that failed (or could not run), in check order
-    reason: str = ""  # why readiness is `unknown`
-
-    @property
-    def word(self) -> str:
-        """What the listing shows: `ready`, `blocked: slb-spec, master-pods`, a request's state, …"""
-        if self.readiness == "blocked":
-            return "blocked: " + ", ".join(self.blocking)
-        if self.readiness == "unknown" and self.reason:
-            return f"unknown ({self.reason})"
-        return self.readiness
+    readiness: str  # READY, BLOCKED, UNKNOWN, or the state of the request in flight
+    blocking: tuple[str, ...] = ()  # ids of the checks that failed or could not run, in check order
+    could_not_run: tuple[str, ...] = ()  # those of `blocking` that could not run (an error, not a finding)
+    reason: str = ""  # why readiness is UNKNOWN: the cloud error's code
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "blocking": list(self.blocking)}
+        return {**asdict(self), "blocking": list(self.blocking), "could_not_run": list(self.could_not_run)}
 
 
 @dataclass(frozen=True)
@@ -68,9 +61,8 @@ class Listing:
     others: int  # clusters of the region left out: not dedicated
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows workers.ui.private_answers.cluster_list renders."""
-        return [{"name": c.name, "cluster_id": c.cluster_id, "version": c.version, "readiness": c.word}
-                for c in self.clusters]
+        """The rows workers.ui.private_answers.cluster_list renders (and words: workers.ui.words.readiness)."""
+        return [c.to_dict() for c in self.clusters]
 
 
 def list_clusters(
@@ -88,15 +80,18 @@ def list_clusters(
 def _readiness(
     clouds: CloudClients, settings: Settings, summary: ClusterSummary, active: Record | None
 ) -> ClusterReadiness:
-    def row(readiness: str, blocking: tuple[str, ...] = (), reason: str = "") -> ClusterReadiness:
+    def row(readiness: str, blocking: tuple[str, ...] = (), could_not_run: tuple[str, ...] = (),
+            reason: str = "") -> ClusterReadiness:
         return ClusterReadiness(name=summary.name, cluster_id=summary.cluster_id, version=summary.current_version,
-                                state=summary.state, readiness=readiness, blocking=blocking, reason=reason)
+                                state=summary.state, readiness=readiness, blocking=blocking,
+                                could_not_run=could_not_run, reason=reason)
 
     if active is not None:
         return row(str(active.state).replace("_", "-"))
     try:
         report = run_prechecks(clouds, settings, cluster=summary.cluster_id, bucket=None)
     except CloudError as error:
-        return row("unknown", reason=error.code or type(error).__name__)
-    blocking = tuple(f"{c.id} (could not run)" if c.outcome is Outcome.ERROR else c.id for c in report.blocking)
-    return row("blocked" if blocking else READY, blocking)
+        return row(UNKNOWN, reason=error.code or type(error).__name__)
+    blocking = tuple(c.id for c in report.blocking)
+    could_not_run = tuple(c.id for c in report.blocking if c.outcome is Outcome.ERROR)
+    return row(BLOCKED if blocking else READY, blocking, could_not_run)

@@ -23,7 +23,7 @@ from workers.listing import list_clusters
 from workers.notify import announce, delivery_turn, post_parent
 from workers.slack import SlackError, SlackRefused, SlackUnavailable
 from workers.store import ClusterBusy
-from workers.ui import private_answers
+from workers.ui import private_answers, reasons
 from workers.ui.kit import Message
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,14 @@ def open_migration_request(
     try:
         report = run_prechecks(located.clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
-        ctx.store.transition(record.id, State.FAILED, reason=f"the prechecks could not run: {error}")
+        ctx.store.transition(record.id, State.FAILED, reason=reasons.prechecks_could_not_run(error))
         tell_privately(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
     if report.blocking:
-        Lifecycle.of(ctx).block(record.id, precheck=report.to_dict(), reason="a blocking prerequisite failed",
+        Lifecycle.of(ctx).block(record.id, precheck=report, reason=reasons.BLOCKED,
                                 checks=",".join(c.id for c in report.blocking))
     else:
-        ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report.to_dict(),
+        ctx.store.transition(record.id, State.AWAITING_APPROVAL, precheck=report,
                              expires_at=time.time() + ctx.settings.approval_ttl_s)
     _post_request(ctx, record.id, user=requester, response_url=response_url)
 
@@ -99,7 +99,7 @@ def open_cleanup_request(
         cluster_name=detail.name, region=detail.region_id, account=located.account, requester=requester,
         channel=channel, release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url,
-        result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))).to_dict(),
+        result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))),
         approvals_required=CLEANUP.approvals_required(ctx.settings),
     )
     if not _create(ctx, record, channel=channel, user=requester, response_url=response_url):

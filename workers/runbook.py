@@ -38,7 +38,7 @@ from workers.context import Context
 from workers.domain.freeze import Freeze
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
-from workers.domain.results import MigrationResult, OldMaster, StageSeen
+from workers.domain.results import BlockedAtStart, OldMaster, StageSeen
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.grant import grant_bucket_to_master_role
@@ -112,9 +112,8 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         report = run_prechecks(clouds, ctx.settings, cluster=record.cluster_id, bucket=record.bucket)
         if report.blocking:
             first = report.blocking[0]
-            blocker = {wave_engine.BLOCKER: {"check_id": first.id, "summary": f"{first.title}: {first.summary}"}}
-            _fail(ctx, record, owner, reasons.blocked_before_call(report.blocking), precheck=report.to_dict(),
-                  result_extra=blocker if record.wave else None)
+            blocker = BlockedAtStart(first.id, f"{first.title}: {first.summary}") if record.wave else None
+            _fail(ctx, record, owner, reasons.blocked_before_call(report.blocking), precheck=report, blocker=blocker)
             return
         grant_note = grant_bucket_to_master_role(ctx, clouds, record, report)
         baseline = verifying.baseline_before_migration(clouds, record)  # compared with after the migration
@@ -150,8 +149,8 @@ def _migrate(ctx: Context, record_id: str, owner: str) -> None:
         return
     record = ctx.store.update(
         record_id,
-        precheck=report.to_dict(),
-        result=replace(MigrationResult.from_dict(record.result), baseline=baseline).to_dict(),
+        precheck=report,
+        result=replace(record.migration_result, baseline=baseline),
         migrate_called_at=time.time(),
         reply=Reply(thread_replies.prechecks_rerun(grant_note)),
     )
@@ -197,8 +196,8 @@ def _call_migrate(
 def _hold(ctx: Context, record: Record, owner: str, freeze: Freeze) -> None:
     """A freeze is in force and MigrateCluster has not been called: wait, and look again in a poll interval
     (or when the freeze ends, if sooner). The thread is told once; the audit says so once."""
-    if HELD not in record.result:
-        ctx.store.update(record.id, result={**record.result, HELD: freeze.at.timestamp()},
+    if record.migration_result.held_by_freeze is None:
+        ctx.store.update(record.id, result=replace(record.migration_result, held_by_freeze=freeze.at.timestamp()),
                          reply=Reply(thread_replies.held_by_freeze(freeze)))
         ctx.audit.append("migration_held", actor=freeze.by, record_id=record.id, cluster_id=record.cluster_id,
                          cluster_name=record.cluster_name, reason=freeze.reason, wave=record.wave)
@@ -209,8 +208,6 @@ def _hold(ctx: Context, record: Record, owner: str, freeze: Freeze) -> None:
     schedule_next(ctx, Job.RUN_MIGRATION, record.id, owner, delay_s=delay)
 
 
-HELD = wave_engine.HELD_KEY
-"""`Record.result` key: when the freeze that held this approved migration began (the thread was told)."""
 
 
 # --- following -------------------------------------------------------------------------------------------
@@ -298,14 +295,14 @@ def _record_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
         stage = task.stages[number - 1]
         name = stage.message or task.current_stage
         moment = StageSeen(stage=number, name=name, seen_at=time.time(), started_at=ack_time(stage.start_time))
-        result = MigrationResult.from_dict(record.result)
+        result = record.migration_result
         advanced = replace(record, stage=number, stage_name=name, stage_total=MIGRATION_STAGES)
         record = ctx.store.update(
             record.id,
             stage=number,
             stage_name=name,
             stage_total=MIGRATION_STAGES,
-            result=replace(result, timeline=(*result.timeline, moment)).to_dict(),
+            result=replace(result, timeline=(*result.timeline, moment)),
             reply=Reply(thread_replies.stage_reply(advanced)),
         )
         announce(ctx, record.id)
@@ -318,7 +315,7 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
     if not _is_pro(detail):
         schedule_follow(ctx, record.id, owner)  # the detail may lag the task briefly
         return
-    precheck = PrecheckReport.from_dict(record.precheck) if record.precheck else None
+    precheck = record.precheck
     master_names = {m.node_name for m in precheck.masters} if precheck else set()
     kube_nodes = {node.name: node for node in clouds.kube_for(record.cluster_id).list_nodes()}
     still_ready = [name for name in master_names if name in kube_nodes and kube_nodes[name].ready == "True"]
@@ -334,13 +331,13 @@ def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: s
     record = verifying.verify_migrated(ctx, clouds, record)  # its one thread reply, before the result
     finished = time.time()
     result = replace(
-        MigrationResult.from_dict(record.result),
+        record.migration_result,
         cluster_spec=detail.cluster_spec,
         duration_s=round(finished - (record.started_at or finished)),
         masters=billed,
         cgpu=precheck.cgpu if precheck else "",
         addons=precheck.addons if precheck else (),
-    ).to_dict()
+    )
     done = replace(record, state=State.SUCCEEDED, finished_at=finished, result=result)
     message = thread_replies.success_reply(done)
     saved = ctx.store.transition(
@@ -364,7 +361,7 @@ def _fail(
     next_step: str | None = None,
     cluster_state: str | None = None,
     undo: bool = True,
-    result_extra: dict[str, Any] | None = None,
+    blocker: BlockedAtStart | None = None,
     **changes: Any,
 ) -> None:
     """End the request `failed` with the reason in the thread (also broadcast: people must see it).
@@ -374,10 +371,10 @@ def _fail(
     if undo:
         reason += _undo_steps(ctx, record)
     finished = time.time()
-    typed = MigrationResult.from_dict(record.result)
+    typed = record.migration_result
     failure = replace(typed.failure, next_step=next_step or typed.failure.next_step,
                       cluster_state=cluster_state or typed.failure.cluster_state)
-    result = {**replace(typed, failure=failure).to_dict(), **(result_extra or {})}
+    result = replace(typed, failure=failure, blocker=blocker if blocker is not None else typed.blocker)
     ended = replace(record, state=State.FAILED, reason=reason, finished_at=finished, result=result, **changes)
     message = thread_replies.failure_reply(ended)
     saved = ctx.store.transition(

@@ -39,9 +39,11 @@ from typing import Any
 
 from redis import Redis
 
+from workers.checks.model import PrecheckReport
 from workers.domain.records import Approval, IllegalTransition, Record, State, check_transition
 from workers.domain.workflows import NEEDS_A_JOB, Workflow
 from workers.redis_connection import write_durably
+from workers.ui import reasons
 
 PREFIX = "ackmigrate:"
 IN_FLIGHT_KEY = f"{PREFIX}records:in-flight"
@@ -292,7 +294,7 @@ class RecordStore:
 
         return self._write_with(record_id, change)
 
-    def renew_request(self, record_id: str, *, precheck: dict[str, Any], reply: Reply) -> Record:
+    def renew_request(self, record_id: str, *, precheck: PrecheckReport, reply: Reply) -> Record:
         """Show a request's approvers fresh prechecks: approvals given to the old ones no longer count.
 
         Only while it awaits approval (IllegalTransition otherwise): a decision taken meanwhile stands.
@@ -427,7 +429,7 @@ class RecordStore:
             awaiting = current.state is State.AWAITING_APPROVAL
             if not awaiting or current.expires_at is None or current.expires_at > moment:
                 raise _NotDue  # decided, extended or expired by another worker since we listed it
-            return replace(current, state=State.EXPIRED, reason="Nobody approved or rejected it in time.")
+            return replace(current, state=State.EXPIRED, reason=reasons.EXPIRED)
 
         current = self.find(record_id)
         if current is None:

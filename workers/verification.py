@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workers.checks.catalog import MIGRATION_DOC
-from workers.checks.model import CheckResult, Outcome, Severity
+from workers.checks.model import CheckResult, Outcome, PrecheckReport, Severity
 from workers.checks.workload_checks import find_addons, find_cgpu
 from workers.cloud.kube import KubeClient
 from workers.cloud.models import KubeNode, Workload
@@ -94,7 +94,7 @@ def verify_cluster(
     cluster_name: str,
     baseline: Baseline | None,
     old_masters: Collection[str],
-    precheck: dict[str, Any] | None,
+    precheck: PrecheckReport | None,
     canary: CanarySettings,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -189,14 +189,13 @@ def judge_deployments(current: Sequence[Any], baseline: Baseline | None) -> Chec
                   f"{len(expected)} {basis} and available now ({', '.join(expected)}).")
 
 
-def judge_follow_ups(workloads: Sequence[Workload], precheck: dict[str, Any] | None) -> list[CheckResult]:
+def judge_follow_ups(workloads: Sequence[Workload], precheck: PrecheckReport | None) -> list[CheckResult]:
     """What the doc leaves to do after the migration, as done (pass) or to do (warn)."""
-    report = precheck or {}
-    before_addons = {str(a) for a in report.get("addons") or []}
+    before_addons = set(precheck.addons) if precheck is not None else set()
     now_addons = {f.addon for f in find_addons(list(workloads))}
     cgpu_now = find_cgpu(list(workloads)).edition
     follow_ups: list[CheckResult] = []
-    if report.get("cgpu") == "basic" or cgpu_now == "basic":
+    if (precheck is not None and precheck.cgpu == "basic") or cgpu_now == "basic":
         if cgpu_now == "basic":
             follow_ups.append(_result(
                 "follow-up-cgpu", "cGPU", Outcome.WARN,

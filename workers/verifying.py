@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from workers.checks.model import PrecheckReport
 from workers.cloud import CloudClients
 from workers.config import Settings
 from workers.context import Context
 from workers.domain.records import Record
-from workers.domain.results import Baseline, MigrationResult, VerificationReport
+from workers.domain.results import Baseline, VerificationReport
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
 from workers.fleet.locate import Located
@@ -49,13 +48,13 @@ def baseline_before_migration(clouds: CloudClients, record: Record) -> Baseline:
 
 def verify_migrated(ctx: Context, clouds: CloudClients, record: Record) -> Record:
     """Verify a migration ACK reports done; save the report with its one thread reply; return the record."""
-    result = MigrationResult.from_dict(record.result)
+    result = record.migration_result
     if result.verification is not None:
         return record  # verified before a crash: the reply was saved with it
     report = _verify(ctx.settings, clouds, cluster_id=record.cluster_id, cluster_name=record.cluster_name,
                      migration=record, namespace_suffix=record.id)
     message = verification_reply(report)
-    saved = ctx.store.update(record.id, result=replace(result, verification=report).to_dict(),
+    saved = ctx.store.update(record.id, result=replace(result, verification=report),
                              reply=Reply(message.text, message.blocks))
     ctx.audit.append("verified", record_id=record.id, cluster_id=record.cluster_id,
                      cluster_name=record.cluster_name, outcome="ok" if report.verified else "failed",
@@ -93,9 +92,8 @@ def _verify(
     namespace_suffix: str | None = None,
 ) -> VerificationReport:
     """One verification; `migration` (the cluster's migration record, if any) gives the baseline and masters."""
-    baseline = MigrationResult.from_dict(migration.result).baseline if migration is not None else None
-    precheck = migration.precheck if migration is not None else None
-    report = PrecheckReport.from_dict(precheck) if precheck else None
+    baseline = migration.migration_result.baseline if migration is not None else None
+    report = migration.precheck if migration is not None else None
     masters = {m.node_name for m in (report.masters if report else ()) if m.node_name}
     canary = CanarySettings(image=settings.canary_image or default_canary_image(clouds.region),
                             timeout_s=settings.canary_timeout_s, namespace=canary_namespace(namespace_suffix))
@@ -106,7 +104,7 @@ def _verify(
     except CloudError as error:
         return unreachable_report(cluster_id=cluster_id, cluster_name=cluster_name, error=error)
     return verify_cluster(kube, cluster_id=cluster_id, cluster_name=cluster_name,
-                          baseline=baseline, old_masters=masters, precheck=precheck, canary=canary)
+                          baseline=baseline, old_masters=masters, precheck=report, canary=canary)
 
 
 def _last_migration(ctx: Context, cluster_id: str) -> Record | None:

@@ -33,6 +33,7 @@ from workers import wave_news
 from workers.context import Context
 from workers.domain.jobs import Job
 from workers.domain.records import Record, State
+from workers.domain.results import MigrationResult
 from workers.domain.waves import (
     ENDED,
     Blocker,
@@ -58,12 +59,6 @@ log = logging.getLogger(__name__)
 TICK_LOCK_TTL_MS = 120_000
 """A tick touches only Redis (no cloud call), so two minutes is ample; a lapsed lock costs nothing but a
 second decider, which the store's claim keeps within the rules."""
-
-BLOCKER = "blocker"
-"""`Record.result` key: the fresh precheck before the fence blocked this wave cluster (check id, summary)."""
-
-HELD_KEY = "held_by_freeze"
-"""`Record.result` key set by the runbook when a freeze held an approved migration before its fence."""
 
 BUSY_CHECK = "cluster_busy"
 """A wave cluster's blocker when another request holds the cluster's lock."""
@@ -138,7 +133,8 @@ def release_after_unfreeze(ctx: Context) -> list[str]:
     tick_all(ctx)
     released = []
     for record in ctx.store.in_flight():
-        if record.state is State.APPROVED and HELD_KEY in record.result:
+        held = isinstance(record.result, MigrationResult) and record.result.held_by_freeze is not None
+        if record.state is State.APPROVED and held:
             holder = ctx.leases.holder(record.id)
             if holder is not None and ctx.queues.run_now(Job.RUN_MIGRATION, holder):
                 released.append(record.id)
@@ -252,9 +248,9 @@ def _open_migration(ctx: Context, wave: Wave, cluster: WaveCluster) -> None:
 def _outcome_of(record: Record) -> tuple[ClusterState, Blocker | None]:
     if record.state is record.workflow.succeeded:
         return ClusterState.SUCCEEDED, None
-    found = record.result.get(BLOCKER)
-    if isinstance(found, dict):
-        return ClusterState.SKIPPED, Blocker(str(found.get("check_id")), str(found.get("summary")))
+    found = record.migration_result.blocker
+    if found is not None:
+        return ClusterState.SKIPPED, Blocker(found.check_id, found.summary)
     return ClusterState.FAILED, None
 
 

@@ -35,7 +35,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import redis
 from rq import Worker
@@ -187,7 +186,7 @@ def _stage_changes(store: RecordStore, records: list[Record], since: float) -> i
     """Stage changes the worker recorded since `since` (each should cost one reply and one redraw)."""
     seen = 0
     for record in records:
-        timeline: list[dict[str, Any]] = store.get(record.id).result.get("timeline", [])
+        timeline = [moment.to_dict() for moment in store.get(record.id).migration_result.timeline]
         seen += sum(1 for entry in timeline if float(entry["seen_at"]) >= since)
     return seen
 

@@ -12,6 +12,7 @@ from tests.bot.harness import RunningBot, eventually
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
 from workers.domain.records import Kind, Record, State
+from workers.domain.results import MigrationResult
 from workers.store import RecordStore
 
 
@@ -119,7 +120,7 @@ def test_clean_up_old_masters_opens_a_cleanup_request(bot: RunningBot) -> None:
     store = bot.store
     store.transition(record.id, State.APPROVED, decided_by="U0BOB", decided_at=time.time())
     store.transition(record.id, State.MIGRATING)
-    store.transition(record.id, State.SUCCEEDED, result={"masters": []})
+    store.transition(record.id, State.SUCCEEDED, result=MigrationResult())
     ts = bot.post_request_message(store.get(record.id))
     bot.control.click("U0ALICE", "C0PLATFORM", ts, "request_cleanup")
     ((func, _, kwargs),) = eventually(lambda: bot.jobs())

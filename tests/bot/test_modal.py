@@ -70,15 +70,18 @@ def test_options_match_the_query_in_name_or_id_cut_to_slacks_limits() -> None:
     items = tuple(PickerItem(f"c{i:032x}", f"prod-hz-{i} " + "x" * 80, f"prod-hz-{i} c{i:032x}") for i in range(150))
     cached = CachedList(fetched_at=0.0, items=items)
 
-    everything = picker_options(cached, "", what="clusters", error=None)
+    everything = picker_options(cached, "", kind="clusters", region="cn-hangzhou", error=None)
     assert len(everything) == 100 and all(len(o["text"]["text"]) <= 75 for o in everything)
-    assert [o["value"] for o in picker_options(cached, "PROD-HZ-149", what="clusters", error=None)] == [f"c{149:032x}"]
-    assert [o["value"] for o in picker_options(cached, f"{7:032x}", what="clusters", error=None)] == [f"c{7:032x}"]
+    assert [o["value"] for o in picker_options(cached, "PROD-HZ-149", kind="clusters", region="cn-hangzhou",
+                                                     error=None)] == [f"c{149:032x}"]
+    assert [o["value"] for o in picker_options(cached, f"{7:032x}", kind="clusters", region="cn-hangzhou",
+                                                     error=None)] == [f"c{7:032x}"]
 
 
 def test_a_missing_list_says_it_is_loading_or_why_it_could_not_be_listed() -> None:
-    (loading,) = picker_options(None, "", what="buckets in cn-hangzhou", error=None)
+    (loading,) = picker_options(None, "", kind="buckets", region="cn-hangzhou", error=None)
     assert (loading["value"], loading["text"]["text"]) == (
         NOT_A_CHOICE, "Loading the buckets in cn-hangzhou… open this again in a moment")
-    (failed,) = picker_options(None, "", what="buckets", error="oss ListBuckets: AccessDenied")
-    assert failed["value"] == NOT_A_CHOICE and failed["text"]["text"].startswith("Could not list the buckets: oss")
+    (failed,) = picker_options(None, "", kind="buckets", region="cn-hangzhou", error="oss ListBuckets: AccessDenied")
+    assert failed["value"] == NOT_A_CHOICE
+    assert failed["text"]["text"].startswith("Could not list the buckets in cn-hangzhou: oss")

@@ -92,7 +92,7 @@ def test_a_migration_requested_approved_and_cleaned_up_in_slack_leaves_no_master
 
     cleaned = stack.store.get(cleanup.id)
     assert cleaned.state is State.DONE
-    assert sorted(cleaned.result["nodes_deleted"]) == sorted(masters_before)
+    assert sorted(cleaned.cleanup_result.nodes_deleted) == sorted(masters_before)
     (said,) = stack.thread_texts(cleanup_ts)[-1:]
     assert said.startswith("✅ Cleaned up prod-hz-1: deleted 3 old master nodes")
     assert buttons(stack.message(cleanup_ts)) == []

@@ -44,8 +44,9 @@ def _verification(thread: list[str]) -> str:
 
 
 def _lines(stack: Stack, record_id: str) -> dict[str, dict[str, Any]]:
-    verification = stack.store.get(record_id).result["verification"]
-    return {check["id"]: check for check in verification["checks"]}
+    verification = stack.store.get(record_id).migration_result.verification
+    assert verification is not None, "the verification is saved with the record"
+    return {check.id: check.to_dict() for check in verification.checks}
 
 
 def _canary_calls(stack: Stack, cluster_id: str) -> list[str]:
@@ -70,8 +71,8 @@ def test_a_healthy_migration_is_verified_before_success_is_announced(stack: Stac
     assert "Old masters, expected NotReady/Unknown: " in checks["nodes"]["summary"]
     assert "coredns" in checks["kube-system"]["summary"]
     assert "ran on worker" in checks["canary"]["summary"]
-    record = stack.store.get(record_id)
-    assert record.result["baseline"]["available_deployments"], "the kube-system snapshot taken before"
+    baseline = stack.store.get(record_id).migration_result.baseline
+    assert baseline is not None and baseline.available_deployments, "the kube-system snapshot taken before"
     assert _canary_calls(stack, cluster_id)[:2] == ["create namespaces", "create pods"]
     assert _canary_calls(stack, cluster_id)[-2:] == ["delete pods", "delete namespaces"], "the canary is gone"
     namespaces = stack.kubectl(cluster_id, "get", "namespaces", "-o", "name")
@@ -116,7 +117,9 @@ def test_an_api_server_that_moved_fails_the_endpoint_check(stack: Stack) -> None
     _, record_id, _, broadcasts = _migrated(stack, "verify-ep-1", api_endpoint_changes=True)
 
     endpoint = _lines(stack, record_id)["api-endpoint"]
-    before = stack.store.get(record_id).result["baseline"]["api_endpoint"]
+    baseline = stack.store.get(record_id).migration_result.baseline
+    assert baseline is not None
+    before = baseline.api_endpoint
     assert endpoint["outcome"] == "fail"
     assert endpoint["summary"] == (f"the kubeconfig now points at {before}-pro, not {before} as before the "
                                    "migration")

@@ -126,7 +126,7 @@ def test_a_worker_killed_mid_cleanup_is_replaced_and_the_old_masters_are_all_del
     wait_for(lambda: stack.settled(cleanup.id), what="the cleanup finished and shown")
     done = stack.store.get(cleanup.id)
     assert done.state is State.DONE
-    assert sorted(done.result["nodes_deleted"]) == sorted(masters)
+    assert sorted(done.cleanup_result.nodes_deleted) == sorted(masters)
     cleanup_thread = stack.thread_texts(str(cleanup.message_ts))
     assert len(cleanup_thread) == len(set(cleanup_thread)), f"nothing said twice: {cleanup_thread}"
     said = cleanup_thread[-1]

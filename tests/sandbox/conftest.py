@@ -23,7 +23,7 @@ from sandbox.control import ControlApi
 from sandbox.httpserver import ServiceServer
 from sandbox.rpc import EcsService, RamService, SlbService
 from sandbox.world import World
-from tests.sandbox.slack_fixtures import SlackStandIn
+from tests.sandbox.slack_fixtures import BotAnswer, RecordingBot, SlackStandIn
 
 ACCESS_KEY_ID = "LTAI5tSandboxTestKey0001"
 ACCESS_KEY_SECRET = "sandbox-test-secret-0123456789"
@@ -125,3 +125,30 @@ def slack_server() -> Iterator[SlackStandIn]:
     stand_in = SlackStandIn().start()
     yield stand_in
     stand_in.stop()
+
+
+# The app's side of the Slack stand-in, shared by the modules that watch what Slack delivers to the app.
+# A module that needs only the API (test_slack_api, test_slack_pace) defines its own plain `slack`.
+
+
+@pytest.fixture(scope="module")
+def bot_server() -> Iterator[RecordingBot]:
+    """One recording app per test module, as the Slack stand-in is."""
+    bot = RecordingBot().start()
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture
+def bot(bot_server: RecordingBot) -> RecordingBot:
+    bot_server.deliveries.clear()
+    bot_server.answer = BotAnswer()
+    return bot_server
+
+
+@pytest.fixture
+def slack(slack_server: SlackStandIn, bot: RecordingBot) -> SlackStandIn:
+    """A fresh workspace whose app delivers commands, clicks and events to `bot`."""
+    slack_server.reset()
+    slack_server.control.set_request_url(bot.url)
+    return slack_server

@@ -101,6 +101,23 @@ def test_cluster_tasks_list_the_migration_so_a_restarted_job_can_find_it(cloud: 
     ]
 
 
+def test_the_control_api_times_a_task_from_migrate_cluster_to_its_end(cloud: CloudSandbox) -> None:
+    """The task timings tests and benchmarks compute overlap from: when MigrateCluster was accepted, and when
+    the last stage ended (none while it runs)."""
+    cluster_id = _ready_cluster(cloud)
+    before = time.time()
+    task_id = _migrate(cloud, cluster_id)["task_id"]
+    after = time.time()
+    (running,) = cloud.control.cluster_state(cluster_id)["tasks"]
+    assert before <= running["started_at"] <= after and running["ended_at"] is None
+
+    _follow(cloud, task_id)
+
+    (ended,) = cloud.control.cluster_state(cluster_id)["tasks"]
+    assert ended["state"] == "success"
+    assert ended["ended_at"] == pytest.approx(ended["started_at"] + DURATION_S, abs=0.05)
+
+
 def test_the_api_server_is_down_only_while_the_control_plane_moves(cloud: CloudSandbox) -> None:
     cluster_id = _ready_cluster(cloud)
     task_id = _migrate(cloud, cluster_id)["task_id"]

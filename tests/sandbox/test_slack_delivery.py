@@ -8,7 +8,6 @@ slack_sdk's WebhookClient (what Bolt's `respond` uses).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,28 +25,6 @@ from tests.sandbox.slack_fixtures import (
     RecordingBot,
     SlackStandIn,
 )
-
-
-@pytest.fixture(scope="module")
-def bot_server() -> Iterator[RecordingBot]:
-    bot = RecordingBot().start()
-    yield bot
-    bot.stop()
-
-
-@pytest.fixture
-def bot(bot_server: RecordingBot) -> RecordingBot:
-    bot_server.deliveries.clear()
-    bot_server.answer = BotAnswer()
-    return bot_server
-
-
-@pytest.fixture
-def slack(slack_server: SlackStandIn, bot: RecordingBot) -> SlackStandIn:
-    """A fresh workspace whose app delivers commands and clicks to `bot`."""
-    slack_server.reset()
-    slack_server.control.set_request_url(bot.url)
-    return slack_server
 
 
 def signature_is_valid(delivery: Delivery, secret: str = SIGNING_SECRET) -> bool:

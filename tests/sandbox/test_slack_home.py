@@ -4,7 +4,6 @@ opening the tab (`app_home_opened`, delivered to the bot as Slack's Events API d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,28 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
 from sandbox.client import SandboxControlError
-from tests.sandbox.slack_fixtures import SIGNING_SECRET, BotAnswer, RecordingBot, SlackStandIn
-
-
-@pytest.fixture(scope="module")
-def bot_server() -> Iterator[RecordingBot]:
-    bot = RecordingBot().start()
-    yield bot
-    bot.stop()
-
-
-@pytest.fixture
-def bot(bot_server: RecordingBot) -> RecordingBot:
-    bot_server.deliveries.clear()
-    bot_server.answer = BotAnswer()
-    return bot_server
-
-
-@pytest.fixture
-def slack(slack_server: SlackStandIn, bot: RecordingBot) -> SlackStandIn:
-    slack_server.reset()
-    slack_server.control.set_request_url(bot.url)
-    return slack_server
+from tests.sandbox.slack_fixtures import SIGNING_SECRET, RecordingBot, SlackStandIn
 
 
 def home_view(*texts: str) -> dict[str, Any]:

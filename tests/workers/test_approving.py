@@ -153,7 +153,7 @@ def test_an_approval_after_the_cluster_was_upgraded_is_refused_and_the_message_r
 
     saved = ctx.store.get(record.id)
     assert (saved.state, saved.approvals) == (State.AWAITING_APPROVAL, []), "earlier approvals no longer count"
-    assert saved.precheck is not None and saved.precheck["current_version"] == "1.24.6-aliyun.1"
+    assert saved.precheck is not None and saved.precheck.current_version == "1.24.6-aliyun.1"
     assert _migrations_queued(ctx) == []
     message, thread = _shown(sandbox, ctx, record)
     assert "1.24.6-aliyun.1" in message and "Approvals: 0 of 2" in message

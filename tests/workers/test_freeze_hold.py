@@ -16,7 +16,6 @@ from tests.workers.runbook_harness import (
 from workers.audit import AuditLog
 from workers.domain.jobs import Job
 from workers.domain.records import State
-from workers.runbook import HELD
 from workers.wave_engine import release_after_unfreeze
 
 
@@ -33,7 +32,8 @@ def test_a_freeze_holds_an_approved_migration_and_the_unfreeze_releases_it(sandb
     ctx.queues.enqueue(Job.RUN_MIGRATION, record.id)
     began = time.monotonic()
     # Long enough for several looks (the poll interval is 0.2 s): each finds the freeze again.
-    drive(ctx, lambda: HELD in ctx.store.get(record.id).result and time.monotonic() - began > 1.5)
+    drive(ctx, lambda: ctx.store.get(record.id).migration_result.held_by_freeze is not None
+          and time.monotonic() - began > 1.5)
 
     held = ctx.store.get(record.id)
     assert held.state is State.APPROVED

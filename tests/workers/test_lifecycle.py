@@ -12,6 +12,7 @@ from rq import Queue
 
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
+from workers.checks.model import CheckResult, Outcome, PrecheckReport, Severity
 from workers.domain.records import IllegalTransition, Kind, Record, State
 from workers.domain.workflows import CLEANUP, MIGRATION
 from workers.lifecycle import Lifecycle
@@ -70,9 +71,18 @@ def test_a_blocked_request_is_audited_once_with_the_failing_checks(redis_client:
     record = lifecycle.create(_new(), actor="U0ALICE")
     RecordStore(redis_client).transition(record.id, State.PRECHECKING)
 
-    lifecycle.block(record.id, precheck={"checks": []}, reason="a blocking prerequisite failed", checks="slb-spec")
+    slb = CheckResult(id="slb-spec", title="SLB spec", outcome=Outcome.FAIL, severity=Severity.FAIL,
+                      summary="API server SLB lb-bp1 is a shared-resource instance")
+    report = PrecheckReport(cluster_id=record.cluster_id, cluster_name=record.cluster_name, region_id=record.region,
+                            current_version="1.22.15-aliyun.1", cluster_type="Kubernetes", cluster_spec="",
+                            state="running", master_count=3, worker_count=2, bucket=None, bucket_endpoint=None,
+                            checks=(slb,))
 
-    assert RecordStore(redis_client).get(record.id).state is State.BLOCKED
+    lifecycle.block(record.id, precheck=report, reason="a blocking prerequisite failed", checks="slb-spec")
+
+    blocked = RecordStore(redis_client).get(record.id)
+    assert blocked.state is State.BLOCKED
+    assert blocked.precheck == report, "the findings that blocked it are kept with the record"
     entries = AuditLog(redis_client).read(request=record.id)
     assert [e.event for e in entries] == ["requested", "blocked"]
     assert entries[-1].details["checks"] == "slb-spec"

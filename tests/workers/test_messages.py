@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 from sandbox.slack_blocks import find_button, validate_blocks
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport, Severity
 from workers.domain.records import Kind, Record, State
+from workers.domain.results import CleanupResult, Failure, MigrationResult, OldMaster
 from workers.ui import private_answers, request_message, status, thread_replies
 from workers.ui.kit import Message
 
@@ -25,7 +26,7 @@ def _check(check_id: str, outcome: Outcome, summary: str, fix: str = "") -> Chec
                        severity=Severity.FAIL, summary=summary, fix=fix, doc_url=DOC if fix else "")
 
 
-def _report(*checks: CheckResult) -> dict[str, Any]:
+def _report(*checks: CheckResult) -> PrecheckReport:
     masters = tuple(MasterInstance(f"i-master{n}", f"cn-hangzhou.10.0.0.{n}", charge)
                     for n, charge in enumerate(("PostPaid", "PostPaid", "PrePaid"), 1))
     return PrecheckReport(
@@ -36,7 +37,7 @@ def _report(*checks: CheckResult) -> dict[str, Any]:
         checks=checks or (_check("cluster-type", Outcome.PASS, "Dedicated cluster, running"),
                           _check("cgpu", Outcome.WARN, "cGPU Basic found (DaemonSet cgpu-installer)",
                                  "Upgrade to cGPU Professional after the migration.")),
-    ).to_dict()
+    )
 
 
 def _record(state: State = State.AWAITING_APPROVAL, *, kind: Kind = Kind.MIGRATION, **changes: Any) -> Record:
@@ -181,7 +182,7 @@ def test_succeeded_migration_offers_cleanup_until_one_is_requested() -> None:
     assert "3 old masters are Unknown" in _mrkdwn(offered)
     assert "(2 pay-as-you-go, 1 subscription)" in _mrkdwn(offered)
 
-    requested = _request(_record(State.SUCCEEDED, result={"cleanup_id": "c-1"}))
+    requested = _request(_record(State.SUCCEEDED, result=MigrationResult(cleanup_id="c-1")))
     assert _action_ids(requested) == []
 
 
@@ -236,7 +237,7 @@ def test_success_reply_gives_duration_next_steps_and_cleanup_button() -> None:
 def test_failure_after_the_cloud_was_touched_says_nothing_was_rolled_back_and_quotes_the_task() -> None:
     record = _record(State.FAILED, migrate_called_at=AT_14_02, task_id="T-62cc", stage=3, stage_total=5,
                      reason="ACK: MigrationFailed: etcd backup upload denied",
-                     result={"cluster_state": "failed", "request_id": "4A1F"})
+                     result=MigrationResult(failure=Failure(cluster_state="failed", request_id="4A1F")))
 
     reply = thread_replies.failure_reply(record)
 
@@ -254,10 +255,9 @@ def test_failure_before_the_cloud_was_touched_says_the_cluster_is_unchanged() ->
 
 
 def test_precheck_message_says_ready_or_what_to_fix() -> None:
-    ready = private_answers.precheck_message(PrecheckReport.from_dict(_report()), "prod-hz-1")
+    ready = private_answers.precheck_message(_report(), "prod-hz-1")
     failing = private_answers.precheck_message(
-        PrecheckReport.from_dict(
-            _report(_check("k8s-version", Outcome.FAIL, "Kubernetes 1.14 is older than 1.16", "Upgrade first."))),
+        _report(_check("k8s-version", Outcome.FAIL, "Kubernetes 1.14 is older than 1.16", "Upgrade first.")),
         "prod-hz-1",
     )
 
@@ -302,10 +302,15 @@ def test_cluster_list_shows_name_id_version_and_readiness() -> None:
     message = private_answers.cluster_list([
         {"name": "prod-hz-1", "cluster_id": "c82e", "version": "1.22.15", "readiness": "ready"},
         {"name": "<!channel>", "cluster_id": "c99", "version": "1.14.8", "readiness": "blocked"},
+        {"name": "prod-hz-2", "cluster_id": "c83", "version": "1.22.15", "readiness": "blocked",
+         "blocking": ["slb-spec", "master-pods"], "could_not_run": ["master-pods"]},
+        {"name": "prod-hz-3", "cluster_id": "c84", "version": "1.22.15", "readiness": "unknown", "reason": "Throttling"},
     ])
     _assert_slack_accepts(message)
     text = _mrkdwn(message)
     assert "• *prod-hz-1*  `c82e`  Kubernetes 1.22.15  ·  ready" in text
+    assert "• *prod-hz-2*  `c83`  Kubernetes 1.22.15  ·  blocked: slb-spec, master-pods (could not run)" in text
+    assert "• *prod-hz-3*  `c84`  Kubernetes 1.22.15  ·  unknown (Throttling)" in text
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
 
 
@@ -323,10 +328,10 @@ def test_huge_reports_stay_within_slack_limits() -> None:
 
 
 def test_cleanup_success_says_which_instances_were_released_and_which_are_still_billed() -> None:
-    record = _record(State.DONE, kind=Kind.CLEANUP, result={
-        "nodes_deleted": ["cn-hangzhou.10.0.0.1", "cn-hangzhou.10.0.0.2"],
-        "instances_released": ["i-master1"], "still_billed": [{"instance_id": "i-master2"}],
-    })
+    record = _record(State.DONE, kind=Kind.CLEANUP, result=CleanupResult(
+        nodes_deleted=("cn-hangzhou.10.0.0.1", "cn-hangzhou.10.0.0.2"),
+        instances_released=("i-master1",), still_billed=(OldMaster("i-master2"),),
+    ))
 
     reply = thread_replies.success_reply(record)
 
@@ -337,11 +342,11 @@ def test_cleanup_success_says_which_instances_were_released_and_which_are_still_
 
 
 def test_cleanup_success_names_the_console_step_for_subscription_instances_and_claims_nothing_else() -> None:
-    master3 = {"instance_id": "i-master3", "charge_type": "PrePaid"}
-    record = _record(State.DONE, kind=Kind.CLEANUP, release_ecs=True, result={
-        "nodes_deleted": ["cn-hangzhou.10.0.0.3"], "instances_released": [], "instances_gone": ["i-master1"],
-        "needs_console": [master3], "still_billed": [master3],
-    })
+    master3 = OldMaster("i-master3", charge_type="PrePaid")
+    record = _record(State.DONE, kind=Kind.CLEANUP, release_ecs=True, result=CleanupResult(
+        nodes_deleted=("cn-hangzhou.10.0.0.3",), instances_gone=("i-master1",),
+        needs_console=(master3,), still_billed=(master3,),
+    ))
 
     reply = thread_replies.success_reply(record)
 

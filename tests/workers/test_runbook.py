@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ from workers.checks.ram_evaluation import BucketObjects, evaluate
 from workers.cloud import CloudClients
 from workers.domain.jobs import Job
 from workers.domain.records import Kind, Record, State, new_record_id
+from workers.domain.results import CleanupResult, OldMaster
 from workers.runbook import run_migration
 
 
@@ -38,8 +38,8 @@ def test_approved_migration_succeeds_with_every_stage_in_order_in_the_thread(san
 
     final = ctx.store.get(record.id)
     assert final.state is State.SUCCEEDED
-    assert final.result["cluster_spec"] == "ack.pro.small"
-    assert [m["ready"] for m in final.result["masters"]] == ["Unknown"] * 3
+    assert final.migration_result.cluster_spec == "ack.pro.small"
+    assert [m.ready for m in final.migration_result.masters] == ["Unknown"] * 3
     texts = thread_texts(sandbox, final)
     stages = [t for t in texts if t.startswith("Stage ")]
     assert [s.split(":")[0] for s in stages] == [f"Stage {n}/5" for n in range(1, 6)]
@@ -60,7 +60,7 @@ def test_a_failing_stage_ends_the_migration_failed_with_acks_error(sandbox, sand
     final = ctx.store.get(record.id)
     assert final.state is State.FAILED
     assert "MigrateControlPlaneFailed" in str(final.reason)
-    assert final.result["cluster_state"] == "failed"
+    assert final.migration_result.failure.cluster_state == "failed"
     assert thread_texts(sandbox, final)[-1].startswith("❌ Migration of prod-hz-1 failed")
 
 
@@ -172,7 +172,7 @@ def _migrated_then_cleanup(ctx: Any, sandbox: Any, *, release_ecs: bool, **spec:
     record = ctx.store.create(Record(
         id=new_record_id(Kind.CLEANUP), kind=Kind.CLEANUP, cluster_id=cluster["cluster_id"],
         cluster_name=cluster["name"], region="cn-hangzhou", requester="U0ALICE", channel=CHANNEL,
-        parent_id=migration.id, state=State.APPROVED, release_ecs=release_ecs, result={"masters": masters},
+        parent_id=migration.id, state=State.APPROVED, release_ecs=release_ecs, result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))),
     ))
     return cluster, record
 
@@ -187,11 +187,11 @@ def test_cleanup_deletes_only_masters_that_are_not_ready(sandbox, sandbox_env):
     final = ctx.store.get(cleanup_record.id)
     assert final.state is State.DONE
     nodes = sandbox.control.cluster_state(cluster["cluster_id"])["nodes"]
-    assert sorted(final.result["nodes_deleted"]) == sorted(n["name"] for n in nodes if n["role"] == "Master")
+    assert sorted(final.cleanup_result.nodes_deleted) == sorted(n["name"] for n in nodes if n["role"] == "Master")
     assert all(not n["in_kubernetes"] for n in nodes if n["role"] == "Master")
     assert all(n["in_kubernetes"] for n in nodes if n["role"] == "Worker")
     assert all(not n["released"] for n in nodes), "instances are released only when asked"
-    assert ctx.store.get(str(cleanup_record.parent_id)).result["cleanup_id"] == final.id
+    assert ctx.store.get(str(cleanup_record.parent_id)).migration_result.cleanup_id == final.id
     assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
 
 
@@ -218,8 +218,8 @@ def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_nam
         ("true", 400, "DRYRUN.SUCCESS"), ("false", 200, "")]
     assert sorted(v for k, v in deletes[1]["params"].items() if k.startswith("InstanceId.")) == payg
     assert sandbox.control.calls(service="ack", action="DeleteClusterNodes") == []
-    assert final.result["instances_released"] == payg
-    assert [m["instance_id"] for m in final.result["needs_console"]] == [prepaid]
+    assert list(final.cleanup_result.instances_released) == payg
+    assert [m.instance_id for m in final.cleanup_result.needs_console] == [prepaid]
     reply = thread_texts(sandbox, final)[-1]
     released_line = next(line for line in reply.splitlines() if line.startswith("Released"))
     assert all(i in released_line for i in payg) and prepaid not in released_line
@@ -231,7 +231,7 @@ def test_cleanup_with_release_releases_pay_as_you_go_masters_through_ecs_and_nam
 def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_env):
     ctx = make_context(sandbox_env)
     _, cleanup_record = _migrated_then_cleanup(ctx, sandbox, release_ecs=True)
-    masters = cleanup_record.result["masters"]
+    masters = [m.to_dict() for m in cleanup_record.cleanup_result.masters or ()]
     # An earlier run released one instance and was cut off before it recorded anything.
     ctx.clouds().ecs.release([masters[0]["instance_id"]], client_token="earlier-run")
 
@@ -239,8 +239,8 @@ def test_a_retried_release_claims_nothing_it_did_not_release(sandbox, sandbox_en
     drive(ctx, delivered(ctx, cleanup_record.id))
 
     final = ctx.store.get(cleanup_record.id)
-    assert final.result["instances_gone"] == [masters[0]["instance_id"]]
-    assert sorted(final.result["instances_released"]) == sorted(m["instance_id"] for m in masters[1:])
+    assert list(final.cleanup_result.instances_gone) == [masters[0]["instance_id"]]
+    assert sorted(final.cleanup_result.instances_released) == sorted(m["instance_id"] for m in masters[1:])
     reply = thread_texts(sandbox, final)[-1]
     assert f"Already released before this cleanup (ECS no longer lists them): {masters[0]['instance_id']}" in reply
 
@@ -274,7 +274,7 @@ def test_a_new_failure_between_approval_and_run_ends_it_without_calling_the_clou
     assert final.state is State.FAILED
     assert "MigrateCluster was not called" in str(final.reason)
     assert _migrate_calls(sandbox) == []
-    assert json.dumps(final.precheck)  # the re-run's findings are kept with the record
+    assert final.precheck is not None and final.precheck.blocking  # the re-run's findings are kept
 
 
 def test_the_audit_log_tells_the_jobs_and_the_cloud_call_of_a_migration(sandbox, sandbox_env):

@@ -113,7 +113,7 @@ def test_stage_progress_is_the_same_whether_ack_lists_stages_as_they_begin_or_al
     assert final.state is State.SUCCEEDED
     stages = [t.split(":")[0] for t in thread_texts(sandbox, final) if t.startswith("Stage ")]
     assert stages == [f"Stage {n}/5" for n in range(1, 6)], "in order, each once"
-    timeline = final.result["timeline"]
+    timeline = [moment.to_dict() for moment in final.migration_result.timeline]
     assert [moment["stage"] for moment in timeline] == [1, 2, 3, 4, 5]
     assert all(abs(moment["started_at"] - moment["seen_at"]) < 60 for moment in timeline), "ACK's own start times"
 

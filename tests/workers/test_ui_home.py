@@ -22,6 +22,12 @@ from workers.ui.home import SHOWN_FAILURES, SHOWN_PLACES, SHOWN_WAVES, home_view
 NOW = datetime(2026, 12, 3, 6, 30, tzinfo=UTC)
 ACCOUNTS = ("prod", "staging")
 REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "ap-southeast-1")
+# Moments as Slack's date token (day and time in each reader's zone), UTC where the token cannot render.
+AT_06_10 = "<!date^1796278200^{date_short_pretty} {time}|Thu 2026-12-03 06:10 UTC>"
+AT_06_30 = "<!date^1796279400^{date_short_pretty} {time}|Thu 2026-12-03 06:30 UTC>"
+AT_08_30 = "<!date^1796286600^{date_short_pretty} {time}|Thu 2026-12-03 08:30 UTC>"
+AT_09_30 = "<!date^1796290200^{date_short_pretty} {time}|Thu 2026-12-03 09:30 UTC>"
+SAT_02_00 = "<!date^1796436000^{date_short_pretty} {time}|Sat 2026-12-05 02:00 UTC>"
 
 
 def texts(view: dict[str, Any]) -> str:
@@ -131,7 +137,8 @@ def test_each_place_shows_its_own_progress_most_remaining_first() -> None:
 def test_a_freeze_says_who_until_when_why_and_what_it_holds() -> None:
     shown = texts(home_view(fleet()))
 
-    assert ("🧊 *Frozen* by <@U0BOB> since Thu 2026-12-03 06:10 UTC until Thu 2026-12-03 08:30 UTC "
+    assert ("🧊 *Frozen* by <@U0BOB> since "
+            f"{AT_06_10} until {AT_08_30} "
             "— “Double 12 sale”") in shown
     assert "Nothing new starts" in shown and "`/ackmigrate unfreeze` needs an approver." in shown
 
@@ -151,14 +158,14 @@ def test_a_wave_line_shows_its_phase_progress_current_clusters_and_window() -> N
             "continues it.") in shown
     assert "Paused: paused by <@U0CAROL>. `/ackmigrate wave resume prod-west` continues it." in shown
     assert "Now: prod-hz-4, prod-hz-5, prod-hz-6 and 1 more" in shown
-    assert "Next window opens Sat 2026-12-05 02:00 UTC" in shown
-    assert "🕰️ Next window opens Sat 2026-12-05 02:00 UTC, for wave prod-east" in shown
+    assert f"Next window opens {SAT_02_00}" in shown
+    assert f"🕰️ Next window opens {SAT_02_00}, for wave prod-east" in shown
 
 
 def test_the_soonest_window_of_all_waves_is_the_next_window() -> None:
     shown = texts(home_view(fleet()))
 
-    assert "🕰️ Next window opens Thu 2026-12-03 09:30 UTC, for wave wave-00" in shown
+    assert f"🕰️ Next window opens {AT_09_30}, for wave wave-00" in shown
 
 
 def test_a_failure_names_the_cluster_place_wave_stage_and_time() -> None:
@@ -167,8 +174,8 @@ def test_a_failure_names_the_cluster_place_wave_stage_and_time() -> None:
     shown = texts(home_view(FleetSummary(as_of=NOW, failures=(*fleet(failures=1).failures, alone))))
 
     assert ("❌ *prod-hz-0* (prod · cn-hangzhou) (wave wave-01) failed at MigrateControlPlane, "
-            "Thu 2026-12-03 06:30 UTC") in shown
-    assert "❌ *stg-bj-3* (default · cn-beijing) failed before the migration started, Thu 2026-12-03 06:30 UTC" in shown
+            f"{AT_06_30}") in shown
+    assert f"❌ *stg-bj-3* (default · cn-beijing) failed before the migration started, {AT_06_30}" in shown
 
 
 def test_names_people_typed_cannot_mention_anyone_or_break_formatting() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.checks.model import Outcome
+from workers.checks.model import Outcome, PrecheckReport
 from workers.cloud.models import DeploymentAvailability, KubeNode, Workload
 from workers.verification import (
     Baseline,
@@ -74,7 +74,10 @@ def test_what_was_available_before_must_be_available_after() -> None:
 
 
 def test_follow_ups_say_done_or_to_do() -> None:
-    precheck = {"cgpu": "basic", "addons": ["alb-ingress-controller", "terway-controlplane"]}
+    precheck = PrecheckReport(
+        cluster_id="c1", cluster_name="prod-hz-1", region_id="cn-hangzhou", current_version="1.22.15-aliyun.1",
+        cluster_type="Kubernetes", cluster_spec="", state="running", master_count=3, worker_count=2, bucket=None,
+        bucket_endpoint=None, cgpu="basic", addons=("alb-ingress-controller", "terway-controlplane"))
     still = [_workload("cgpu-installer", release="cgpu"), _workload("alb-ingress-controller"),
              _workload("terway-controlplane")]
     todo = {f.id: f for f in judge_follow_ups(still, precheck)}

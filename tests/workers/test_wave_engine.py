@@ -18,6 +18,7 @@ from workers.audit import AuditLog
 from workers.config import Settings
 from workers.context import Context
 from workers.domain.records import Record, State
+from workers.domain.results import BlockedAtStart, MigrationResult
 from workers.domain.waves import ClusterState, PauseCause, PauseReason, Wave, WaveCluster, WaveState
 from workers.domain.workflows import MIGRATION
 from workers.lifecycle import Lifecycle
@@ -217,7 +218,7 @@ def test_a_blocker_found_before_the_fence_skips_the_cluster(ctx: Context) -> Non
     tick_wave(ctx, "w1")
     record_id = wave_record_id("w1", "c01")
     failed = ctx.store.transition(record_id, State.FAILED, reason="a prerequisite failed",
-                                  result={"blocker": {"check_id": "oss-bucket", "summary": "Bucket: missing"}})
+                                  result=MigrationResult(blocker=BlockedAtStart("oss-bucket", "Bucket: missing")))
 
     migration_ended(ctx, failed)
     tick_wave(ctx, "w1")

@@ -135,7 +135,7 @@ class PrecheckReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PrecheckReport:
         return cls(
-            cluster_id=str(data["cluster_id"]),
+            cluster_id=str(data.get("cluster_id", "")),
             cluster_name=str(data.get("cluster_name", "")),
             region_id=str(data.get("region_id", "")),
             current_version=str(data.get("current_version", "")),

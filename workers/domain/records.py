@@ -13,14 +13,30 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
+from workers.checks.model import PrecheckReport
+from workers.domain.results import CleanupResult, MigrationResult, RequestResult
 from workers.domain.states import TERMINAL, Kind, State
 from workers.domain.workflows import Workflow, workflow_of
 
 __all__ = ["TERMINAL", "Approval", "IllegalTransition", "Kind", "Record", "State", "Workflow",
            "allowed", "check_transition", "new_record_id"]
 
+
+
+_R = TypeVar("_R", bound=RequestResult)
+
+
+def _typed(record: Record, wanted: type[_R]) -> _R:
+    if record.result is None:
+        if record.workflow.result_type is not wanted:
+            raise TypeError(f"{record.kind} request {record.id} has no {wanted.__name__}")
+        return wanted()
+    if not isinstance(record.result, wanted):
+        raise TypeError(f"{record.kind} request {record.id} holds a {type(record.result).__name__}, "
+                        f"not a {wanted.__name__}")
+    return record.result
 
 
 class IllegalTransition(Exception):
@@ -87,7 +103,7 @@ class Record:
     approvals_required: int = 1  # fixed when the request is opened, so a settings change cannot move it
     decided_at: float | None = None
     reason: str | None = None  # why it ended the way it did, in words a person can act on
-    precheck: dict[str, Any] | None = None  # PrecheckReport.to_dict() of the last run
+    precheck: PrecheckReport | None = None  # the last run's findings (None: not prechecked, e.g. a cleanup)
     migrate_called_at: float | None = None
     task_id: str | None = None
     stage: int = 0  # the stage the task is in as last seen (1-based, "stage 3/5"), 0 before it starts
@@ -95,7 +111,7 @@ class Record:
     stage_name: str | None = None
     started_at: float | None = None  # the cloud work began (MigrateCluster / node removal accepted)
     finished_at: float | None = None
-    result: dict[str, Any] = field(default_factory=dict)  # follow-ups: masters, addons, cGPU, nodes deleted
+    result: RequestResult | None = None  # what it found and did, typed by its workflow; None: nothing yet
     account: str | None = None  # the fleet account's alias (ACKMIGRATE_ACCOUNTS); None: the bot's own credentials
     wave: str | None = None  # the wave this migration belongs to (approved by the wave; its message has no buttons)
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
@@ -104,6 +120,17 @@ class Record:
     def workflow(self) -> Workflow:
         """What this kind of request may do, and how (workers.domain.workflows)."""
         return workflow_of(self.kind)
+
+    @property
+    def migration_result(self) -> MigrationResult:
+        """A migration's result (empty before anything is learnt); a TypeError on any other kind's record,
+        as reading a cleanup's result as a migration's would silently show nothing."""
+        return _typed(self, MigrationResult)
+
+    @property
+    def cleanup_result(self) -> CleanupResult:
+        """A cleanup's result (empty before anything is learnt); a TypeError on any other kind's record."""
+        return _typed(self, CleanupResult)
 
     @property
     def terminal(self) -> bool:
@@ -118,9 +145,14 @@ class Record:
         return [approval.user for approval in self.approvals]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The JSON shape stored in Redis: the same keys and shapes the untyped dicts had (`result` is `{}`
+        when empty), so a release rolled back reads what this one wrote."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["kind"] = str(self.kind)
         data["state"] = str(self.state)
+        data["approvals"] = [asdict(approval) for approval in self.approvals]
+        data["precheck"] = None if self.precheck is None else self.precheck.to_dict()
+        data["result"] = {} if self.result is None else self.result.to_dict()
         return data
 
     def to_json(self) -> str:
@@ -133,6 +165,9 @@ class Record:
         values["kind"] = Kind(values["kind"])
         values["state"] = State(values["state"])
         values["approvals"] = [Approval(user=str(a["user"]), at=float(a["at"])) for a in values.get("approvals") or []]
+        precheck, result = values.get("precheck"), values.get("result")
+        values["precheck"] = PrecheckReport.from_dict(precheck) if precheck else None
+        values["result"] = workflow_of(values["kind"]).result_type.from_dict(result) if result else None
         return cls(**values)
 
     @classmethod

@@ -1,7 +1,8 @@
 """What a request found and did, typed: the migration's and the cleanup's results, and the verification.
 
-A record keeps its result as JSON in Redis (`Record.result`, `Record.precheck`); these dataclasses are the
-one way code reads and writes it. `from_dict` tolerates every key being absent and keeps the keys it does
+A record holds its result as one of these (`Record.result`, typed by its workflow's `result_type`; read it
+through `record.migration_result` / `record.cleanup_result`) and its precheck as a `PrecheckReport`; the
+record serialises them to JSON for Redis. `from_dict` tolerates every key being absent and keeps the keys it does
 not know in `extra` (written back unchanged by `to_dict`), so records written by an older or a newer
 release stay readable across an upgrade, and a round trip loses nothing. `to_dict` writes the same keys,
 with the same JSON shapes, as the untyped dicts did.
@@ -155,6 +156,22 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class BlockedAtStart:
+    """A wave cluster's fresh precheck failed just before the fence: the check and what it found (the wave
+    shows the cluster skipped with this blocker)."""
+
+    check_id: str
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check_id": self.check_id, "summary": self.summary}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BlockedAtStart:
+        return cls(check_id=str(data.get("check_id") or ""), summary=str(data.get("summary") or ""))
+
+
+@dataclass(frozen=True)
 class MigrationResult:
     """A migration record's `result`: filled in as it goes (baseline, stages, verification), then on success
     (spec, duration, the old masters still billed) or failure; `cleanup_id` once a cleanup has followed."""
@@ -168,6 +185,8 @@ class MigrationResult:
     cgpu: str = ""
     addons: tuple[str, ...] = ()
     cleanup_id: str | None = None
+    blocker: BlockedAtStart | None = None  # a wave cluster skipped: the precheck that failed before the fence
+    held_by_freeze: float | None = None  # when the freeze that held it before the fence began (thread told)
     failure: Failure = field(default_factory=Failure)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this release does not know, kept as they were
 
@@ -191,6 +210,10 @@ class MigrationResult:
             data["addons"] = list(self.addons)
         if self.cleanup_id:
             data["cleanup_id"] = self.cleanup_id
+        if self.blocker is not None:
+            data["blocker"] = self.blocker.to_dict()
+        if self.held_by_freeze is not None:
+            data["held_by_freeze"] = self.held_by_freeze
         data.update(self.failure.to_dict())
         return data
 
@@ -208,6 +231,8 @@ class MigrationResult:
             cgpu=str(data.get("cgpu") or ""),
             addons=_strings(data.get("addons")),
             cleanup_id=_text(data.get("cleanup_id")),
+            blocker=BlockedAtStart.from_dict(data["blocker"]) if isinstance(data.get("blocker"), Mapping) else None,
+            held_by_freeze=None if data.get("held_by_freeze") is None else float(data["held_by_freeze"]),
             failure=Failure.from_dict(data),
             extra=_unknown(data, cls),
         )
@@ -217,7 +242,7 @@ class MigrationResult:
 class CleanupResult:
     """A cleanup record's `result`: the masters it was approved to remove, then what it did to each."""
 
-    masters: tuple[OldMaster, ...] = ()
+    masters: tuple[OldMaster, ...] | None = None  # None: an older record named them only in its precheck
     nodes_deleted: tuple[str, ...] = ()
     instances_released: tuple[str, ...] = ()  # released now through ECS DeleteInstances
     instances_gone: tuple[str, ...] = ()  # ECS no longer listed them: released before this cleanup
@@ -228,7 +253,8 @@ class CleanupResult:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.extra)
-        data["masters"] = [master.to_dict() for master in self.masters]
+        if self.masters is not None:
+            data["masters"] = [master.to_dict() for master in self.masters]
         for name in ("nodes_deleted", "instances_released", "instances_gone"):
             if getattr(self, name):
                 data[name] = list(getattr(self, name))
@@ -242,7 +268,7 @@ class CleanupResult:
     def from_dict(cls, data: Mapping[str, Any] | None) -> CleanupResult:
         data = data or {}
         return cls(
-            masters=tuple(OldMaster.from_dict(m) for m in data.get("masters") or []),
+            masters=None if "masters" not in data else tuple(OldMaster.from_dict(m) for m in data["masters"] or []),
             nodes_deleted=_strings(data.get("nodes_deleted")),
             instances_released=_strings(data.get("instances_released")),
             instances_gone=_strings(data.get("instances_gone")),
@@ -251,3 +277,7 @@ class CleanupResult:
             failure=Failure.from_dict(data),
             extra=_unknown(data, cls),
         )
+
+
+RequestResult = MigrationResult | CleanupResult
+"""What a record of any workflow holds as its result (its workflow says which: `Workflow.result_type`)."""

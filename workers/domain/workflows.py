@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from workers.domain.jobs import Job
+from workers.domain.results import CleanupResult, MigrationResult, RequestResult
 from workers.domain.states import TERMINAL, Kind, State
 
 
@@ -58,6 +59,8 @@ class Workflow:
     """The `workers.config.Settings` field saying how many distinct approvers one request needs."""
     recheck_at_approval: bool
     """Re-run the prechecks before counting an approval (an approval is for what was checked)."""
+    result_type: type[RequestResult]
+    """What its records hold as `Record.result` (workers.domain.results): how a stored one is read back."""
 
     @property
     def states(self) -> frozenset[State]:
@@ -116,6 +119,7 @@ MIGRATION = Workflow(
     reject_action="reject_migration",
     approvals_setting="approvals_required",
     recheck_at_approval=True,
+    result_type=MigrationResult,
 )
 
 CLEANUP = Workflow(
@@ -138,6 +142,7 @@ CLEANUP = Workflow(
     reject_action="reject_cleanup",
     approvals_setting="cleanup_approvals_required",
     recheck_at_approval=False,
+    result_type=CleanupResult,
 )
 
 WORKFLOWS: tuple[Workflow, ...] = (MIGRATION, CLEANUP)

@@ -16,12 +16,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from workers.context import Context
-from workers.fleet.chart import readiness_chart
 from workers.fleet.plan import Progress, run_plan
 from workers.fleet.report import PlanReport, to_csv
 from workers.fleet.scope import Scope, ScopeError
 from workers.slack import FileUpload, SlackError
-from workers.ui.plan_report import progress_message, report_message
+from workers.ui.plan_chart import readiness_chart
+from workers.ui.plan_report import (
+    CHART_TITLE,
+    TABLE_TITLE,
+    files_comment,
+    nothing_to_plan,
+    progress_message,
+    report_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +74,13 @@ def post_plan(ctx: Context, *, scope: Scope, user: str, channel: str) -> PlanRep
     try:
         report = run_plan(ctx.fleet, scope, on_progress=show)
     except ScopeError as error:
-        ctx.slack.update(channel, ts, f"Nothing to plan: {error}", patience_s=PLAN_POST_PATIENCE_S)
+        ctx.slack.update(channel, ts, nothing_to_plan(error), patience_s=PLAN_POST_PATIENCE_S)
         return None
     final = report_message(report)
     ctx.slack.update(channel, ts, final.text, final.blocks, patience_s=PLAN_POST_PATIENCE_S)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     ctx.slack.upload_files(channel, [
-        FileUpload(f"fleet-readiness-{stamp}.png", "Fleet readiness by account and region", readiness_chart(report)),
-        FileUpload(f"fleet-plan-{stamp}.csv", "Fleet plan: every cluster", to_csv(report)),
-    ], comment=f"Readiness chart and the full table, requested by <@{user}>.", thread_ts=ts)
+        FileUpload(f"fleet-readiness-{stamp}.png", CHART_TITLE, readiness_chart(report)),
+        FileUpload(f"fleet-plan-{stamp}.csv", TABLE_TITLE, to_csv(report)),
+    ], comment=files_comment(user), thread_ts=ts)
     return report

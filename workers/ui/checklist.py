@@ -101,7 +101,7 @@ def fix_text(check: CheckResult, *, with_fix: bool = True) -> str:
 
 def precheck_of(record: Record) -> PrecheckReport | None:
     """The record's last precheck report, typed; None before the prechecks have run."""
-    return PrecheckReport.from_dict(record.precheck) if record.precheck else None
+    return record.precheck
 
 
 def sizes(report: PrecheckReport | None) -> str:

@@ -30,6 +30,14 @@ def day(epoch: float) -> str:
     return f"<!date^{int(epoch)}^{{date_num}}|{time.strftime('%Y-%m-%d', time.gmtime(epoch))}>"
 
 
+def when(epoch: float) -> str:
+    """A moment that may be days away (a freeze's end, a wave's next window): the day and the time, in each
+    reader's own time zone ("Thu, Dec 3 14:02" or "today 14:02"); "Thu 2026-12-03 14:02 UTC" where Slack
+    cannot render the token."""
+    fallback = time.strftime("%a %Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
 def duration(seconds: float) -> str:
     """How long something took or has been going, to the minute: "under a minute", "14 min", "2 h 5 min"."""
     minutes = int(max(0.0, seconds) // 60)

@@ -13,7 +13,7 @@ through `mrkdwn.escape`; mentions and links only through the `mrkdwn` helpers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -30,6 +30,7 @@ from workers import mrkdwn
 from workers.domain.fleet_summary import Failure, FleetSummary, PlaceProgress, WavePhase, WaveProgress
 from workers.domain.freeze import Freeze
 from workers.domain.waves import PauseCause, PauseReason
+from workers.ui import clock
 
 MAX_BLOCKS = 100
 """Slack's limit for a Home tab view."""
@@ -206,8 +207,8 @@ def _cut(text: str) -> str:
 
 
 def _when(moment: datetime) -> str:
-    """A time as the Home tab shows it (UTC, to the minute); the project's clock module replaces this (issue 10)."""
-    return moment.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC")
+    """A moment as every surface shows it (workers.ui.clock): in the reader's zone, UTC as the fallback."""
+    return clock.when(moment.timestamp())
 
 
 def _plural(count: int, noun: str) -> str:

@@ -143,8 +143,11 @@ class PickerList(Protocol):
     def items(self) -> Sequence[PickerItem]: ...
 
 
-def picker_options(cached: PickerList | None, query: str, *, what: str, error: str | None) -> list[dict[str, Any]]:
-    """The options matching `query`; a single line saying why there are none when the list is not there."""
+def picker_options(cached: PickerList | None, query: str, *, kind: str, region: str,
+                   error: str | None) -> list[dict[str, Any]]:
+    """The options matching `query`; a single line saying why there are none when the list is not there.
+    `kind` is a key of PICKER_NOUNS (workers.picker_cache's list kinds)."""
+    what = f"{PICKER_NOUNS[kind]} in {region}"
     if cached is None:
         note = f"Could not list the {what}: {error}" if error else f"Loading the {what}… open this again in a moment"
         return [_option(NOT_A_CHOICE, note)]

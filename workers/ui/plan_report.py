@@ -44,6 +44,19 @@ class Progress(Protocol):
     def places_total(self) -> int: ...
 
 
+CHART_TITLE = "Fleet readiness by account and region"
+TABLE_TITLE = "Fleet plan: every cluster"
+
+
+def nothing_to_plan(error: object) -> str:
+    """The scope named no configured account or region (workers.fleet.scope says which)."""
+    return f"Nothing to plan: {error}"
+
+
+def files_comment(user: str) -> str:
+    return f"Readiness chart and the full table, requested by {mrkdwn.user(user)}."
+
+
 def progress_text(progress: Progress, *, scope: str) -> str:
     if progress.total is None:
         return f"Planning the fleet ({scope}): discovering clusters, {progress.places_done} of " \

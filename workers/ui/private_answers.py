@@ -21,7 +21,7 @@ from workers.mrkdwn import code, escape, user
 from workers.ui import clock
 from workers.ui.checklist import blocking, checklist, ordered, sizes, tally
 from workers.ui.kit import Message, chunks, context, plural, render, section
-from workers.ui.words import state_words, wording
+from workers.ui.words import readiness, state_words, wording
 
 USAGE: dict[str, str] = {
     "help": "`/ackmigrate help [SUBCOMMAND]` — what ackmigrate can do, or how to use one subcommand.",
@@ -157,7 +157,7 @@ def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
     shown = [
         f"• *{mrkdwn.escape(str(row.get('name', '')))}*  {mrkdwn.code(str(row.get('cluster_id', '')))}"
         f"  Kubernetes {mrkdwn.escape(str(row.get('version') or '?'))}  ·  "
-        f"{mrkdwn.escape(str(row.get('readiness') or 'unknown'))}"
+        f"{mrkdwn.escape(_readiness(row))}"
         for row in rows
     ]
     blocks: list[Block] = [section(f"*Dedicated clusters* ({len(rows)})")]
@@ -168,6 +168,11 @@ def cluster_list(rows: Sequence[dict[str, Any]], *, others: int = 0) -> Message:
         footer += f" {others} managed or other clusters are not listed."
     blocks.append(context(footer))
     return Message(text=f"{len(rows)} dedicated clusters", blocks=render(blocks))
+
+
+def _readiness(row: dict[str, Any]) -> str:
+    return readiness(str(row.get("readiness") or "unknown"), row.get("blocking") or (), row.get("could_not_run") or (),
+                     str(row.get("reason") or ""))
 
 
 def prechecks_could_not_run(cluster_name: str, error: object) -> str:
@@ -436,3 +441,75 @@ def not_a_cluster_ref(ref: str) -> str:
 def not_a_bucket_name(bucket: str) -> str:
     return (f"`{bucket}` is not a valid bucket name: use 3–63 lowercase letters, digits and hyphens, "
             "starting and ending with a letter or digit")
+
+
+# -- what is wrong with a `wave` or `freeze` command as typed (bot.grammar finds it) -----------------------
+
+
+def wave_needs_an_action(actions: Sequence[str]) -> str:
+    return f"`wave` needs an action: {', '.join(actions)}"
+
+
+def not_a_wave_action(word: str, actions: Sequence[str]) -> str:
+    return f"`wave {word}` is not a wave action: use {', '.join(actions)}"
+
+
+def wave_action_takes_no_options(action: str, flag: str) -> str:
+    return f"`wave {action}` takes no options (`--{flag}`)"
+
+
+def wave_action_needs_a_name(action: str) -> str:
+    return f"`wave {action}` needs the wave's name"
+
+
+WAVE_NEEDS_CLUSTERS = "`wave create` needs `--clusters P[,P…]`: cluster ids, names, account/name or globs like prod-*"
+WAVE_NEEDS_BUCKET_MAP = ("`wave create` needs `--bucket-map REGION=BUCKET[,…]`: the OSS bucket each region's "
+                         "migrations write to")
+CLUSTERS_NAME_NONE = "`--clusters` names no cluster: give ids, names, account/name or globs like prod-*"
+
+
+def region_without_bucket(region: str) -> str:
+    return f"`--region {region}` has no bucket in `--bucket-map`: add {region}=BUCKET"
+
+
+def too_many_windows(given: int, limit: int) -> str:
+    return f"a wave takes at most {limit} `--window`s (got {given})"
+
+
+def not_a_wave_name(text: str) -> str:
+    return (f"`{text}` is not a wave name: use 1–40 lower-case letters, digits, `-` and `_`, starting with a "
+            "letter or digit")
+
+
+def not_a_cluster_pattern(pattern: str) -> str:
+    return (f"`{pattern}` is not a cluster id, name, account/name or glob (letters, digits, `_`, `-`, and `*`, "
+            "`?`, `[…]` in a glob)")
+
+
+def not_a_bucket_pair(part: str) -> str:
+    return f"`{part}` in `--bucket-map` is not REGION=BUCKET, like cn-hangzhou=ack-migrate-hz"
+
+
+def bucket_map_region_unreadable(region: str) -> str:
+    return f"`{region}` in `--bucket-map` is not a region id like cn-hangzhou"
+
+
+def bucket_map_region_twice(region: str) -> str:
+    return f"`--bucket-map` names {region} twice"
+
+
+def bad_option_value(flag: str, error: object) -> str:
+    """A window, duration or `--until` the domain could not read; its error says what it expected."""
+    return f"`--{flag}`: {error}"
+
+
+def not_a_whole_number_in(flag: str, value: object, minimum: int, maximum: int) -> str:
+    return f"`--{flag}` must be a whole number from {minimum} to {maximum} (got `{value}`)"
+
+
+FREEZE_UNTIL_NOT_LATER = "`--until` must be later than now (a duration above 0s)"
+FREEZE_REASON_EMPTY = "`--reason` is empty: say why starts are frozen, or leave it out"
+
+
+def freeze_reason_too_long(length: int, limit: int) -> str:
+    return f"`--reason` is {length} characters; keep it under {limit}"

@@ -11,6 +11,13 @@ from collections.abc import Sequence
 from workers.checks.model import CheckResult
 
 BLOCKED_AT_APPROVAL = "a prerequisite failed when the prechecks were re-run at approval"
+BLOCKED = "a blocking prerequisite failed"
+EXPIRED = "Nobody approved or rejected it in time."
+
+
+def prechecks_could_not_run(error: object) -> str:
+    """The request's prechecks failed to run at all (a cloud error): nothing to approve, nothing touched."""
+    return f"the prechecks could not run: {error}"
 
 
 def not_posted(slack_code: str) -> str:

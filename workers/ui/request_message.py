@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 from workers import mrkdwn
 from workers.checks.model import PrecheckReport, name_list, shorten
 from workers.domain.records import Record, State
-from workers.domain.results import CleanupResult, MigrationResult, OldMaster
+from workers.domain.results import OldMaster
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.ui import clock, ids
 from workers.ui.checklist import blocking, precheck_blocks, precheck_of, sizes
@@ -209,10 +209,10 @@ def _approvers_line(record: Record, approvers_label: str, two_person_rule: bool)
 
 def cleanup_targets(record: Record, report: PrecheckReport | None) -> tuple[OldMaster, ...]:
     """The masters a cleanup deletes: named in its result, or (an older record) in its precheck."""
-    masters = CleanupResult.from_dict(record.result).masters
-    if not masters and "masters" not in record.result and report is not None:
-        masters = tuple(OldMaster(m.instance_id, m.node_name, m.charge_type) for m in report.masters)
-    return masters
+    masters = record.cleanup_result.masters
+    if masters is None and report is not None:
+        return tuple(OldMaster(m.instance_id, m.node_name, m.charge_type) for m in report.masters)
+    return masters or ()
 
 
 def _cleanup_targets_text(record: Record, report: PrecheckReport | None) -> str:
@@ -235,7 +235,7 @@ def _cleanup_targets_text(record: Record, report: PrecheckReport | None) -> str:
         shown.append(f"*ECS instances:* kept, and still billed — {kept}. "
                      "Release them yourself, or ask for a cleanup with `--release-ecs`.")
     if record.state is State.DONE:
-        result = CleanupResult.from_dict(record.result)
+        result = record.cleanup_result
         deleted = [mrkdwn.escape(n) for n in result.nodes_deleted]
         released = [mrkdwn.escape(i) for i in result.instances_released]
         shown.append(f"*Deleted:* {name_list(deleted) if deleted else 'no nodes'}")
@@ -247,7 +247,7 @@ def _cleanup_targets_text(record: Record, report: PrecheckReport | None) -> str:
 def offers_cleanup(record: Record) -> bool:
     """A succeeded migration offers "Clean up old masters" until a cleanup has followed it."""
     return (wording(record).follow_up is CLEANUP and record.state is record.workflow.succeeded
-            and not MigrationResult.from_dict(record.result).cleanup_id)
+            and not record.migration_result.cleanup_id)
 
 
 def cleanup_button(record: Record) -> ActionsBlock:

@@ -14,7 +14,7 @@ from workers import mrkdwn
 from workers.checks.model import name_list, shorten
 from workers.domain.freeze import Freeze
 from workers.domain.records import Record, State
-from workers.domain.results import CleanupResult, Failure, MigrationResult, VerificationReport
+from workers.domain.results import Failure, VerificationReport
 from workers.domain.workflows import CLEANUP, MIGRATION, Workflow
 from workers.ui import clock
 from workers.ui.checklist import checklist, fix_text, follow_ups, ordered, precheck_of, tally
@@ -114,7 +114,7 @@ def success_reply(record: Record) -> Message:
 def _migration_success(record: Record) -> Message:
     name = mrkdwn.escape(record.cluster_name)
     took = clock.took(record.started_at, record.finished_at)
-    result = MigrationResult.from_dict(record.result)
+    result = record.migration_result
     spec = result.cluster_spec or "ack.pro.small"
     head = f"✅ {name} is now ACK Pro ({mrkdwn.escape(spec)}){took}."
     if result.verification is not None:
@@ -161,7 +161,7 @@ def _verified_head(name: str, spec: str, took: str, verification: VerificationRe
 
 def failure_reply(record: Record) -> Message:
     """What failed, what state the cluster is in, and the one next step — in the thread and the channel."""
-    failure = Failure.from_dict(record.result)
+    failure = record.result.failure if record.result is not None else Failure()
     name = mrkdwn.escape(record.cluster_name)
     where = f" at stage {record.stage}/{record.stage_total}" if record.stage_total else ""
     reason = mrkdwn.escape(record.reason or "no reason was recorded")
@@ -199,7 +199,7 @@ def _cleanup_success(record: Record) -> Message:
 
 def _cleanup_result_lines(record: Record) -> list[str]:
     """What the cleanup did, instance by instance: nothing is called released that ECS did not release."""
-    result = CleanupResult.from_dict(record.result)
+    result = record.cleanup_result
     name = mrkdwn.escape(record.cluster_name)
     deleted = [mrkdwn.escape(n) for n in result.nodes_deleted]
     released = [mrkdwn.escape(i) for i in result.instances_released]

@@ -7,6 +7,7 @@ workflow adds one `Wording` to `WORDING`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workers.domain.records import Record, State
@@ -24,6 +25,18 @@ STATE_WORDS = {
     State.DONE: "done", State.FAILED: "failed", State.BLOCKED: "blocked by prechecks",
     State.REJECTED: "rejected", State.CANCELLED: "cancelled", State.EXPIRED: "expired",
 }
+
+
+def readiness(readiness: str, blocking: Sequence[str] = (), could_not_run: Sequence[str] = (),
+              reason: str = "") -> str:
+    """One listed cluster's readiness (workers.listing) in a word, the same in Slack and the terminal:
+    `ready`, `blocked: slb-spec, master-pods (could not run)`, `unknown (Throttling)`, a request's state."""
+    if readiness == "blocked":
+        return "blocked: " + ", ".join(f"{check} (could not run)" if check in could_not_run else check
+                                       for check in blocking)
+    if readiness == "unknown" and reason:
+        return f"unknown ({reason})"
+    return readiness
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The private answers to wave and freeze commands and clicks: the UI package's words
-(`workers.ui.wave_message`) where it has them, and the few answers only the bot gives (what was done).
-One module, so what is left here can move to the UI package whole. Anything a user typed is escaped.
+"""The private answers to wave and freeze commands and clicks (`bot.waves` gives them): `wave_message`'s
+words where it has them, and the answers only the bot gives (what was done). Anything a user typed is
+escaped.
 """
 
 from __future__ import annotations
