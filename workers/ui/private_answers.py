@@ -8,7 +8,7 @@ not obeyed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import Block
 
@@ -16,7 +16,6 @@ from workers import mrkdwn
 from workers.checks.model import PrecheckReport
 from workers.domain.decidability import Undecidable
 from workers.domain.records import Record, State
-from workers.fleet.names import FleetCluster
 from workers.mrkdwn import code, escape, user
 from workers.ui import clock
 from workers.ui.checklist import blocking, checklist, ordered, sizes, tally
@@ -193,6 +192,19 @@ def no_such_cluster(cluster_ref: str, region: str, names: Sequence[str]) -> str:
 
 
 _NAMES_SHOWN = 10  # an answer names at most this many clusters, then says how many more there are
+
+
+class FleetCluster(Protocol):
+    """A cluster as the fleet's lookup found it (workers.fleet.names.FleetCluster); only what is shown."""
+
+    @property
+    def qualified(self) -> str: ...  # alias/name
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def cluster_id(self) -> str: ...
 
 
 def _fleet_listing(clusters: Sequence[FleetCluster]) -> str:
