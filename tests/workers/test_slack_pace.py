@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import redis
-
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
@@ -22,7 +21,14 @@ from workers import notify
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import NOTIFY_QUEUE
 from workers.slack import SlackClient, SlackPaced
-from workers.slack_pace import ARRIVE_EARLY_S, MARGIN, RESERVATION_PREFIX, UPDATES_PER_MINUTE, ChannelPacer, Paced
+from workers.slack_pace import (
+    ARRIVE_EARLY_S,
+    MARGIN,
+    RESERVATION_PREFIX,
+    UPDATES_PER_MINUTE,
+    ChannelPacer,
+    Paced,
+)
 from workers.store import Reply
 
 INTERVAL_S = 0.1  # 600 posts a minute: fast enough for a test, slow enough to see the spacing
