@@ -111,8 +111,8 @@ def run() -> Iterator[Figure]:
         with measuring("ACK-task occupancy (from the sandbox's task timings)"):
             tasks = _tasks(control, complete=ended)
             ack_fill, ack_span = _fill([(t["started_at"], t["ended_at"]) for t in tasks.values()], until=until)
-        yield Figure(NAME, f"of which ACK's task was running ({ack_span:.0f} s; the slots' time ACK itself was "
-                     "migrating, the bot's precheck and verification counted as empty)", ack_fill * 100, "%", "", None)
+        yield Figure(NAME, f"ACK-task occupancy ({ack_span:.0f} s): slots' time ACK's own task ran, not the bot's "
+                     "precheck/verification", ack_fill * 100, "%", "", None)
         with measuring("where a slot's time goes (the wave's claims and ends against ACK's task timings)"):
             before, after = _overheads(wave, tasks)
         yield Figure(NAME, "slot claimed → MigrateCluster, median", statistics.median(before), "s", "", None)
