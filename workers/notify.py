@@ -62,6 +62,15 @@ def announce(ctx: Context, record_id: str) -> None:
     The dirty mark is what lets the reconciler heal the message if this delivery job is lost.
     """
     ctx.store.mark_message_dirty(record_id)
+    request_delivery(ctx, record_id)
+
+
+def request_delivery(ctx: Context, record_id: str) -> None:
+    """Queue the record's delivery unless one is queued or scheduled already (it will draw this change too).
+
+    The reconciler's sweep comes here as well: a record waiting for its reserved turn stays dirty, and a
+    sweep every few seconds queueing a delivery for each such record was, in the wave benchmark, ~20 000
+    no-op deliveries in eight minutes."""
     if ctx.redis.set(_QUEUED + record_id, "1", ex=_QUEUED_TTL_S, nx=True):
         ctx.queues.deliver_notifications(record_id)
 

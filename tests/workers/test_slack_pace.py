@@ -17,7 +17,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
 from tests.workers.runbook_harness import make_context
-from workers import notify
+from workers import notify, reconciler
 from workers.domain.records import Kind, Record, State, new_record_id
 from workers.queues import NOTIFY_QUEUE
 from workers.slack import SlackClient, SlackPaced
@@ -242,6 +242,7 @@ def test_a_record_delivery_in_a_busy_channel_reschedules_and_leaves_no_attempt(
 
     for _ in range(5):
         notify.announce(ctx, record.id)  # the record keeps changing while its delivery waits
+    reconciler.redraw_dirty(ctx)  # and the reconciler's sweep finds it dirty
     assert Queue(NOTIFY_QUEUE, connection=ctx.redis).count == 0, "no second delivery is queued meanwhile"
     assert rescheduled.get_job_ids() == [job_id]
 
@@ -266,6 +267,11 @@ def test_a_record_has_at_most_one_delivery_queued(sandbox: Any, sandbox_env: dic
     ctx.store.add_reply(record.id, Reply("reply 3"))
     notify.announce(ctx, record.id)
     assert queue.count == 2, "a change after the delivery started queues the next one"
+
+    queue.empty()  # the job is lost (its worker died before it ran; its mark expires with time)
+    ctx.redis.delete(*ctx.redis.keys("ackmigrate:notify:queued:*"))
+    reconciler.redraw_dirty(ctx)
+    assert queue.count == 1, "the reconciler's sweep queues a delivery for the record left dirty"
 
 
 def test_edits_in_every_channel_share_one_tier_3_lane(redis_client: redis.Redis, sandbox: Any,
