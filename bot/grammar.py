@@ -42,6 +42,8 @@ symbol."""
 
 SUBCOMMANDS = ("help", "precheck", "migrate", "status", "cancel", "cleanup", "list", "verify", "plan", "wave",
                "freeze", "unfreeze")
+QUALIFIABLE = ("precheck", "migrate", "verify", "cleanup")
+"""The commands that find their cluster across the fleet, and so accept `account/name`."""
 WAVE_ACTIONS = ("create", "status", "pause", "resume", "cancel")
 _ALIAS_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # as workers.accounts names an account
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
@@ -529,6 +531,9 @@ def _help(positional: list[str]) -> Help:
 def _cluster(name: str, ref: str) -> str:
     if CLUSTER_NAME_RE.match(ref):  # every cluster id is also a well-formed name
         return ref
+    alias, slash, cluster_name = ref.partition("/")
+    if slash and name in QUALIFIABLE and _ALIAS_RE.match(alias) and CLUSTER_NAME_RE.match(cluster_name):
+        return ref  # `account/name`: a name qualified by the account that holds it (workers.fleet.locate)
     raise UsageError(private_answers.not_a_cluster_ref(ref), subcommand=name)
 
 

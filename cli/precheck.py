@@ -20,8 +20,11 @@ from workers.checks.model import CheckResult, Outcome, PrecheckReport
 from workers.checks.runner import run_prechecks
 from workers.cloud import CloudClients
 from workers.cloud.ack import LIST_ACTION
+from workers.cloud.models import ClusterDetail
 from workers.config import Settings
+from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
+from workers.fleet.locate import NotLocated, fleet_configured, locate
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
@@ -55,11 +58,18 @@ def run_precheck(
             f"ackmigrate precheck: --region must be a region id like cn-hangzhou (got {region!r})", file=err
         )
         return EXIT_USAGE
-    clients = CloudClients.from_settings(settings, region)
+    try:
+        clients, detail = _where(settings, cluster, region)
+    except NotLocated as refused:
+        print(f"ackmigrate precheck: {refused}", file=err)
+        return EXIT_USAGE
+    except CloudError as error:
+        print(f"ackmigrate precheck: could not read cluster {cluster}: {error}", file=err)
+        return EXIT_FAILED
     print(f"Checking {cluster} in {clients.region}…", file=err)
     try:
         report = run_prechecks(
-            clients, settings, cluster=cluster, bucket=bucket, on_result=lambda r: _progress(r, err)
+            clients, settings, cluster=cluster, bucket=bucket, on_result=lambda r: _progress(r, err), detail=detail
         )
     except (NotFound, Conflict) as error:
         if error.service != "ack" or error.action != LIST_ACTION:
@@ -74,6 +84,16 @@ def run_precheck(
     else:
         print(format_report(report), file=out)
     return EXIT_FAILED if report.verdict is Outcome.FAIL else EXIT_OK
+
+
+def _where(settings: Settings, cluster: str, region: str | None) -> tuple[CloudClients, ClusterDetail | None]:
+    """The clients to check with, and the cluster when it had to be found first. `--region`, or no fleet
+    configured: that region with the bot's own credentials, the cluster found by the checks as always.
+    Otherwise the cluster is looked for in every configured account and region (workers.fleet.locate)."""
+    if region is not None or not fleet_configured(settings):
+        return CloudClients.from_settings(settings, region), None
+    located = locate(Context.build(settings), cluster)
+    return located.clouds, located.detail
 
 
 def _progress(check: CheckResult, err: TextIO) -> None:

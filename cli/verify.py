@@ -15,6 +15,7 @@ from workers.checks.model import Outcome
 from workers.config import Settings
 from workers.context import Context
 from workers.errors import CloudError, Conflict, NotFound
+from workers.fleet.locate import Located, NotLocated, fleet_configured, locate
 from workers.verification import VerificationReport
 from workers.verifying import verify_now
 
@@ -26,23 +27,35 @@ def run_verify(
     out = out or sys.stdout
     err = err or sys.stderr
     ctx = Context.build(settings)
-    clouds = ctx.clouds()
     try:
-        detail = clouds.ack.resolve_cluster(cluster)
+        located = _locate(ctx, cluster)
     except (NotFound, Conflict) as error:
         print(f"ackmigrate verify: {error.message}", file=err)
+        return EXIT_USAGE
+    except NotLocated as refused:
+        print(f"ackmigrate verify: {refused}", file=err)
         return EXIT_USAGE
     except CloudError as error:
         print(f"ackmigrate verify: could not read cluster {cluster}: {error}", file=err)
         return EXIT_FAILED
+    detail = located.detail
     print(f"Verifying {detail.name} ({detail.cluster_id})…", file=err)
     try:
-        report = verify_now(ctx, detail)
+        report = verify_now(ctx, located)
     except CloudError as error:
         print(f"ackmigrate verify: could not verify {detail.name}: {error}", file=err)
         return EXIT_FAILED
     print(json.dumps(report.to_dict(), indent=2) if as_json else format_verification(report), file=out)
     return EXIT_OK if report.verified else EXIT_FAILED
+
+
+def _locate(ctx: Context, cluster: str) -> Located:
+    """With a fleet configured, the cluster in any account and region (workers.fleet.locate); without one,
+    the default region's lookup as it always was (ACK's own sentence for a cluster that is not there)."""
+    if fleet_configured(ctx.settings):
+        return locate(ctx, cluster)
+    clouds = ctx.clouds()
+    return Located(clouds.ack.resolve_cluster(cluster), clouds, account=None)
 
 
 def format_verification(report: VerificationReport) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 
+from workers.accounts import Account
 from workers.audit import AuditLog
 from workers.cloud import CloudClients, RetryPolicy
 from workers.cloud.fleet import FleetClients
@@ -75,9 +76,14 @@ class Context:
         account = self.fleet.account(record.account)
         if account is None:
             raise ValueError(f"request {record.id} names account {record.account!r}, which is not configured")
+        return self.clouds_in(account, record.region)
+
+    def clouds_in(self, account: Account, region: str) -> CloudClients:
+        """The clients of one configured place: the bot's own credentials through `clouds(region)` (the same
+        clients a request in the bot's own account always used), another account's through STS."""
         if account.role_arn is None:
-            return self.clouds(record.region)
-        return self.fleet.clients(account, record.region)
+            return self.clouds(region)
+        return self.fleet.clients(account, region)
 
     @property
     def fleet(self) -> FleetClients:

@@ -12,12 +12,12 @@ import time
 
 from workers import cleanup
 from workers.checks.runner import run_prechecks
-from workers.cloud.models import ClusterDetail
 from workers.context import Context
 from workers.domain.records import Record, State
 from workers.domain.results import CleanupResult, OldMaster
 from workers.domain.workflows import CLEANUP, MIGRATION
-from workers.errors import CloudError, Conflict, NotFound
+from workers.errors import CloudError
+from workers.fleet.locate import Located, NotLocated, locate
 from workers.lifecycle import Lifecycle
 from workers.listing import list_clusters
 from workers.notify import announce, delivery_turn, post_parent
@@ -35,13 +35,14 @@ def open_migration_request(
     """Resolve, lock, precheck, and post the request message (with Approve only if nothing blocks)."""
     if _already_opened(ctx, record_id):
         return
-    clouds = ctx.clouds()
-    detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
-    if detail is None:
+    located = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
+    if located is None:
         return
+    detail = located.detail
     record = Record(
         id=record_id or MIGRATION.new_record_id(), kind=MIGRATION.kind, cluster_id=detail.cluster_id,
-        cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
+        cluster_name=detail.name, region=detail.region_id, account=located.account, requester=requester,
+        channel=channel,
         bucket=bucket, cluster_version=detail.current_version, response_url=response_url,
         approvals_required=MIGRATION.approvals_required(ctx.settings),
     )
@@ -49,7 +50,7 @@ def open_migration_request(
         return
     ctx.store.transition(record.id, State.PRECHECKING)
     try:
-        report = run_prechecks(clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
+        report = run_prechecks(located.clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
         ctx.store.transition(record.id, State.FAILED, reason=reasons.prechecks_could_not_run(error))
         tell_privately(ctx, channel, requester, response_url, private_answers.prechecks_could_not_run(detail.name, error))
@@ -77,15 +78,16 @@ def open_cleanup_request(
     """List the masters left behind and what they cost, and post a cleanup request for approval."""
     if _already_opened(ctx, record_id):
         return
-    detail = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
-    if detail is None:
+    located = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
+    if located is None:
         return
+    detail = located.detail
     if detail.cluster_type != "ManagedKubernetes":
         tell_privately(ctx, channel, requester, response_url, private_answers.not_pro_yet(detail.name))
         return
     parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
     try:
-        masters = cleanup.old_masters(ctx.clouds(detail.region_id), detail.cluster_id)
+        masters = cleanup.old_masters(located.clouds, detail.cluster_id)
     except CloudError as error:
         tell_privately(ctx, channel, requester, response_url, private_answers.masters_not_listed(detail.name, error))
         return
@@ -94,8 +96,8 @@ def open_cleanup_request(
         return
     record = Record(
         id=record_id or CLEANUP.new_record_id(), kind=CLEANUP.kind, cluster_id=detail.cluster_id,
-        cluster_name=detail.name, region=detail.region_id, requester=requester, channel=channel,
-        release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
+        cluster_name=detail.name, region=detail.region_id, account=located.account, requester=requester,
+        channel=channel, release_ecs=release_ecs, parent_id=parent.id if parent else None, cluster_version=detail.current_version,
         response_url=response_url,
         result=CleanupResult(masters=tuple(map(OldMaster.from_dict, masters))),
         approvals_required=CLEANUP.approvals_required(ctx.settings),
@@ -110,11 +112,12 @@ def precheck_for_user(
     ctx: Context, *, cluster_ref: str, bucket: str | None, user: str, channel: str, response_url: str | None
 ) -> None:
     """The checklist, privately: nothing is created, locked or posted to the channel."""
-    detail = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
-    if detail is None:
+    located = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
+    if located is None:
         return
+    detail = located.detail
     try:
-        report = run_prechecks(ctx.clouds(detail.region_id), ctx.settings, cluster=detail.cluster_id, bucket=bucket)
+        report = run_prechecks(located.clouds, ctx.settings, cluster=detail.cluster_id, bucket=bucket)
     except CloudError as error:
         tell_privately(ctx, channel, user, response_url, private_answers.prechecks_could_not_run(detail.name, error))
         return
@@ -136,16 +139,13 @@ def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_ur
 
 def _resolve(
     ctx: Context, cluster_ref: str, *, channel: str, user: str, response_url: str | None
-) -> ClusterDetail | None:
-    """The cluster, or None after telling the user what exists instead."""
-    ack = ctx.clouds().ack
+) -> Located | None:
+    """The cluster and its place's clients (any configured account and region: workers.fleet.locate), or
+    None after telling the user what exists instead, or which clusters share the name."""
     try:
-        return ack.resolve_cluster(cluster_ref)
-    except NotFound:
-        names = [c.name for c in ack.list_clusters()]
-        tell_privately(ctx, channel, user, response_url, private_answers.no_such_cluster(cluster_ref, ack.region, names))
-    except Conflict as error:
-        tell_privately(ctx, channel, user, response_url, error.message)
+        return locate(ctx, cluster_ref)
+    except NotLocated as refused:
+        tell_privately(ctx, channel, user, response_url, str(refused))
     return None
 
 

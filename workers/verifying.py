@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workers.cloud import CloudClients
-from workers.cloud.models import ClusterDetail
 from workers.config import Settings
 from workers.context import Context
 from workers.domain.records import Record
 from workers.domain.results import Baseline, VerificationReport
 from workers.domain.workflows import MIGRATION
 from workers.errors import CloudError, Throttled, Unavailable
+from workers.fleet.locate import Located
 from workers.notify import announce
 from workers.requests import (  # the interactive jobs' own way to resolve and answer privately
     _resolve,
@@ -65,11 +65,12 @@ def verify_migrated(ctx: Context, clouds: CloudClients, record: Record) -> Recor
 
 def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, response_url: str | None) -> None:
     """`/ackmigrate verify CLUSTER`: the same checks, answered privately; nothing is recorded or posted."""
-    detail = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
-    if detail is None:
+    located = _resolve(ctx, cluster_ref, channel=channel, user=user, response_url=response_url)
+    if located is None:
         return
+    detail = located.detail
     try:
-        report = _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
+        report = _verify(ctx.settings, located.clouds, cluster_id=detail.cluster_id,
                          cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
     except CloudError as error:
         tell_privately(ctx, channel, user, response_url, private_answers.verification_could_not_run(detail.name, error))
@@ -79,9 +80,10 @@ def verify_for_user(ctx: Context, *, cluster_ref: str, user: str, channel: str, 
     tell_privately(ctx, channel, user, response_url, verification_reply(report))
 
 
-def verify_now(ctx: Context, detail: ClusterDetail) -> VerificationReport:
+def verify_now(ctx: Context, located: Located) -> VerificationReport:
     """`ackmigrate verify` (cli.verify): the checks against the cluster's last migration, recording nothing."""
-    return _verify(ctx.settings, ctx.clouds(detail.region_id), cluster_id=detail.cluster_id,
+    detail = located.detail
+    return _verify(ctx.settings, located.clouds, cluster_id=detail.cluster_id,
                    cluster_name=detail.name, migration=_last_migration(ctx, detail.cluster_id))
 
 

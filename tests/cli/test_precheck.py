@@ -247,3 +247,37 @@ def test_a_missing_cluster_argument_is_a_usage_error(box: Any, tmp_path: Path) -
 
     assert done.returncode == 2
     assert "CLUSTER" in done.stderr
+
+
+def _fleet_env(box: Any) -> dict[str, str]:
+    """Two accounts (b only through STS) × two regions, as ACKMIGRATE_ACCOUNTS/ACKMIGRATE_REGIONS name them."""
+    role = box.control.create_account("2000000000000002", "b")
+    accounts = {"main": {}, "b": {"role_arn": role}}
+    return {**box.env(), "ACKMIGRATE_REGIONS": "cn-hangzhou,cn-beijing", "ACKMIGRATE_ACCOUNTS": json.dumps(accounts)}
+
+
+def test_with_a_fleet_a_qualified_name_is_checked_in_its_account_and_region(box: Any, tmp_path: Path) -> None:
+    env = _fleet_env(box)
+    box.control.create_cluster(name="shop")
+    theirs = box.control.create_cluster(name="shop", account="b", region_id="cn-beijing")
+
+    done = _run(box, tmp_path, "b/shop", "--json", env=env)
+
+    assert done.returncode in (0, 1), done.stderr  # the checks ran (b has no bucket: that may warn or block)
+    report = json.loads(done.stdout)
+    assert (report["cluster_id"], report["region_id"]) == (theirs["cluster_id"], "cn-beijing")
+    assert "Checking b/shop in cn-beijing" in done.stderr
+
+
+def test_with_a_fleet_a_name_two_accounts_hold_is_a_usage_error_naming_each(box: Any, tmp_path: Path) -> None:
+    env = _fleet_env(box)
+    ours = box.control.create_cluster(name="shop")
+    theirs = box.control.create_cluster(name="shop", account="b", region_id="cn-beijing")
+
+    done = _run(box, tmp_path, "shop", env=env)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "ackmigrate precheck: 2 clusters are named shop: " in done.stderr
+    assert f"`main/shop` (cn-hangzhou, {ours['cluster_id']})" in done.stderr
+    assert f"`b/shop` (cn-beijing, {theirs['cluster_id']})" in done.stderr

@@ -155,13 +155,14 @@ def test_a_region_without_a_bucket_is_named() -> None:
 @pytest.mark.parametrize(("state", "title"), [(WaveState.REJECTED, "Wave rejected"),
                                               (WaveState.EXPIRED, "Wave request expired")])
 def test_a_decided_request_loses_its_buttons_and_says_why(state: WaveState, title: str) -> None:
-    wave = replace(requested(6), state=state, reason="Rejected by U0BOB.")
+    wave = replace(requested(6), state=state, decided_by="U0BOB" if state is WaveState.REJECTED else None)
     message = render(wave)
 
     assert not [b for b in message.blocks if b["type"] == "actions"]
     assert message.blocks[0]["text"]["text"].startswith(f"❌  {title}" if state is WaveState.REJECTED
                                                          else f"⌛  {title}")
-    assert "Rejected by U0BOB." in shown(message)
+    assert ("Rejected by <@U0BOB>." if state is WaveState.REJECTED
+            else "Nobody approved or rejected it in time.") in shown(message)
 
 
 def test_a_wave_of_200_clusters_fits_slacks_limits_and_counts_what_it_does_not_list() -> None:
@@ -236,11 +237,11 @@ def test_a_done_wave_sums_up() -> None:
 
 
 def test_a_cancelled_wave_says_the_running_ones_are_followed() -> None:
-    wave = replace(run(approved(requested(6)), start=2), state=WaveState.CANCELLED, reason="Cancelled by U0DAVE.")
+    wave = replace(run(approved(requested(6)), start=2), state=WaveState.CANCELLED, decided_by="U0DAVE")
     text = shown(render(wave))
 
     assert "🚫  Wave cancelled" in text
-    assert "Nothing more starts; the running ones are followed to their end." in text
+    assert "Cancelled by <@U0DAVE>. Nothing more starts; the running ones are followed to their end." in text
 
 
 def test_a_freeze_is_shown_on_a_running_wave() -> None:

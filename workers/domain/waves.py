@@ -197,7 +197,8 @@ class Wave:
     decided_at: float | None = None
     pause: PauseReason | None = None  # while PAUSED: why
     failures_forgiven: int = 0  # failures a resume accepted; only later ones count against the budget
-    reason: str | None = None  # why it ended the way it did (rejected, expired, cancelled)
+    reason: str | None = None  # kept so waves stored by an earlier release still load; the UI words an
+    # ending from `state` and `decided_by` (who rejected or cancelled it)
     message_ts: str | None = None  # the wave's parent message
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
 
@@ -279,14 +280,14 @@ def approve(wave: Wave, *, user: str, at: float, two_person_rule: bool = True) -
 
 def reject(wave: Wave, *, user: str, at: float) -> Wave:
     check_transition(wave, WaveState.REJECTED)
-    return replace(wave, state=WaveState.REJECTED, decided_by=user, decided_at=at, reason=f"Rejected by {user}.")
+    return replace(wave, state=WaveState.REJECTED, decided_by=user, decided_at=at)
 
 
 def expire(wave: Wave, *, now: float) -> Wave:
     check_transition(wave, WaveState.EXPIRED)
     if wave.expires_at is None or wave.expires_at > now:
         raise WaveRefused(f"wave {wave.name} is not due to expire")
-    return replace(wave, state=WaveState.EXPIRED, reason="Nobody approved or rejected it in time.")
+    return replace(wave, state=WaveState.EXPIRED)
 
 
 def pause(wave: Wave, reason: PauseReason) -> Wave:
@@ -303,7 +304,7 @@ def resume(wave: Wave) -> Wave:
 
 def cancel(wave: Wave, *, user: str) -> Wave:
     check_transition(wave, WaveState.CANCELLED)
-    return replace(wave, state=WaveState.CANCELLED, reason=f"Cancelled by {user}.")
+    return replace(wave, state=WaveState.CANCELLED, decided_by=user)
 
 
 def finish(wave: Wave) -> Wave:

@@ -8,7 +8,7 @@ not obeyed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import Block
 
@@ -189,6 +189,59 @@ def clusters_not_listed(error: object) -> str:
 def no_such_cluster(cluster_ref: str, region: str, names: Sequence[str]) -> str:
     found = ", ".join(escape(name) for name in names) if names else "no clusters at all"
     return f"No cluster named {escape(cluster_ref)} in {escape(region)}; found: {found}."
+
+
+_NAMES_SHOWN = 10  # an answer names at most this many clusters, then says how many more there are
+
+
+class FleetCluster(Protocol):
+    """A cluster as the fleet's lookup found it (workers.fleet.names.FleetCluster); only what is shown."""
+
+    @property
+    def qualified(self) -> str: ...  # alias/name
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def cluster_id(self) -> str: ...
+
+
+def _fleet_listing(clusters: Sequence[FleetCluster]) -> str:
+    """`alias/name` (region, id) for each: what to copy into the next command."""
+    shown = ", ".join(f"{code(c.qualified)} ({escape(c.region)}, {escape(c.cluster_id)})"
+                      for c in clusters[:_NAMES_SHOWN])
+    more = len(clusters) - _NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def ambiguous_cluster(cluster_ref: str, candidates: Sequence[FleetCluster]) -> str:
+    """A name held by several clusters of the fleet: each, qualified, so the next command can name one."""
+    return (f"{len(candidates)} clusters are named {escape(cluster_ref)}: {_fleet_listing(candidates)}. "
+            "Name one as account/name, or by its id.")
+
+
+def no_such_cluster_in_fleet(cluster_ref: str, existing: Sequence[FleetCluster], *, similar: bool) -> str:
+    """Nothing in any configured account or region is called that; `existing` is what is (near misses when
+    `similar`, else every cluster there is, bounded)."""
+    where = "in the configured accounts and regions"
+    if not existing:
+        return f"No cluster named {escape(cluster_ref)} {where}; there are no clusters there at all."
+    found = "similar names" if similar else "found"
+    return f"No cluster named {escape(cluster_ref)} {where}; {found}: {_fleet_listing(existing)}."
+
+
+def no_such_account(alias: str, aliases: Sequence[str]) -> str:
+    return (f"No account {code(alias)} is configured (ACKMIGRATE_ACCOUNTS); accounts: "
+            f"{', '.join(code(a) for a in aliases)}.")
+
+
+def fleet_not_searched(cluster_ref: str, failures: Sequence[tuple[str, str, str]]) -> str:
+    """Some (account, region) could not be listed: the name cannot be known to be unique, so nothing is
+    picked; `failures` are (alias, region, error)."""
+    places = "; ".join(f"{escape(a)}/{escape(r)}: {escape(e)}" for a, r, e in failures[:_NAMES_SHOWN])
+    return (f"Could not look for {escape(cluster_ref)} everywhere ({places}), so the name may not be unique: "
+            "name the cluster by its id, or as account/name.")
 
 
 def already_in_flight(existing: Record, where: str | None) -> str:
@@ -393,8 +446,8 @@ def no_help_on(topic: str) -> str:
 
 
 def not_a_cluster_ref(ref: str) -> str:
-    return (f"`{ref}` is not a cluster id (c + 32 hex digits) or a valid cluster name: use 1–63 letters, digits, "
-            "`_` and `-`, starting with a letter or digit")
+    return (f"`{ref}` is not a cluster id (c + 32 hex digits), a valid cluster name or account/name: use 1–63 "
+            "letters, digits, `_` and `-`, starting with a letter or digit")
 
 
 def not_a_bucket_name(bucket: str) -> str:

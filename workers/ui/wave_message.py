@@ -126,8 +126,8 @@ def request(
                               "wave again under a new name."))
     elif wave.state is WaveState.REQUESTED:
         blocks.append(context("Resolving the clusters and running their prechecks…"))
-    elif wave.reason:
-        blocks.append(context(mrkdwn.escape(wave.reason)))
+    elif wave.state in _ENDINGS:
+        blocks.append(context(ending(wave)))
     fallback = f"{title.split('  ', 1)[1]} — {wave.name}: {plural(len(to_migrate), 'cluster')} to migrate"
     return Message(text=fallback, blocks=render(blocks))
 
@@ -323,7 +323,7 @@ def _now_text(wave: Wave, *, now: float, expected_migration_s: float, freeze: Fr
         parts.append(f"{pause_words(wave.pause)} To continue: {command('resume', wave.name)}; to stop the "
                      f"starts for good: {command('cancel', wave.name)}.")
     elif wave.state is WaveState.CANCELLED:
-        parts.append(f"{mrkdwn.escape(wave.reason or 'Cancelled.')} Nothing more starts"
+        parts.append(f"{ending(wave)} Nothing more starts"
                      + ("; the running ones are followed to their end." if running else "."))
     elif wave.state is WaveState.DONE:
         parts.append(done_words(wave))
@@ -581,3 +581,16 @@ def unfreeze_announcement(freeze: Freeze, *, by: str) -> Message:
                  f"{clock.at(freeze.at.timestamp())} ({reason}).",
                  "Migrations and waves may start again; waiting waves continue on their own.")
     return Message(text="Starts are no longer frozen", blocks=render([section(text)]))
+
+
+_ENDINGS = {
+    WaveState.REJECTED: "Rejected by {who}.",
+    WaveState.EXPIRED: "Nobody approved or rejected it in time.",
+    WaveState.CANCELLED: "Cancelled by {who}.",
+}
+
+
+def ending(wave: Wave) -> str:
+    """How a wave request or wave ended, and by whom (the domain keeps who; the words are here)."""
+    who = f"<@{wave.decided_by}>" if wave.decided_by else "someone"
+    return _ENDINGS[wave.state].format(who=who)

@@ -12,9 +12,8 @@ from slack_bolt import App
 from bot.errors import tell_user_on_error
 from bot.listeners.acknowledge import acknowledge
 from bot.listeners.actions.approve import approve
-from bot.listeners.actions.approve_wave import approve_wave
+from bot.listeners.actions.decide_wave import WaveDecision, decide_wave
 from bot.listeners.actions.reject import open_reject_dialog
-from bot.listeners.actions.reject_wave import reject_wave
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
 from workers.domain.workflows import WAVE, WORKFLOWS
@@ -25,8 +24,8 @@ def register(app: App, services: Services) -> None:
     """Every workflow's Approve and Reject, by the action ids its `Workflow` declares (the wave's by `WAVE`),
     and the cleanup button."""
     on_click = {REQUEST_CLEANUP: tell_user_on_error(request_cleanup, services),
-                WAVE.approve_action: tell_user_on_error(approve_wave, services),
-                WAVE.reject_action: tell_user_on_error(reject_wave, services)}
+                WAVE.approve_action: tell_user_on_error(decide_wave, services, WaveDecision.APPROVED),
+                WAVE.reject_action: tell_user_on_error(decide_wave, services, WaveDecision.REJECTED)}
     for workflow in WORKFLOWS:
         on_click[workflow.approve_action] = tell_user_on_error(approve, services, workflow)
         on_click[workflow.reject_action] = tell_user_on_error(open_reject_dialog, services, workflow)
