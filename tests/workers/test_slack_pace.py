@@ -41,6 +41,8 @@ def test_turns_in_one_channel_are_one_interval_apart(redis_client: redis.Redis) 
         pacer.take_turn("C1")
         sent.append(redis_now(redis_client))
 
+    gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
+    assert all(gap >= INTERVAL_S - 0.005 for gap in gaps), f"posts closer than one turn apart: {gaps}"
     assert_no_post_before_its_turn(began, sent)
 
 
