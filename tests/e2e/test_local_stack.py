@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,14 +90,14 @@ def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
             assert honcho.poll() is None, f"honcho exited {honcho.returncode}:\n{log.read_text()[-4000:]}"
             return env_file.exists() and _get(f"http://127.0.0.1:{base + 100}/healthz") == 200
 
-        wait_for(bot_healthy, timeout_s=START_TIMEOUT_S, what="the bot of the local stack on its honcho PORT")
+        _wait_telling(log, bot_healthy, "the bot of the local stack on its honcho PORT")
 
         def worker_alive() -> bool:  # the worker's own liveness probe, as Kubernetes would ask it
             return subprocess.run([str(BIN / "ackmigrate"), "--env-file", ".env.sandbox", "health", "worker"],
                                   cwd=tmp_path, env=_clean_environment(), capture_output=True,
                                   timeout=30).returncode == 0
 
-        wait_for(worker_alive, timeout_s=START_TIMEOUT_S, what="the worker of the local stack (its RQ heartbeat)")
+        _wait_telling(log, worker_alive, "the worker of the local stack (its RQ heartbeat)")
         env: dict[str, str] = {}
         load_dotenv(env_file, environ=env)
         yield LocalStack(honcho=honcho, env=env, log=log)
@@ -109,6 +109,15 @@ def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
             except subprocess.TimeoutExpired:
                 os.killpg(honcho.pid, signal.SIGKILL)
                 honcho.wait()
+
+
+def _wait_telling(log: Path, condition: Callable[[], bool], what: str) -> None:
+    """`wait_for` the stack; when it is late, the failure carries what honcho's processes printed (the only
+    clue to why: a port taken, a process that crashed, a machine too loaded to start it in time)."""
+    try:
+        wait_for(condition, timeout_s=START_TIMEOUT_S, what=what)
+    except AssertionError as late:
+        raise AssertionError(f"{late}\nhoncho's output:\n{log.read_text()[-4000:]}") from late
 
 
 def _get(url: str) -> int | None:
