@@ -51,6 +51,6 @@ def test_image_runs_as_non_root_from_the_hashed_lock() -> None:
     assert "--require-hashes -r requirements.lock" in dockerfile
     assert re.search(r"^USER \d+$", dockerfile, re.MULTILINE), "the image must not run as root"
     lock = (ROOT / "requirements.lock").read_text()
-    for package in ("slack-bolt", "kubernetes", "aliyun-python-sdk-core", "oss2", "redis", "rq", "gunicorn"):
+    for package in ("slack-bolt", "kubernetes", "aliyun-python-sdk-core", "oss2", "redis", "rq", "gunicorn", "tzdata"):
         assert re.search(rf"^{package}==\S+ \\$", lock, re.MULTILINE), f"{package} is not pinned in the lock"
     assert "--hash=sha256:" in lock
