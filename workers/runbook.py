@@ -225,7 +225,7 @@ def _follow(ctx: Context, record: Record, owner: str) -> None:
             _fail(ctx, record, owner, _timeout_reason(ctx, record), undo=False)
             return
         task = clouds.ack.describe_task(str(record.task_id))
-        record = _record_stages(ctx, record, task)
+        record = tell_stages(ctx, record, task)
         state = task.state.strip().lower()
         if state == _SUCCESS:
             _verify_success(ctx, clouds, record, owner)
@@ -288,25 +288,31 @@ def stages_begun(stages: tuple[TaskStage, ...]) -> int:
     return begun[-1] + 1 if begun else 0
 
 
-def _record_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
-    """One record update (and one thread reply) per stage newly started, in order, none repeated."""
+def tell_stages(ctx: Context, record: Record, task: TaskInfo) -> Record:
+    """One record update (and one thread reply) per stage newly started, in order, none repeated, none skipped.
+
+    Each next stage is decided on the saved record (`RecordStore.revise`), not on `record`, this job's copy:
+    after an unplanned Sentinel failover that copy can be the demoted master's, already at stage 5, while the
+    new master lost those writes and is still at stage 2 — deciding on the copy told stages 3–5 to nobody."""
     reached = min(stages_begun(task.stages), MIGRATION_STAGES)
-    for number in range(record.stage + 1, reached + 1):
-        stage = task.stages[number - 1]
-        name = stage.message or task.current_stage
-        moment = StageSeen(stage=number, name=name, seen_at=time.time(), started_at=ack_time(stage.start_time))
-        result = record.migration_result
-        advanced = replace(record, stage=number, stage_name=name, stage_total=MIGRATION_STAGES)
-        record = ctx.store.update(
-            record.id,
-            stage=number,
-            stage_name=name,
-            stage_total=MIGRATION_STAGES,
-            result=replace(result, timeline=(*result.timeline, moment)),
-            reply=Reply(thread_replies.stage_reply(advanced)),
-        )
+    while (advanced := ctx.store.revise(record.id, lambda current: _next_stage(current, task, reached))) is not None:
+        record = advanced
         announce(ctx, record.id)
     return record
+
+
+def _next_stage(current: Record, task: TaskInfo, reached: int) -> tuple[Record, Reply] | None:
+    """The record one stage further, with its thread reply; None once it has told every stage `reached`."""
+    number = current.stage + 1
+    if number > reached:
+        return None
+    stage = task.stages[number - 1]
+    name = stage.message or task.current_stage
+    moment = StageSeen(stage=number, name=name, seen_at=time.time(), started_at=ack_time(stage.start_time))
+    result = current.migration_result
+    advanced = replace(current, stage=number, stage_name=name, stage_total=MIGRATION_STAGES,
+                       result=replace(result, timeline=(*result.timeline, moment)))
+    return advanced, Reply(thread_replies.stage_reply(advanced))
 
 
 def _verify_success(ctx: Context, clouds: CloudClients, record: Record, owner: str) -> None:

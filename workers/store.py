@@ -307,6 +307,29 @@ class RecordStore:
 
         return self._write(record_id, change, reply)
 
+    def revise(self, record_id: str, decide: Callable[[Record], tuple[Record, Reply | None] | None]) -> Record | None:
+        """Change a record by what it is *now*: `decide(current)` returns the record wanted (and its reply),
+        or None to leave it as it is (then nothing is written and None is returned).
+
+        For a change that depends on what was already done (the next stage to tell, say): a lost race reads
+        again and decides again, so the decision is always made on the version the write replaces. A copy
+        read earlier is not good enough: after a Sentinel failover it may be the demoted master's, holding
+        writes the new master never got. The state is not changed here (`transition` checks the moves)."""
+
+        def change(current: Record) -> tuple[Record, Reply | None]:
+            decided = decide(current)
+            if decided is None:
+                raise _Unchanged
+            wanted, reply = decided
+            if wanted.state is not current.state:
+                raise ValueError(f"revise does not move states ({current.state} -> {wanted.state}): use transition")
+            return wanted, reply
+
+        try:
+            return self._write_with(record_id, change)
+        except _Unchanged:
+            return None
+
     def _write(self, record_id: str, change: Callable[[Record], Record], reply: Reply | None) -> Record:
         return self._write_with(record_id, lambda current: (change(current), reply))
 
@@ -471,6 +494,10 @@ class RecordStore:
 
 class _NotDue(Exception):
     """An expiry candidate that is no longer due (decided or extended since it was listed)."""
+
+
+class _Unchanged(Exception):
+    """`revise`'s decision was to leave the record as it is: nothing to write."""
 
 
 def _check_changes(changes: dict[str, Any]) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from rq.job import Job as RqJob
 
 from tests.workers.runbook_harness import BUCKET, CHANNEL, approved_migration, drive, make_context
-from workers import notify
+from workers import notify, runbook
+from workers.cloud.models import TaskInfo, TaskStage
 from workers.context import Context, use_context
 from workers.domain.jobs import Job
 from workers.domain.records import State
@@ -121,3 +123,24 @@ def test_a_lock_left_by_a_dead_delivery_frees_itself_within_its_ttl(sandbox, san
     notify.deliver(ctx, record.id)
 
     assert not ctx.store.pending_replies(record.id)
+
+
+def test_a_poll_holding_a_stale_copy_still_tells_each_stage_the_saved_record_has_not_told(sandbox, sandbox_env):
+    """The unplanned-failover case: the job read the record from the demoted master (already at stage 5)
+    while the new master, which lost those writes, is at stage 2. The thread must still get stages 3-5."""
+    ctx = make_context(sandbox_env)
+    record = approved_migration(ctx, _long_migration(sandbox))
+    saved = ctx.store.transition(record.id, State.MIGRATING, task_id="T-1", stage=2, stage_total=5)
+    stale = replace(saved, stage=5)
+    task = TaskInfo(task_id="T-1", task_type="cluster_migrate", state="running", current_stage="PostCheck",
+                    stages=tuple(TaskStage(state="success", message=f"step {n}", start_time="2026-12-01 10:00:00",
+                                           end_time="") for n in range(1, 6)),
+                    error_code="", error_message="", created="", updated="")
+
+    told = runbook.tell_stages(ctx, stale, task)
+    runbook.tell_stages(ctx, told, task)  # the next poll, same task: nothing more to tell
+
+    assert ctx.store.get(record.id).stage == 5
+    pending = [reply.text.split(":")[0] for _, reply in ctx.store.pending_replies(record.id)]
+    assert pending == ["Stage 3/5", "Stage 4/5", "Stage 5/5"]
+    assert [moment.stage for moment in ctx.store.get(record.id).migration_result.timeline] == [3, 4, 5]
