@@ -1,6 +1,6 @@
 """Waves through `serve`, two workers and the sandbox when time and processes work against them: a closed
 window holds the starts until it opens, and a worker SIGKILLed mid-wave leaves max-parallel and exactly
-once intact. In a module (and stack) of its own so that the suite's two test processes share the wave
+once intact. In a module (and stack) of its own so that the suite's test processes share the wave
 tests' minutes (`--dist loadfile` gives each file to one process); the helpers are test_waves.py's.
 """
 
