@@ -6,12 +6,18 @@ order is the wave domain's (`compose_clusters`: ready ones by risk, blocked ones
 blocker). What is wrong with the request as a whole (a pattern matching nothing, a name in two accounts,
 too many clusters, a region of the clusters to migrate without a bucket in --bucket-map, more canaries
 than clusters) is told privately to the requester and nothing is created.
+
+Prechecking hundreds of clusters takes minutes, so the requester's "Composing wave …" answer is replaced as
+the prechecks pass a quarter, a half and three quarters of the clusters (`ComposingNotes`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workers import wave_news
@@ -35,6 +41,8 @@ from workers.fleet.plan import DEDICATED, DiscoveryFailed, discover, run_bounded
 from workers.fleet.scope import Scope, ScopeError
 from workers.lifecycle import Lifecycle
 from workers.requests import tell_privately
+from workers.slack import SlackError
+from workers.ui import wave_answers
 from workers.wave_store import WaveExists
 
 log = logging.getLogger(__name__)
@@ -91,8 +99,9 @@ def compose_wave(ctx: Context, ask: WaveAsk) -> Wave:
         raise WaveNotOpened(f"the patterns name {len(chosen)} clusters; a wave holds at most {WAVE.max_clusters}: "
                             "split it into several waves")
     by_id = {cluster.cluster_id: item for cluster, item in fleet}
+    notes = ComposingNotes(len(chosen), lambda checked: _say_composing(ctx, ask, checked, len(chosen)))
     candidates = run_bounded(ctx.fleet, [by_id[c.cluster_id] for c in chosen],
-                             lambda item: _candidate(ctx, ask, *item), lambda _checked: None)
+                             lambda item: _candidate(ctx, ask, *item), notes.checked)
     clusters = compose_clusters(candidates, nonprod_patterns=ctx.settings.nonprod_patterns)
     missing = regions_without_bucket(clusters, ask.bucket_map)
     if missing:
@@ -140,3 +149,42 @@ def _candidate(ctx: Context, ask: WaveAsk, account: Account, region: str, summar
     nodes = (report.master_count or 0) + (report.worker_count or 0)
     return Candidate(summary.cluster_id, summary.name, account.alias, region, warnings=warnings, nodes=nodes,
                      blocker=blocker)
+
+
+class ComposingNotes:
+    """When to tell the requester how far the wave's prechecks are: as they pass a quarter, a half and three
+    quarters of the clusters, and only once `SLOW_S` have gone by (a small wave composes in seconds and needs
+    no note). Three notes at most: a response_url takes five posts in all, and the outcome needs one.
+
+    `checked` is called from the prechecks' threads; a note is said under the lock, so notes never overtake
+    each other."""
+
+    QUARTERS = (0.25, 0.5, 0.75)
+    SLOW_S = 5.0
+
+    def __init__(self, total: int, say: Callable[[int], None], *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._marks = [math.ceil(total * q) for q in self.QUARTERS if math.ceil(total * q) < total]
+        self._say = say
+        self._clock = clock
+        self._started = clock()
+        self._lock = threading.Lock()
+
+    def checked(self, done: int) -> None:
+        with self._lock:
+            passed = [mark for mark in self._marks if mark <= done]
+            if not passed or self._clock() - self._started < self.SLOW_S:
+                return
+            self._marks = [mark for mark in self._marks if mark > done]
+            self._say(done)
+
+
+def _say_composing(ctx: Context, ask: WaveAsk, checked: int, total: int) -> None:
+    """Replace the requester's "Composing wave …" answer with how far the prechecks are (a courtesy: a
+    failure to show it is logged, the composition goes on)."""
+    if ask.response_url is None:
+        return  # an ephemeral message cannot be replaced; a new one per quarter would only add noise
+    try:
+        ctx.slack.respond(ask.response_url, wave_answers.composing(ask.name, checked, total), replace_original=True)
+    except SlackError as error:
+        log.warning("wave %s: progress not shown: %s", ask.name, error)

@@ -8,7 +8,8 @@ from typing import Any
 from tests.workers.runbook_harness import BUCKET, CHANNEL, make_context
 from workers.audit import AuditLog
 from workers.domain.waves import ClusterState, WaveState
-from workers.wave_requests import WaveAsk, open_wave_request
+from workers.ui.wave_answers import composing
+from workers.wave_requests import ComposingNotes, WaveAsk, open_wave_request
 
 OLD = "1.16.9-aliyun.1"  # below the 1.18 floor: the version check blocks
 
@@ -58,3 +59,40 @@ def test_a_region_without_a_bucket_or_a_pattern_matching_nothing_is_told_private
     assert any("'db-*' matches no cluster" in text for text in said), said
     refused = [e for e in AuditLog(ctx.redis).read() if e.event == "refused"]
     assert [e.details["action"] for e in refused] == ["wave_create", "wave_create"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_slow_composition_is_told_at_each_quarter_once_and_in_order() -> None:
+    clock, said = _Clock(), []
+    notes = ComposingNotes(400, said.append, clock=clock)
+    clock.now = 10.0
+
+    for done in range(1, 401):
+        notes.checked(done)
+
+    assert said == [100, 200, 300]
+
+
+def test_a_quick_composition_says_nothing_and_a_late_start_says_only_what_is_passed_once() -> None:
+    clock, said = _Clock(), []
+    notes = ComposingNotes(400, said.append, clock=clock)
+    for done in range(1, 250):  # half of the clusters in the first seconds: no note yet
+        notes.checked(done)
+    clock.now = ComposingNotes.SLOW_S
+
+    for done in range(250, 401):
+        notes.checked(done)
+
+    assert said == [250, 300], "one note for the quarter and the half passed while quick, then three quarters"
+
+
+def test_the_note_names_the_wave_and_how_far_its_prechecks_are() -> None:
+    assert composing("w1", 120, 480) == ("Composing wave *w1*: prechecked 120 of 480 clusters (25%). The wave "
+                                         "request will be posted in this channel.")

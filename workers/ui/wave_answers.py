@@ -17,6 +17,11 @@ def create_taken(name: str, patterns: int) -> str:
             "fleet and prechecking each cluster. The wave request will be posted in this channel.")
 
 
+def composing(name: str, checked: int, total: int) -> str:
+    return (f"Composing wave *{escape(name)}*: prechecked {checked} of {total} clusters "
+            f"({checked * 100 // max(total, 1)}%). The wave request will be posted in this channel.")
+
+
 def name_taken(name: str) -> str:
     return wave_message.wave_name_taken(name)
 
