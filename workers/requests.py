@@ -17,7 +17,7 @@ from workers.domain.records import Record, State
 from workers.domain.results import CleanupResult, OldMaster
 from workers.domain.workflows import CLEANUP, MIGRATION
 from workers.errors import CloudError
-from workers.fleet.locate import Located, NotLocated, locate
+from workers.fleet.locate import Located, Near, NotLocated, locate
 from workers.lifecycle import Lifecycle
 from workers.listing import list_clusters
 from workers.notify import announce, delivery_turn, post_parent
@@ -78,14 +78,16 @@ def open_cleanup_request(
     """List the masters left behind and what they cost, and post a cleanup request for approval."""
     if _already_opened(ctx, record_id):
         return
-    located = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url)
+    parent = ctx.store.find(parent_id) if parent_id else None
+    near = Near(parent.account, parent.region) if parent is not None and parent.region else None
+    located = _resolve(ctx, cluster_ref, channel=channel, user=requester, response_url=response_url, near=near)
     if located is None:
         return
     detail = located.detail
     if detail.cluster_type != "ManagedKubernetes":
         tell_privately(ctx, channel, requester, response_url, private_answers.not_pro_yet(detail.name))
         return
-    parent = ctx.store.find(parent_id) if parent_id else _last_migration(ctx, detail.cluster_id)
+    parent = parent or _last_migration(ctx, detail.cluster_id)
     try:
         masters = cleanup.old_masters(located.clouds, detail.cluster_id)
     except CloudError as error:
@@ -138,12 +140,12 @@ def list_clusters_for_user(ctx: Context, *, user: str, channel: str, response_ur
 
 
 def _resolve(
-    ctx: Context, cluster_ref: str, *, channel: str, user: str, response_url: str | None
+    ctx: Context, cluster_ref: str, *, channel: str, user: str, response_url: str | None, near: Near | None = None
 ) -> Located | None:
     """The cluster and its place's clients (any configured account and region: workers.fleet.locate), or
     None after telling the user what exists instead, or which clusters share the name."""
     try:
-        return locate(ctx, cluster_ref)
+        return locate(ctx, cluster_ref, near=near)
     except NotLocated as refused:
         tell_privately(ctx, channel, user, response_url, str(refused))
     return None

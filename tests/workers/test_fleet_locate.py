@@ -11,7 +11,7 @@ import pytest
 
 from tests.workers.runbook_harness import make_context
 from workers.context import Context
-from workers.fleet.locate import NotLocated, locate
+from workers.fleet.locate import Near, NotLocated, locate
 
 B_ACCOUNT = "2000000000000002"
 MAIN_ACCOUNT = "1688000000000001"
@@ -75,6 +75,20 @@ def test_an_id_in_another_account_is_found_there_through_sts(sandbox: Any, sandb
     assert found_in[0][1] == MAIN_ACCOUNT and found_in[-1][1] == B_ACCOUNT  # the default place first
     assert not any(c[0] == "DescribeClustersForRegion" for c in _ack_calls(sandbox)), "no discovery for an id"
     assert sandbox.control.calls(service="sts", action="AssumeRole")
+
+
+def test_an_id_last_seen_in_another_account_is_asked_there_first_with_one_call(
+    sandbox: Any, sandbox_env: dict[str, str]
+) -> None:
+    """The cleanup of a migrated cluster: its migration's account and region are asked before the default."""
+    ctx = _fleet_context(sandbox, sandbox_env)
+    theirs = sandbox.control.create_cluster(name="db-1", account="b", region_id="cn-beijing")
+    sandbox.control.clear_calls()
+
+    located = locate(ctx, theirs["cluster_id"], near=Near("b", "cn-beijing"))
+
+    assert (located.detail.name, located.account, located.clouds.region) == ("db-1", "b", "cn-beijing")
+    assert _ack_calls(sandbox) == [("DescribeClusterDetail", B_ACCOUNT, "cn-beijing")]
 
 
 def test_a_name_unique_across_the_fleet_is_found_in_whichever_account_holds_it(

@@ -52,6 +52,19 @@ class Located:
     account: str | None
 
 
+@dataclass(frozen=True)
+class Near:
+    """Where a cluster was last seen: a record's account alias (None: the bot's own credentials, as records
+    made before fleets say) and region."""
+
+    account: str | None
+    region: str
+
+    def is_place(self, account: Account, region: str) -> bool:
+        same_account = account.alias == self.account if self.account is not None else account.role_arn is None
+        return same_account and region == self.region
+
+
 class NotLocated(Exception):
     """The text names no cluster, or several; str() is the private answer to give."""
 
@@ -61,9 +74,10 @@ def fleet_configured(settings: Settings) -> bool:
     return settings.accounts != (own_account(settings.regions),) or settings.regions != (settings.region,)
 
 
-def locate(ctx: Context, cluster_ref: str) -> Located:
+def locate(ctx: Context, cluster_ref: str, *, near: Near | None = None) -> Located:
     """The one cluster `cluster_ref` names, or NotLocated with what to tell the user. A CloudError other than
-    "not found" passes (the caller reports it as it always has)."""
+    "not found" passes (the caller reports it as it always has). `near`: where the cluster was last seen (a
+    cleanup of a migrated cluster knows its migration's account and region), asked first for an id."""
     text = cluster_ref.strip()
     if not fleet_configured(ctx.settings):
         return _in_default_region(ctx, text)
@@ -74,7 +88,7 @@ def locate(ctx: Context, cluster_ref: str) -> Located:
             raise NotLocated(private_answers.no_such_account(alias, [a.alias for a in ctx.settings.accounts]))
         return _by_name(ctx, text, name, [p for p in places(ctx.settings) if p[0] == account])
     if is_cluster_id(text):
-        found = _by_id(ctx, text)
+        found = _by_id(ctx, text, near)
         if found is not None:
             return found
     return _by_name(ctx, text, text, places(ctx.settings))
@@ -101,10 +115,13 @@ def _in_default_region(ctx: Context, text: str) -> Located:
     return Located(detail, ctx.clouds(detail.region_id or None), account=None)
 
 
-def _by_id(ctx: Context, cluster_id: str) -> Located | None:
-    """The place that knows the id, asked one place at a time, the default place first; None if none does
-    (the text may be a name that looks like an id)."""
-    for account, region in places(ctx.settings):
+def _by_id(ctx: Context, cluster_id: str, near: Near | None) -> Located | None:
+    """The place that knows the id, asked one place at a time, `near` first, then the default place; None if
+    none does (the text may be a name that looks like an id)."""
+    ordered = places(ctx.settings)
+    if near is not None:
+        ordered.sort(key=lambda place: not near.is_place(*place))  # stable: the rest keep their order
+    for account, region in ordered:
         clouds = ctx.clouds_in(account, region)
         try:
             detail = clouds.ack.describe_cluster(cluster_id)
