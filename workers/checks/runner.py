@@ -51,6 +51,7 @@ from workers.checks.current_checks import (
 from workers.checks.infra_checks import api_server_lb_candidates, check_cloud_assistant, check_slb_spec
 from workers.checks.model import CheckResult, MasterInstance, PrecheckReport
 from workers.checks.notices import no_rollback_notice, whitelist_notice
+from workers.checks.place_facts import PlaceFacts
 from workers.checks.policy import check_ram_policy, check_ram_policy_without_bucket
 from workers.checks.ram_evaluation import BucketObjects
 from workers.checks.workload_checks import (
@@ -92,10 +93,12 @@ def run_prechecks(
     bucket: str | None,
     on_result: Callable[[CheckResult], None] | None = None,
     detail: ClusterDetail | None = None,
+    place_facts: PlaceFacts | None = None,
 ) -> PrecheckReport:
     """All checks for `cluster` (id or name). Resolving the cluster is the one failure that raises
     (NotFound/Conflict list what exists): without a cluster there is nothing to report on. A caller that
-    has just resolved the cluster passes its `detail`, so the run does not ask ACK for it again."""
+    has just resolved the cluster passes its `detail`, so the run does not ask ACK for it again. A plan
+    passes its place's `place_facts`, so the bucket's facts are asked once for all the place's clusters."""
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="precheck") as pool:
         # Given an id, the facts keyed by it are asked for while the detail is still on its way; they are
         # dropped if the "id" turns out to be a name that only looks like one.
@@ -105,7 +108,8 @@ def run_prechecks(
             detail = clients.ack.resolve_cluster(cluster)
         if early is None or early.cluster_id != detail.cluster_id:
             early = _ById.start(pool, clients, detail.cluster_id)
-        run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, by_id=early, bucket=bucket)
+        run = _Run(pool=pool, clients=clients, settings=settings, detail=detail, by_id=early, bucket=bucket,
+                   place_facts=place_facts or PlaceFacts())
         results = run.checks()
         by_check: dict[str, CheckResult] = {}
         for future in as_completed(results):
@@ -147,6 +151,7 @@ class _Run:
         detail: ClusterDetail,
         by_id: _ById,
         bucket: str | None,
+        place_facts: PlaceFacts,
     ) -> None:
         self.pool = pool
         self.clients = clients
@@ -182,9 +187,11 @@ class _Run:
             pool.submit(self._master_policy) if self.bucket_ok and checks_masters else None
         )
         if bucket is not None and self.bucket_ok:
-            self.bucket_info: Future[BucketInfo] | None = pool.submit(clients.oss.bucket_info, bucket)
+            self.bucket_info: Future[BucketInfo] | None = pool.submit(
+                place_facts.get, ("GetBucketInfo", bucket), lambda: clients.oss.bucket_info(bucket)
+            )
             self.bucket_referer: Future[BucketReferer] | None = pool.submit(
-                clients.oss.bucket_referer, bucket
+                place_facts.get, ("GetBucketReferer", bucket), lambda: clients.oss.bucket_referer(bucket)
             )
         else:
             self.bucket_info = self.bucket_referer = None

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from workers.accounts import Account
 from workers.checks.model import Outcome
+from workers.checks.place_facts import PlaceFacts
 from workers.checks.runner import run_prechecks
 from workers.cloud.fleet import FleetClients
 from workers.cloud.models import ClusterSummary
@@ -117,7 +118,10 @@ def _discover(fleet: FleetClients, covered: list[tuple[Account, str]], tell: Pro
 
 def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterSummary]],
                tell: Callable[[int], None]) -> list[ClusterRow]:
-    return run_bounded(fleet, dedicated, lambda item: _check_one(fleet, *item), tell)
+    # One memo per place and per plan: its clusters share one bucket, so they share that bucket's facts.
+    facts = {(a.alias, r): PlaceFacts() for a, r, _ in dedicated}
+    return run_bounded(fleet, dedicated, lambda item: _check_one(fleet, *item, facts[(item[0].alias, item[1])]),
+                       tell)
 
 
 T = TypeVar("T")
@@ -166,10 +170,11 @@ def discover(fleet: FleetClients, scope: Scope) -> dict[tuple[Account, str], lis
     return found
 
 
-def _check_one(fleet: FleetClients, account: Account, region: str, summary: ClusterSummary) -> ClusterRow:
+def _check_one(fleet: FleetClients, account: Account, region: str, summary: ClusterSummary,
+               place_facts: PlaceFacts) -> ClusterRow:
     try:
         report = run_prechecks(fleet.clients(account, region), fleet.settings, cluster=summary.cluster_id,
-                               bucket=account.bucket_for(region))
+                               bucket=account.bucket_for(region), place_facts=place_facts)
     except CloudError as error:
         blocker = Blocker("cluster-detail:error", fleet_words.CLUSTER_UNREAD, fleet_words.cluster_unread_fix(error))
         return ClusterRow(account.alias, region, summary.cluster_id, summary.name, summary.current_version,
