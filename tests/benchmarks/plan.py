@@ -92,6 +92,12 @@ def _plan_once(control: SandboxClient, sandbox: RunningSandbox, settings: Settin
     achieved = len(calls) * LATENCY_S / wall
     cores = len(os.sched_getaffinity(0))
     cpu_floor = max(cpu, (cpu + sandbox_cpu) / cores)
+    if cpu_floor <= lane_floor:
+        bound = "the cap (busiest lane's floor)"
+    elif cpu >= (cpu + sandbox_cpu) / cores:
+        bound = "the planning process's CPU"
+    else:
+        bound = f"both processes' CPU on {cores} cores"
     at = f"C={cap}: "
     return [
         Figure(NAME, f"{at}cloud calls ({LATENCY_S * 1000:.0f} ms each) / lanes", len(calls), f"/ {len(lanes)}", "",
@@ -106,6 +112,8 @@ def _plan_once(control: SandboxClient, sandbox: RunningSandbox, settings: Settin
         Figure(NAME, f"{at}CPU time: planning process / sandbox process", cpu, f"s / {sandbox_cpu:.1f} s", "",
                None),
         Figure(NAME, f"{at}CPU floor = max(planning CPU, both CPUs ÷ {cores} cores)", cpu_floor, "s", "", None),
+        Figure(NAME, f"{at}bound by {bound}: wall time / max(floor, CPU floor)", wall / max(lane_floor, cpu_floor),
+               "×", "", None),
         Figure(NAME, f"{at}wall time / floor", wall / lane_floor, "×", f"≤ {TARGET}", wall / lane_floor <= TARGET),
     ]
 
