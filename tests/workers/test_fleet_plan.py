@@ -100,3 +100,19 @@ def test_progress_is_shown_at_most_once_per_interval() -> None:
         shown.append(throttle.due())
         now[0] += 1.0
     assert shown == [True, False, False, True, False, False, True, False, False, True]
+
+
+def test_a_place_s_bucket_is_read_once_per_plan_and_every_cluster_is_judged_on_it(sandbox: Any) -> None:
+    """The bucket is the same for every cluster of a place: its info and referer are asked once per plan
+    (again by the next plan), and a bucket that is missing blocks every cluster, not only the first."""
+    for n in range(4):
+        sandbox.control.create_cluster(name=f"o-{n}", masters=1, workers=1)
+    accounts = {"main": {"buckets": {"cn-hangzhou": "absent-bucket"}}}
+    fleet = _fleet(sandbox, ACKMIGRATE_ACCOUNTS=json.dumps(accounts))
+    for _ in range(2):
+        sandbox.control.clear_calls()
+        report = run_plan(fleet, Scope())
+        assert report.to_migrate == 4
+        assert all("oss-bucket" in {b.check_id for b in row.blockers} for row in report.rows), report.rows
+        asked = [c["action"] for c in sandbox.control.calls(service="oss")]
+        assert sorted(asked) == ["GetBucketInfo", "GetBucketReferer"]

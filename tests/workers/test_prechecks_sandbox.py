@@ -16,13 +16,14 @@ at all, and the run raises (tested below).
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from workers.checks.catalog import CHECK_ORDER
 from workers.checks.model import CheckResult, Outcome, PrecheckReport
-from workers.checks.runner import run_prechecks
+from workers.checks.runner import precheck_pool, run_prechecks
 from workers.cloud import CloudClients, RetryPolicy
 from workers.config import Settings
 from workers.errors import Forbidden
@@ -752,3 +753,20 @@ def test_ack_migration_check_already_running_is_followed_not_started_again(box: 
 
     assert first in _check(report, "ack-migration-check").summary
     assert len(box.control.calls(service="ack", action="RunClusterCheck")) == 1
+
+
+def test_runs_sharing_a_plan_s_pool_report_what_runs_with_their_own_pools_report(box: Any) -> None:
+    """A plan's runs share one precheck_pool sized for the runs at once: each run's fetches and checks wait
+    on one another, so the pool must hold all of them (a run's own pool has PRECHECK_THREADS); two runs at
+    once in a pool for two end (a pool too small for them would hang) with the same reports as alone."""
+    configured = Settings.from_env(box.env())
+    clients = CloudClients.from_settings(configured, retry=FAST)
+    ids = [box.control.create_cluster(**{**HEALTHY, "name": f"prod-hz-{n}"})["cluster_id"] for n in (2, 3)]
+    alone = [run_prechecks(clients, configured, cluster=i, bucket=BUCKET) for i in ids]
+    with precheck_pool(2) as pool, ThreadPoolExecutor(2) as runs:
+        shared = list(runs.map(lambda i: run_prechecks(clients, configured, cluster=i, bucket=BUCKET, pool=pool),
+                               ids))
+    outcomes = [{c.id: (c.outcome, c.summary if c.id != "ack-migration-check" else "a new check each run")
+                 for c in report.checks} for report in (*alone, *shared)]
+    assert outcomes[0] == outcomes[2] and outcomes[1] == outcomes[3]
+    assert {c.outcome for c in shared[0].checks} <= {Outcome.PASS, Outcome.INFO, Outcome.WARN}

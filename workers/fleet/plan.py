@@ -24,7 +24,8 @@ from typing import TypeVar
 
 from workers.accounts import Account
 from workers.checks.model import Outcome
-from workers.checks.runner import run_prechecks
+from workers.checks.place_facts import PlaceFacts
+from workers.checks.runner import precheck_pool, run_prechecks
 from workers.cloud.fleet import FleetClients
 from workers.cloud.models import ClusterSummary
 from workers.errors import CloudError
@@ -117,7 +118,11 @@ def _discover(fleet: FleetClients, covered: list[tuple[Account, str]], tell: Pro
 
 def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterSummary]],
                tell: Callable[[int], None]) -> list[ClusterRow]:
-    return run_bounded(fleet, dedicated, lambda item: _check_one(fleet, *item), tell)
+    # One memo per place and per plan: its clusters share one bucket, so they share that bucket's facts.
+    facts = {(a.alias, r): PlaceFacts() for a, r, _ in dedicated}
+    with precheck_pool(runs_at_once(fleet, dedicated)) as pool:
+        return run_bounded(fleet, dedicated,
+                           lambda item: _check_one(fleet, *item, facts[(item[0].alias, item[1])], pool), tell)
 
 
 T = TypeVar("T")
@@ -132,9 +137,7 @@ def run_bounded(fleet: FleetClients, items: list[tuple[Account, str, ClusterSumm
     rows: list[T] = []
     lock = threading.Lock()
     per_place = fleet.settings.cloud_concurrency * CLUSTERS_PER_SLOT
-    by_place: dict[tuple[str, str], list[tuple[Account, str, ClusterSummary]]] = {}
-    for item in items:
-        by_place.setdefault((item[0].alias, item[1]), []).append(item)
+    by_place = _by_place(items)
     tell(0)
 
     def one(item: tuple[Account, str, ClusterSummary]) -> None:
@@ -157,6 +160,20 @@ def run_bounded(fleet: FleetClients, items: list[tuple[Account, str, ClusterSumm
     return rows
 
 
+def runs_at_once(fleet: FleetClients, items: list[tuple[Account, str, ClusterSummary]]) -> int:
+    """How many clusters run_bounded checks at once at most: its pools' sizes, summed over the places."""
+    per_place = fleet.settings.cloud_concurrency * CLUSTERS_PER_SLOT
+    return sum(min(per_place, len(group)) for group in _by_place(items).values())
+
+
+def _by_place(items: list[tuple[Account, str, ClusterSummary]],
+              ) -> dict[tuple[str, str], list[tuple[Account, str, ClusterSummary]]]:
+    by_place: dict[tuple[str, str], list[tuple[Account, str, ClusterSummary]]] = {}
+    for item in items:
+        by_place.setdefault((item[0].alias, item[1]), []).append(item)
+    return by_place
+
+
 def discover(fleet: FleetClients, scope: Scope) -> dict[tuple[Account, str], list[ClusterSummary]]:
     """Every cluster in scope, by (account, region); DiscoveryFailed when a place could not be listed (a wave
     must not be composed from half a fleet)."""
@@ -166,10 +183,11 @@ def discover(fleet: FleetClients, scope: Scope) -> dict[tuple[Account, str], lis
     return found
 
 
-def _check_one(fleet: FleetClients, account: Account, region: str, summary: ClusterSummary) -> ClusterRow:
+def _check_one(fleet: FleetClients, account: Account, region: str, summary: ClusterSummary,
+               place_facts: PlaceFacts, pool: ThreadPoolExecutor) -> ClusterRow:
     try:
         report = run_prechecks(fleet.clients(account, region), fleet.settings, cluster=summary.cluster_id,
-                               bucket=account.bucket_for(region))
+                               bucket=account.bucket_for(region), place_facts=place_facts, pool=pool)
     except CloudError as error:
         blocker = Blocker("cluster-detail:error", fleet_words.CLUSTER_UNREAD, fleet_words.cluster_unread_fix(error))
         return ClusterRow(account.alias, region, summary.cluster_id, summary.name, summary.current_version,
