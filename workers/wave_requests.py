@@ -18,11 +18,13 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from workers import wave_news
 from workers.accounts import Account
 from workers.checks.model import Outcome
+from workers.checks.place_facts import PlaceFacts
 from workers.checks.runner import run_prechecks
 from workers.cloud.models import ClusterSummary
 from workers.context import Context
@@ -37,7 +39,7 @@ from workers.domain.waves import (
 from workers.domain.workflows import WAVE
 from workers.errors import CloudError
 from workers.fleet.names import FleetCluster, NamingError, resolve_many
-from workers.fleet.plan import DEDICATED, DiscoveryFailed, discover, run_bounded
+from workers.fleet.plan import DEDICATED, DiscoveryFailed, discover, precheck_each
 from workers.fleet.scope import Scope, ScopeError
 from workers.lifecycle import Lifecycle
 from workers.requests import tell_privately
@@ -100,8 +102,8 @@ def compose_wave(ctx: Context, ask: WaveAsk) -> Wave:
                             "split it into several waves")
     by_id = {cluster.cluster_id: item for cluster, item in fleet}
     notes = ComposingNotes(len(chosen), lambda checked: _say_composing(ctx, ask, checked, len(chosen)))
-    candidates = run_bounded(ctx.fleet, [by_id[c.cluster_id] for c in chosen],
-                             lambda item: _candidate(ctx, ask, *item), notes.checked)
+    candidates = precheck_each(ctx.fleet, [by_id[c.cluster_id] for c in chosen],
+                               lambda item, facts, pool: _candidate(ctx, ask, *item, facts, pool), notes.checked)
     clusters = compose_clusters(candidates, nonprod_patterns=ctx.settings.nonprod_patterns)
     missing = regions_without_bucket(clusters, ask.bucket_map)
     if missing:
@@ -135,11 +137,12 @@ def _fleet(ctx: Context, scope: Scope) -> list[tuple[FleetCluster, tuple[Account
             for (account, region), summaries in found.items() for s in summaries if s.cluster_type == DEDICATED]
 
 
-def _candidate(ctx: Context, ask: WaveAsk, account: Account, region: str, summary: ClusterSummary) -> Candidate:
+def _candidate(ctx: Context, ask: WaveAsk, account: Account, region: str, summary: ClusterSummary,
+               place_facts: PlaceFacts, pool: ThreadPoolExecutor) -> Candidate:
     """One cluster's precheck, as the wave composes it: a blocker, or its warnings and nodes for the order."""
     try:
         report = run_prechecks(ctx.fleet.clients(account, region), ctx.settings, cluster=summary.cluster_id,
-                               bucket=ask.bucket_map.get(region))
+                               bucket=ask.bucket_map.get(region), place_facts=place_facts, pool=pool)
     except CloudError as error:
         return Candidate(summary.cluster_id, summary.name, account.alias, region, warnings=0, nodes=0,
                          blocker=Blocker("cluster-detail:error", f"the cluster could not be read: {error}"))

@@ -44,6 +44,19 @@ def test_the_wave_holds_the_ready_clusters_in_risk_order_and_the_blocked_ones_sk
     assert [e.event for e in AuditLog(ctx.redis).read() if e.details.get("wave") == "w1"] == ["requested"]
 
 
+def test_the_bucket_of_a_region_is_asked_about_once_for_all_its_clusters(sandbox, sandbox_env):
+    ctx = make_context(sandbox_env)
+    sandbox.control.create_bucket(BUCKET)
+    for n in range(4):
+        sandbox.control.create_cluster(name=f"web-{n}", oss_granted_buckets=[BUCKET])
+    sandbox.control.clear_calls()
+
+    wave = open_wave_request(ctx, _ask())
+
+    assert wave is not None and len(wave.clusters) == 4
+    assert sorted(c["action"] for c in sandbox.control.calls(service="oss")) == ["GetBucketInfo", "GetBucketReferer"]
+
+
 def test_a_region_without_a_bucket_or_a_pattern_matching_nothing_is_told_privately_and_nothing_is_made(
         sandbox, sandbox_env):
     ctx = make_context(sandbox_env)

@@ -118,14 +118,20 @@ def _discover(fleet: FleetClients, covered: list[tuple[Account, str]], tell: Pro
 
 def _check_all(fleet: FleetClients, dedicated: list[tuple[Account, str, ClusterSummary]],
                tell: Callable[[int], None]) -> list[ClusterRow]:
-    # One memo per place and per plan: its clusters share one bucket, so they share that bucket's facts.
-    facts = {(a.alias, r): PlaceFacts() for a, r, _ in dedicated}
-    with precheck_pool(runs_at_once(fleet, dedicated)) as pool:
-        return run_bounded(fleet, dedicated,
-                           lambda item: _check_one(fleet, *item, facts[(item[0].alias, item[1])], pool), tell)
+    return precheck_each(fleet, dedicated, lambda item, facts, pool: _check_one(fleet, *item, facts, pool), tell)
 
 
 T = TypeVar("T")
+
+
+def precheck_each(fleet: FleetClients, items: list[tuple[Account, str, ClusterSummary]],
+                  check: Callable[[tuple[Account, str, ClusterSummary], PlaceFacts, ThreadPoolExecutor], T],
+                  tell: Callable[[int], None]) -> list[T]:
+    """`check` on every cluster (`run_bounded`), handed what the prechecks of many clusters share: one memo
+    per place (its clusters share one bucket, so they share that bucket's facts) and one thread pool."""
+    facts = {(a.alias, r): PlaceFacts() for a, r, _ in items}
+    with precheck_pool(runs_at_once(fleet, items)) as pool:
+        return run_bounded(fleet, items, lambda item: check(item, facts[(item[0].alias, item[1])], pool), tell)
 
 
 def run_bounded(fleet: FleetClients, items: list[tuple[Account, str, ClusterSummary]],
