@@ -11,6 +11,12 @@ as long as its holder keeps renewing it (a heartbeat thread, every third of its 
 slow because Slack is keeps it, one that died with its worker — or was cut off by a Redis restart —
 frees it within one TTL instead of blocking the thread's updates for a minute.
 
+Coalesced: at most one delivery job is queued per record (`_QUEUED`, set by whoever queues it and cleared
+when it starts), so a record that changes many times while its channel is busy, or a delivery waiting for
+its reserved turn (workers.slack_pace), adds no jobs: the one queued draws whatever the record is by then.
+The mark expires (`_QUEUED_TTL_S` after the job was due), so a job lost with its worker does not stop the
+next change from queueing another; the reconciler's sweep queues one regardless.
+
 Exactly once, even across a SIGKILL: every post carries a `MessageMark` (record id, sequence) in Slack
 message metadata, and is noted as *attempted* in Redis before it is sent. A worker killed after Slack
 accepted a post but before its ts was saved leaves that note behind; the next delivery reads the thread
@@ -41,6 +47,8 @@ log = logging.getLogger(__name__)
 _LOCK = "ackmigrate:notify:lock:"
 _AGAIN = "ackmigrate:notify:again:"
 _FAILURES = "ackmigrate:notify:failures:"
+_QUEUED = "ackmigrate:notify:queued:"
+_QUEUED_TTL_S = 120
 _MAX_LOCK_TTL_S = 15.0
 _MAX_BACKOFF_S = 60.0
 PARENT_SEQ = 0
@@ -54,11 +62,29 @@ def announce(ctx: Context, record_id: str) -> None:
     The dirty mark is what lets the reconciler heal the message if this delivery job is lost.
     """
     ctx.store.mark_message_dirty(record_id)
-    ctx.queues.deliver_notifications(record_id)
+    request_delivery(ctx, record_id)
+
+
+def request_delivery(ctx: Context, record_id: str) -> None:
+    """Queue the record's delivery unless one is queued or scheduled already (it will draw this change too).
+
+    The reconciler's sweep comes here as well: a record waiting for its reserved turn stays dirty, and a
+    sweep every few seconds queueing a delivery for each such record was, in the wave benchmark, ~20 000
+    no-op deliveries in eight minutes."""
+    if ctx.redis.set(_QUEUED + record_id, "1", ex=_QUEUED_TTL_S, nx=True):
+        ctx.queues.deliver_notifications(record_id)
+
+
+def _reschedule(ctx: Context, record_id: str, delay_s: float) -> None:
+    """The record's one queued delivery, `delay_s` from now (a retry, or the post's reserved turn)."""
+    ctx.store.mark_message_dirty(record_id)
+    ctx.redis.set(_QUEUED + record_id, "1", ex=int(delay_s) + _QUEUED_TTL_S)
+    ctx.queues.deliver_notifications(record_id, delay_s=delay_s)
 
 
 def deliver(ctx: Context, record_id: str) -> None:
     """Post what is pending for one record; reschedule itself (never raise) when Slack is unavailable."""
+    ctx.redis.delete(_QUEUED + record_id)  # a change from now on queues another delivery
     owner = uuid.uuid4().hex
     ttl_ms = _lock_ttl_ms(ctx)
     if not _lock(ctx, record_id, owner, ttl_ms):
@@ -100,21 +126,18 @@ def _deliver_once(ctx: Context, record_id: str) -> None:
         _post_pending(ctx, record)
         _redraw_parent(ctx, record_id)
     except SlackPaced as error:
-        # The channel is busy (a wave's burst): wait for the turn the pacer named; not a failure.
-        ctx.store.mark_message_dirty(record_id)
-        ctx.queues.deliver_notifications(record_id, delay_s=error.retry_after_s or 1.0)
+        # The channel is busy (a wave's burst): come back once, for the turn the pacer reserved; not a failure.
+        _reschedule(ctx, record_id, error.retry_after_s or 0.0)
         return
     except SlackUnavailable as error:
         delay = _backoff(ctx, record_id, error.retry_after_s)
         _report(ctx, record, error, outcome="retrying")
-        ctx.store.mark_message_dirty(record_id)
-        ctx.queues.deliver_notifications(record_id, delay_s=delay)
+        _reschedule(ctx, record_id, delay)
         return
     except NotReplicated as error:
         # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
         log.warning("delivery for %s waits: %s", record_id, error)
-        ctx.store.mark_message_dirty(record_id)
-        ctx.queues.deliver_notifications(record_id, delay_s=_backoff(ctx, record_id, None))
+        _reschedule(ctx, record_id, _backoff(ctx, record_id, None))
         return
     except SlackRefused as error:
         # Retrying cannot help (message deleted, bot removed from the channel): say so once and stop.
