@@ -44,8 +44,13 @@ class SlackUnavailable(SlackError):
 class SlackPaced(SlackUnavailable):
     """Not sent: the channel's pacer (workers.slack_pace) has no turn free soon enough. `retry_after_s` is
     when to try again: just before the turn the pacer reserved for this post (a marked post, or an edit), so
-    the delivery reschedules itself once and keeps its turn; the post certainly did not happen, so there is
-    nothing to look for later."""
+    the delivery reschedules itself once and keeps its turn; `turn_in_s` is when that turn is (how long the
+    delivery waiting for it may be expected to take). The post certainly did not happen, so there is nothing
+    to look for later."""
+
+    def __init__(self, method: str, *, retry_after_s: float, turn_in_s: float) -> None:
+        super().__init__(method, "paced", retry_after_s=retry_after_s)
+        self.turn_in_s = turn_in_s
 
 
 class SlackRefused(SlackError):
@@ -195,7 +200,7 @@ class SlackClient:
                 self._pacer.take_turn(UPDATE_LANE, patience_s=UPDATE_PATIENCE_S if patience_s is None else patience_s,
                                       per_minute=UPDATES_PER_MINUTE, holder=f"{channel}:{ts}")
             except Paced as paced:
-                raise SlackPaced("chat.update", "paced", retry_after_s=paced.come_back_in_s) from paced
+                raise SlackPaced("chat.update", retry_after_s=paced.come_back_in_s, turn_in_s=paced.wait_s) from paced
         self._call(
             "chat.update",
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=list(blocks or [])),
@@ -287,7 +292,8 @@ class SlackClient:
         try:
             self._pacer.take_turn(channel, patience_s=patience_s, holder=holder)
         except Paced as paced:
-            raise SlackPaced("chat.postMessage", "paced", retry_after_s=paced.come_back_in_s) from paced
+            raise SlackPaced("chat.postMessage", retry_after_s=paced.come_back_in_s,
+                              turn_in_s=paced.wait_s) from paced
 
     def _call(self, method: str, call: Callable[[], T]) -> T:
         try:
