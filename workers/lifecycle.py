@@ -288,6 +288,8 @@ class Lifecycle:
 
     def _show(self, record_id: str) -> None:
         """Mark the message stale and deliver soon: if the delivery job is lost, the reconciler's sweep
-        finds the mark and redraws it (workers.notify.announce, without a job context)."""
+        finds the mark and redraws it (workers.notify.announce, without a job context). It queues a delivery
+        whatever notify's one-queued-delivery mark says: a decision (approve, reject, cancel, expiry) is
+        once per request, so it adds at most one job, and it is shown without waiting for the mark to lapse."""
         self.store.mark_message_dirty(record_id)
         self.queues.deliver_notifications(record_id)

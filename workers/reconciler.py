@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from workers import wave_engine, wave_notify
+from workers import notify, wave_engine, wave_notify
 from workers.context import Context
 from workers.domain.records import Record
 from workers.lifecycle import Lifecycle
@@ -80,5 +80,5 @@ def resume_orphans(ctx: Context) -> list[str]:
 
 def redraw_dirty(ctx: Context) -> None:
     for record_id in ctx.store.dirty_messages():
-        ctx.queues.deliver_notifications(record_id)
+        notify.request_delivery(ctx, record_id)  # not a second one while one is queued or waits for its turn
 

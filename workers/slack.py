@@ -43,7 +43,14 @@ class SlackUnavailable(SlackError):
 
 class SlackPaced(SlackUnavailable):
     """Not sent: the channel's pacer (workers.slack_pace) has no turn free soon enough. `retry_after_s` is
-    when the next turn is; the post certainly did not happen, so there is nothing to look for later."""
+    when to try again: just before the turn the pacer reserved for this post (a marked post, or an edit), so
+    the delivery reschedules itself once and keeps its turn; `turn_in_s` is when that turn is (how long the
+    delivery waiting for it may be expected to take). The post certainly did not happen, so there is nothing
+    to look for later."""
+
+    def __init__(self, method: str, *, retry_after_s: float, turn_in_s: float) -> None:
+        super().__init__(method, "paced", retry_after_s=retry_after_s)
+        self.turn_in_s = turn_in_s
 
 
 class SlackRefused(SlackError):
@@ -119,8 +126,9 @@ class SlackClient:
         """A top-level message; returns its ts (the thread all later replies go to).
 
         Every post to a channel takes its turn from the pacer first (workers.slack_pace): it may wait up to
-        `patience_s` (default the pacer's), else SlackPaced is raised and nothing was sent."""
-        self._pace(channel, patience_s)
+        `patience_s` (default the pacer's), else SlackPaced is raised and nothing was sent (a marked post's
+        turn is reserved for it: it gets that turn when it is posted again)."""
+        self._pace(channel, patience_s, mark)
         response = self._call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
@@ -142,7 +150,7 @@ class SlackClient:
     ) -> str:
         """A reply in a thread; `broadcast` also shows it in the channel (the final result). Paced like `post`:
         Slack counts thread replies against the channel's one message per second too."""
-        self._pace(channel, patience_s)
+        self._pace(channel, patience_s, mark)
         response = self._call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
@@ -190,9 +198,9 @@ class SlackClient:
         if self._pacer is not None:
             try:
                 self._pacer.take_turn(UPDATE_LANE, patience_s=UPDATE_PATIENCE_S if patience_s is None else patience_s,
-                                      per_minute=UPDATES_PER_MINUTE)
+                                      per_minute=UPDATES_PER_MINUTE, holder=f"{channel}:{ts}")
             except Paced as paced:
-                raise SlackPaced("chat.update", "paced", retry_after_s=paced.wait_s) from paced
+                raise SlackPaced("chat.update", retry_after_s=paced.come_back_in_s, turn_in_s=paced.wait_s) from paced
         self._call(
             "chat.update",
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=list(blocks or [])),
@@ -276,13 +284,16 @@ class SlackClient:
         except (urllib.error.URLError, OSError) as error:
             raise SlackUnavailable(method, type(error).__name__) from error
 
-    def _pace(self, channel: str, patience_s: float | None) -> None:
+    def _pace(self, channel: str, patience_s: float | None, mark: MessageMark | None) -> None:
+        """The post's turn; a marked post is its own holder, so a turn beyond patience is kept for it."""
         if self._pacer is None:
             return
+        holder = f"{mark.record_id}:{mark.seq}" if mark is not None else None
         try:
-            self._pacer.take_turn(channel, patience_s=patience_s)
+            self._pacer.take_turn(channel, patience_s=patience_s, holder=holder)
         except Paced as paced:
-            raise SlackPaced("chat.postMessage", "paced", retry_after_s=paced.wait_s) from paced
+            raise SlackPaced("chat.postMessage", retry_after_s=paced.come_back_in_s,
+                              turn_in_s=paced.wait_s) from paced
 
     def _call(self, method: str, call: Callable[[], T]) -> T:
         try:

@@ -10,16 +10,28 @@ make (workers.slack is their one door to Slack).
 Turns, not a counter: each post takes the next free turn in its channel — `interval` after the last one
 taken — in one Lua script that reads Redis's own clock (so workers on machines whose clocks disagree
 still agree on the turns). A post whose turn is at most its `patience` away sleeps until then and is
-sent; one whose turn is further away takes no turn and is refused with `Paced` (the delivery job
-reschedules itself for then, as it does on a 429). Turns already given are never more than the longest
-patience ahead, so a patient post is never starved. Only Slack posts wait here: migrations save their
-replies in Redis and go on (workers.notify), so nothing that starts or follows a migration is held up.
+sent.
+
+Reserved turns. A post further from its turn than its patience names a `holder` (the post's own identity,
+its message mark) and the script *reserves* that turn for it: the channel's next free moment moves on by
+one interval as if the post had gone, and `ackmigrate:pace:res:{channel}:{holder}` remembers the turn.
+`Paced` says when it is; the delivery job reschedules itself once, to arrive `ARRIVE_EARLY_S` before it,
+and when the same holder asks again the script hands it its own turn (it sleeps the remainder). So a
+delivery costs one job per post, however long the channel is booked. Before, a refused post took no turn
+and its delivery came back a second later to try again: 200 waiting records made ~13 000 delivery jobs in
+ten minutes and kept the workers' first queue from ever emptying (the wave benchmark's stall).
+
+A reservation whose holder does not come (its job died with its worker) costs one empty turn and no more:
+it is honoured only up to `LATE_GRACE_S` after its moment — a post later than that would crowd the turns
+after it — and expires just after that; the holder then takes a fresh turn like any post. A post without a
+holder is refused without taking a turn, as before.
 
 Edits have their own limit: chat.update is Tier 3, about 50 a minute for the app across the workspace, so
 `SlackClient.update` takes its turns from one lane for all channels (`UPDATE_LANE`, `UPDATES_PER_MINUTE`).
 
 Keys (under `ackmigrate:`): `ackmigrate:pace:{channel}` and `ackmigrate:pace:*chat.update` — the moment
-(ms, Redis clock) the next turn is free; each expires once that moment has passed.
+(ms, Redis clock) the next turn is free; each expires once that moment has passed. `ackmigrate:pace:res:{lane}:
+{holder}` — a reserved turn's moment (ms), expiring `LATE_GRACE_S` after it.
 """
 
 from __future__ import annotations
@@ -55,27 +67,61 @@ UPDATES_PER_MINUTE = 50.0
 UPDATE_PATIENCE_S = _interval_ms(UPDATES_PER_MINUTE) / 1000
 """An edit waits for the lane's next turn (about 1.2 s) rather than be handed back at once."""
 
-# KEYS: the channel's key. ARGV: interval ms, patience ms.
-# Returns the wait in ms (>= 0, the turn is taken) or -(wait ms) - 1 when the turn is beyond patience.
+LATE_GRACE_S = 0.4
+"""How late a holder may come for its reserved turn. At any pace of N a minute the k-th and (k+N)-th turns
+are N intervals = 60 × 1.01 = 60.6 s apart, so posts up to 0.6 s behind their turns still keep every 60-s
+window at N; 0.4 s leaves room for the request itself. (A test pacing N a minute over a shorter window
+scales this down with it.)"""
+
+ARRIVE_EARLY_S = 0.5
+"""A rescheduled delivery is queued this long before its reserved turn: RQ's scheduler moves due jobs once
+a second, so a job asked for at the turn itself would usually be late for it. Early, it sleeps the
+difference (less than its patience)."""
+
+RESERVATION_PREFIX = PACE_PREFIX + "res:"
+
+# KEYS: the lane's key, the holder's reservation key ('' when the post names no holder).
+# ARGV: interval ms, patience ms, late grace ms.
+# Returns {outcome, wait ms}: TAKEN (sleep `wait`, then post), RESERVED (the turn `wait` from now is the
+# holder's), REFUSED (no holder: nothing taken; the next free turn is `wait` away).
 _TURN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local patience, late = tonumber(ARGV[2]), tonumber(ARGV[3])
+if KEYS[2] ~= '' then
+  local reserved = redis.call('GET', KEYS[2])
+  if reserved then
+    local wait = tonumber(reserved) - now
+    if wait > patience then return {1, wait} end
+    redis.call('DEL', KEYS[2])
+    if wait >= -late then return {0, math.max(wait, 0)} end
+  end
+end
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local start = math.max(now, free)
 local wait = start - now
-if wait > tonumber(ARGV[2]) then return -wait - 1 end
+if wait > patience and KEYS[2] == '' then return {2, wait} end
 local following = start + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], following, 'PX', following - now + 1000)
-return wait
+if wait <= patience then return {0, wait} end
+redis.call('SET', KEYS[2], start, 'PX', wait + late + 1)
+return {1, wait}
 """
+_TAKEN, _RESERVED, _REFUSED = 0, 1, 2
 
 
 class Paced(Exception):
-    """The channel's next free turn is more than the post's patience away; `wait_s`: until it is."""
+    """The channel's next free turn is more than the post's patience away; `wait_s`: until it is.
+    `reserved`: that turn is kept for the post's holder (come back then); otherwise nothing was taken."""
 
-    def __init__(self, channel: str, wait_s: float) -> None:
-        self.channel, self.wait_s = channel, wait_s
-        super().__init__(f"channel {channel} is busy for {wait_s:.1f} s")
+    def __init__(self, channel: str, wait_s: float, *, reserved: bool = False) -> None:
+        self.channel, self.wait_s, self.reserved = channel, wait_s, reserved
+        super().__init__(f"channel {channel} is busy for {wait_s:.1f} s" + (" (turn reserved)" if reserved else ""))
+
+    @property
+    def come_back_in_s(self) -> float:
+        """When the post's delivery should run again: just before a reserved turn, or at the free one."""
+        return max(0.0, self.wait_s - ARRIVE_EARLY_S) if self.reserved else self.wait_s
 
 
 class ChannelPacer:
@@ -83,23 +129,31 @@ class ChannelPacer:
 
     def __init__(
         self, redis: Redis, *, posts_per_minute: float = DEFAULT_POSTS_PER_MINUTE,
-        patience_s: float = DEFAULT_PATIENCE_S, sleep: Callable[[float], None] = time.sleep,
+        patience_s: float = DEFAULT_PATIENCE_S, late_grace_s: float = LATE_GRACE_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.redis = redis
         self.interval_ms = _interval_ms(posts_per_minute)
         self.patience_s = patience_s
+        self.late_grace_ms = int(late_grace_s * 1000)
         self._sleep = sleep
         self._turn = redis.register_script(_TURN)
 
-    def take_turn(self, channel: str, *, patience_s: float | None = None, per_minute: float | None = None) -> float:
+    def take_turn(
+        self, channel: str, *, patience_s: float | None = None, per_minute: float | None = None,
+        holder: str | None = None,
+    ) -> float:
         """Wait for this post's turn in `channel` (returns how long it waited), or raise Paced. `per_minute`
-        overrides the pace for a lane with its own limit (chat.update's)."""
+        overrides the pace for a lane with its own limit (chat.update's). `holder`: the post's identity — a
+        turn beyond patience is then reserved for it (Paced.reserved) and given to it when it asks again."""
         patience = self.patience_s if patience_s is None else patience_s
         interval_ms = self.interval_ms if per_minute is None else _interval_ms(per_minute)
-        answer = int(self._turn(keys=[PACE_PREFIX + channel], args=[interval_ms, int(patience * 1000)]))
-        if answer < 0:
-            raise Paced(channel, (-answer - 1) / 1000)
-        wait_s = answer / 1000
+        reservation = f"{RESERVATION_PREFIX}{channel}:{holder}" if holder is not None else ""
+        outcome, wait_ms = self._turn(keys=[PACE_PREFIX + channel, reservation],
+                                      args=[interval_ms, int(patience * 1000), self.late_grace_ms])
+        if int(outcome) != _TAKEN:
+            raise Paced(channel, int(wait_ms) / 1000, reserved=int(outcome) == _RESERVED)
+        wait_s = int(wait_ms) / 1000
         if wait_s > 0:
             self._sleep(wait_s)
         return wait_s
