@@ -23,6 +23,7 @@ between are skipped. Requests for a delivery are coalesced too: one queued job p
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 
@@ -51,7 +52,8 @@ REDRAW_INTERVAL_S = 5.0
 """At most one chat.update per wave this often: ten busy waves stay at 120 a minute at worst, and one wave
 — the usual case — at 12, well inside Tier 3 with the records' own redraws."""
 _QUEUED = "ackmigrate:wave-notify:queued:"  # a delivery job is queued for the wave (coalescing)
-_QUEUED_TTL_S = 120  # a lost job frees the flag, and the next change queues another
+_QUEUED_TTL_S = 30  # a job queued now starts within seconds; one lost frees the flag, and the next change queues another
+_WAIT_GRACE_S = 5  # a wait (a turn, the redraw interval, a link) holds the flag this long past its end
 _REDRAW_AT = "ackmigrate:wave-notify:redraw:"  # exists while the wave's redraw interval runs
 _AGAIN = "ackmigrate:wave-notify:again:"
 _FAILURES = "ackmigrate:wave-notify:failures:"
@@ -180,12 +182,13 @@ def _deliver_once(ctx: Context, name: str) -> None:
         wave = _ensure_parent(ctx, name)
         _post_pending(ctx, outbox, wave)
         _redraw(ctx, outbox, name)
+    except SlackPaced as paced:
+        _schedule(ctx, name, paced.retry_after_s or 0.0)  # the channel is busy: wait for the turn; not a failure
+        return
     except SlackUnavailable as error:
-        delay = (error.retry_after_s or 0.0) if isinstance(error, SlackPaced) else _backoff(ctx, name, error)
-        if not isinstance(error, SlackPaced):
-            log.warning("wave %s: Slack %s unavailable (%s); retrying in %.0fs", name, error.method, error.code,
-                        delay)
-        _schedule(ctx, name, delay)
+        delay = _backoff(ctx, name, error)
+        log.warning("wave %s: Slack %s unavailable (%s); retrying in %.0fs", name, error.method, error.code, delay)
+        _retry(ctx, name, delay)
         return
     except _LinkPending:
         _schedule(ctx, name, _LINK_RETRY_S)
@@ -193,7 +196,7 @@ def _deliver_once(ctx: Context, name: str) -> None:
     except NotReplicated as error:
         # Redis is failing over: post nothing whose "being posted" mark a new master might not have.
         log.warning("wave %s delivery waits: %s", name, error)
-        _schedule(ctx, name, _backoff(ctx, name, None))
+        _retry(ctx, name, _backoff(ctx, name, None))
         return
     except SlackRefused as error:
         # Retrying cannot help (the bot was removed from the channel, the message deleted): say so once.
@@ -330,7 +333,18 @@ def _request_delivery(ctx: Context, name: str) -> None:
 
 
 def _schedule(ctx: Context, name: str, delay_s: float) -> None:
-    ctx.redis.set(_QUEUED + name, uuid.uuid4().hex, ex=int(delay_s) + _QUEUED_TTL_S)
+    """The wave's one delivery, after a wait that is not a failure (a pacer's turn, the redraw interval, a
+    cluster's thread to link to): it holds the flag until just after the wait, so changes meanwhile add no
+    jobs, and a job lost meanwhile is replaced by the next change or sweep soon after."""
+    ctx.redis.set(_QUEUED + name, uuid.uuid4().hex, ex=max(1, math.ceil(delay_s + _WAIT_GRACE_S)))
+    ctx.queues.enqueue(Job.DELIVER_WAVE_NOTIFICATIONS, name, delay_s=delay_s)
+
+
+def _retry(ctx: Context, name: str, delay_s: float) -> None:
+    """A failed delivery (Slack unavailable, Redis failing over), tried again after its back-off — without the
+    flag: the back-off grows to a minute, and a retry lost with a failover's last writes would otherwise keep
+    the next change and the sweep from showing anything until the flag lapsed (workers.notify's rule)."""
+    ctx.redis.delete(_QUEUED + name)
     ctx.queues.enqueue(Job.DELIVER_WAVE_NOTIFICATIONS, name, delay_s=delay_s)
 
 

@@ -287,6 +287,26 @@ def test_a_line_waits_while_slack_is_down(sandbox: Any, ctx: Context) -> None:
     assert len(scheduled) == 1, "the delivery comes back later"
 
 
+def test_a_line_added_after_a_failed_delivery_is_posted_as_soon_as_slack_answers_again(
+    sandbox: Any, ctx: Context
+) -> None:
+    """The failed delivery's retry backs off (up to a minute) without keeping the next change from being
+    delivered at once; nor would a retry lost with a failover's last writes keep the sweep from it."""
+    wave = wave_notify.post_wave_request(ctx, approved_wave(ctx).name)
+    sandbox.control.fault("slack", "chat.postMessage", http_status=503, count=1)
+    wave_notify.cluster_event(ctx, "hz-1", start(ctx, wave, 0), ClusterStarted())
+    wave_notify.deliver(ctx, "hz-1")  # fails; its retry is scheduled for later
+    assert thread(sandbox, ctx) == []
+    Queue(NOTIFY_QUEUE, connection=ctx.redis).empty()
+
+    wave_notify.cluster_event(ctx, "hz-1", start(ctx, wave, 1), ClusterStarted())  # Slack answers again
+
+    queued = Queue(NOTIFY_QUEUE, connection=ctx.redis).jobs
+    assert [job.func_name for job in queued] == ["workers.jobs.deliver_wave_notifications"], "queued now"
+    wave_notify.deliver(ctx, "hz-1")
+    assert len(thread(sandbox, ctx)) == 2
+
+
 def test_a_line_waits_for_its_clusters_thread_to_link_to_it(
     sandbox: Any, ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
