@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from sandbox.slack_blocks import find_button, validate_blocks
 from workers.checks.model import CheckResult, MasterInstance, Outcome, PrecheckReport, Severity
-from workers.domain.records import Kind, Record, State
+from workers.domain.records import Approval, Kind, Record, State
 from workers.domain.results import CleanupResult, Failure, MigrationResult, OldMaster
 from workers.ui import private_answers, request_message, status, thread_replies
 from workers.ui.kit import Message
@@ -356,3 +356,22 @@ def test_cleanup_success_names_the_console_step_for_subscription_instances_and_c
     assert "*Not released, still billed:* i-master3 (subscription)." in reply.text
     assert "Change Billing Method → Switch to Pay-as-you-go, then ⋮ → Release" in reply.text
     assert "Still running and billed" not in reply.text, "the subscription instance is named once, with its step"
+
+
+@pytest.mark.parametrize("state", [State.APPROVED, State.MIGRATING])
+def test_the_loser_of_an_approval_race_is_told_who_approved_whether_or_not_the_migration_has_started(
+    state: State,
+) -> None:
+    record = _record(state, approvals=[Approval(user="U0BOB", at=NOW)], approvals_required=1, decided_by="U0BOB")
+
+    told = private_answers.approval_not_counted(record, "U0CAROL")
+
+    assert told.startswith("This request was already approved by <@U0BOB>"), told
+    assert told.endswith("your click changed nothing.")
+
+
+def test_an_approval_on_a_rejected_request_says_what_it_is() -> None:
+    record = _record(State.REJECTED, decided_by="U0DAVE")
+
+    assert private_answers.approval_not_counted(record, "U0CAROL") == (
+        "This request is rejected; your approval was not counted.")

@@ -316,8 +316,12 @@ def approval_not_counted(record: Record, user_id: str) -> str:
     if user_id in record.approvers:
         return (f"Your approval of {mrkdwn.escape(record.cluster_name)} is already counted "
                 f"({len(record.approvals)} of {record.approvals_required}).")
-    if record.state is State.APPROVED and record.decided_by:
-        return f"This request was already approved by {mrkdwn.user(record.decided_by)}; your click changed nothing."
+    if record.decided_by and record.decided_by in record.approvers:
+        # Approved by someone else: named whether the migration has started yet or not (which of the two the
+        # loser of a race sees depends only on which worker took which job first).
+        since = "" if record.state is State.APPROVED else f" (it is {state_words(record.state)} now)"
+        return (f"This request was already approved by {mrkdwn.user(record.decided_by)}{since}; "
+                "your click changed nothing.")
     return f"This request is {state_words(record.state)}; your approval was not counted."
 
 
