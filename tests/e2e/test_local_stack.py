@@ -9,6 +9,7 @@ parallel test runs do not collide; everything else is the Procfile's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -109,6 +110,21 @@ def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
             except subprocess.TimeoutExpired:
                 os.killpg(honcho.pid, signal.SIGKILL)
                 honcho.wait()
+        _stop_orphaned_redis(env_file)
+
+
+def _stop_orphaned_redis(env_file: Path) -> None:
+    """The sandbox's redis-server runs in a session of its own (so Ctrl-C leaves it to the sandbox to stop
+    last): when the sandbox was killed instead (a stack too slow to stop), nothing else would stop it, and
+    a redis-server would outlive the test run."""
+    if not env_file.exists():
+        return
+    env: dict[str, str] = {}
+    load_dotenv(env_file, environ=env)
+    if "REDIS_URL" not in env:
+        return
+    with contextlib.suppress(redis.ConnectionError):  # refused: the sandbox stopped it, as it should
+        redis.Redis.from_url(env["REDIS_URL"], socket_timeout=2).shutdown(nosave=True)
 
 
 def _wait_telling(log: Path, condition: Callable[[], bool], what: str) -> None:
