@@ -69,6 +69,7 @@ from workers.cloud.models import (
     BucketInfo,
     BucketReferer,
     CloudAssistantStatus,
+    ClusterCheckRun,
     ClusterDetail,
     ClusterNode,
     ClusterResource,
@@ -151,12 +152,18 @@ def _run_prechecks(
 
 @dataclass(frozen=True)
 class _ById:
-    """The fetches that need only the cluster id, not its detail."""
+    """The fetches that need only the cluster id, not its detail. They are reads: what acts (RunClusterCheck)
+    waits for the detail to say the check applies.
+
+    `checks` (ListClusterChecks: is a ClusterMigrate check already running?) heads the run's longest chain —
+    list, RunClusterCheck, GetClusterCheck until ACK's check ends — so it goes out with the detail instead of
+    after it: 200 ms off every precheck against a cloud 200 ms away."""
 
     cluster_id: str
     nodes: Future[list[ClusterNode]]
     resources: Future[list[ClusterResource]]
     kube: Future[KubeClient]
+    checks: Future[list[ClusterCheckRun]]
 
     @classmethod
     def start(cls, pool: ThreadPoolExecutor, clients: CloudClients, cluster_id: str) -> _ById:
@@ -165,6 +172,7 @@ class _ById:
             nodes=pool.submit(clients.ack.list_nodes, cluster_id),
             resources=pool.submit(clients.ack.list_resources, cluster_id),
             kube=pool.submit(clients.kube_for, cluster_id),
+            checks=pool.submit(clients.ack.list_cluster_checks, cluster_id),
         )
 
 
@@ -197,6 +205,7 @@ class _Run:
         self.nodes = by_id.nodes
         self.resources = by_id.resources
         self.kube = by_id.kube
+        self.check_runs = by_id.checks
         self.pods = pool.submit(lambda: self.kube.result().list_pods())
         # Two lists, fetched side by side: each is a round trip to an API server that may be far away.
         self.daemonsets = pool.submit(lambda: self.kube.result().list_daemonsets())
@@ -325,7 +334,7 @@ class _Run:
         ack, cluster_id = self.clients.ack, self.detail.cluster_id
 
         def latest_running() -> str | None:
-            running = [c for c in ack.list_cluster_checks(cluster_id) if c.status.lower() == "running"]
+            running = [c for c in self.check_runs.result() if c.status.lower() == "running"]
             return max(running, key=lambda c: c.created_at).check_id if running else None
 
         return run_ack_check(
