@@ -28,6 +28,16 @@ from workers.checks.place_facts import PlaceFacts
 from workers.checks.runner import run_prechecks
 from workers.cloud.models import ClusterSummary
 from workers.context import Context
+from workers.domain.wave_problems import (
+    AllBlocked,
+    CanaryTooLarge,
+    FleetUnlisted,
+    NameTaken,
+    NoBucketFor,
+    PatternsUnresolved,
+    TooManyClusters,
+    WaveProblem,
+)
 from workers.domain.waves import (
     Blocker,
     Candidate,
@@ -70,7 +80,12 @@ class WaveAsk:
 
 
 class WaveNotOpened(Exception):
-    """The request cannot become a wave; str() is what the requester is told (nothing was created)."""
+    """The request cannot become a wave (nothing was created); `problem` says why, worded by
+    workers.ui.wave_answers.not_opened for the requester."""
+
+    def __init__(self, problem: WaveProblem) -> None:
+        self.problem = problem
+        super().__init__(repr(problem))
 
 
 def open_wave_request(ctx: Context, ask: WaveAsk) -> Wave | None:
@@ -82,9 +97,10 @@ def open_wave_request(ctx: Context, ask: WaveAsk) -> Wave | None:
     try:
         wave = Lifecycle.of(ctx).create_wave(compose_wave(ctx, ask), actor=ask.requester)
     except (WaveNotOpened, WaveExists) as error:
-        Lifecycle.of(ctx).refused(actor=ask.requester, action="wave_create", reason=type(error).__name__,
+        problem = error.problem if isinstance(error, WaveNotOpened) else NameTaken(error.name)
+        Lifecycle.of(ctx).refused(actor=ask.requester, action="wave_create", reason=type(problem).__name__,
                                   command=f"{WAVE.command} create {ask.name}")
-        tell_privately(ctx, ask.channel, ask.requester, ask.response_url, f":warning: {error}")
+        tell_privately(ctx, ask.channel, ask.requester, ask.response_url, wave_answers.not_opened(problem))
         return None
     wave_news.request_posted(ctx, wave, response_url=ask.response_url)
     return wave
@@ -96,10 +112,9 @@ def compose_wave(ctx: Context, ask: WaveAsk) -> Wave:
     try:
         chosen = resolve_many(ask.patterns, [cluster for cluster, _ in fleet])
     except NamingError as error:
-        raise WaveNotOpened(str(error)) from None
+        raise WaveNotOpened(PatternsUnresolved(str(error))) from None
     if len(chosen) > WAVE.max_clusters:
-        raise WaveNotOpened(f"the patterns name {len(chosen)} clusters; a wave holds at most {WAVE.max_clusters}: "
-                            "split it into several waves")
+        raise WaveNotOpened(TooManyClusters(len(chosen), WAVE.max_clusters))
     by_id = {cluster.cluster_id: item for cluster, item in fleet}
     notes = ComposingNotes(len(chosen), lambda checked: _say_composing(ctx, ask, checked, len(chosen)))
     candidates = precheck_each(ctx.fleet, [by_id[c.cluster_id] for c in chosen],
@@ -107,15 +122,12 @@ def compose_wave(ctx: Context, ask: WaveAsk) -> Wave:
     clusters = compose_clusters(candidates, nonprod_patterns=ctx.settings.nonprod_patterns)
     missing = regions_without_bucket(clusters, ask.bucket_map)
     if missing:
-        raise WaveNotOpened(f"no bucket for region{'s' if len(missing) > 1 else ''} {', '.join(missing)} in "
-                            "--bucket-map: add REGION=BUCKET for each, e.g. "
-                            f"--bucket-map {','.join(f'{r}=my-bucket-{r}' for r in missing)}")
+        raise WaveNotOpened(NoBucketFor(tuple(missing)))
     ready = [c for c in clusters if c.blocker is None]
     if not ready:
-        raise WaveNotOpened(f"every one of the {len(clusters)} clusters is blocked: run `/ackmigrate plan` to see "
-                            "what blocks each")
+        raise WaveNotOpened(AllBlocked(len(clusters)))
     if ask.canary > len(ready):
-        raise WaveNotOpened(f"--canary {ask.canary} is more than the {len(ready)} clusters ready to migrate")
+        raise WaveNotOpened(CanaryTooLarge(ask.canary, len(ready)))
     now = time.time()
     return Wave(
         name=ask.name, requester=ask.requester, channel=ask.channel, clusters=clusters,
@@ -132,7 +144,7 @@ def _fleet(ctx: Context, scope: Scope) -> list[tuple[FleetCluster, tuple[Account
     try:
         found = discover(ctx.fleet, scope)
     except (ScopeError, DiscoveryFailed) as error:
-        raise WaveNotOpened(f"the fleet could not be listed: {error}") from None
+        raise WaveNotOpened(FleetUnlisted(str(error))) from None
     return [(FleetCluster(account.alias, region, s.cluster_id, s.name), (account, region, s))
             for (account, region), summaries in found.items() for s in summaries if s.cluster_type == DEDICATED]
 

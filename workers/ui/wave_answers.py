@@ -6,6 +6,16 @@ escaped.
 from __future__ import annotations
 
 from workers.domain.freeze import Freeze
+from workers.domain.wave_problems import (
+    AllBlocked,
+    CanaryTooLarge,
+    FleetUnlisted,
+    NameTaken,
+    NoBucketFor,
+    PatternsUnresolved,
+    TooManyClusters,
+    WaveProblem,
+)
 from workers.domain.waves import Wave
 from workers.mrkdwn import escape
 from workers.ui import wave_message
@@ -20,6 +30,27 @@ def create_taken(name: str, patterns: int) -> str:
 def composing(name: str, checked: int, total: int) -> str:
     return (f"Composing wave *{escape(name)}*: prechecked {checked} of {total} clusters "
             f"({checked * 100 // max(total, 1)}%). The wave request will be posted in this channel.")
+
+
+def not_opened(problem: WaveProblem) -> str:
+    """Why `wave create` made nothing, and what to change (told to the requester alone)."""
+    match problem:
+        case PatternsUnresolved(detail):
+            text = detail
+        case TooManyClusters(named, limit):
+            text = f"the patterns name {named} clusters; a wave holds at most {limit}: split it into several waves"
+        case NoBucketFor(regions):
+            text = (f"no bucket for region{'s' if len(regions) > 1 else ''} {', '.join(regions)} in --bucket-map: add "
+                    f"REGION=BUCKET for each, e.g. --bucket-map {','.join(f'{r}=my-bucket-{r}' for r in regions)}")
+        case AllBlocked(count):
+            text = f"every one of the {count} clusters is blocked: run `/ackmigrate plan` to see what blocks each"
+        case CanaryTooLarge(canary, ready):
+            text = f"--canary {canary} is more than the {ready} clusters ready to migrate"
+        case FleetUnlisted(detail):
+            text = f"the fleet could not be listed: {detail}"
+        case NameTaken(name):
+            return name_taken(name)
+    return f":warning: {escape(text)}"
 
 
 def name_taken(name: str) -> str:
