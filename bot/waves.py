@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 
 from bot.authz import Click, Policy, Refusal, RefusalCode, is_member, may_request, may_use_channel
 from bot.grammar import Freeze, WaveCreate
+from bot.limits import REASON_MAX_LENGTH
 from bot.metrics import REFUSALS
-from workers.domain.waves import PauseCause, PauseReason, Wave, WaveRefused
+from workers.domain.waves import PauseCause, PauseReason, Wave, WaveRefused, WaveState
 from workers.domain.workflows import WAVE
 from workers.freeze_store import FreezeStore, NotFrozen
 from workers.lifecycle import Lifecycle
@@ -146,31 +147,52 @@ class WaveDecisions:
                                 action="wave_approve", wave=name)
         return WaveOutcome(wave_answers.approval_counted(saved), wave=saved)
 
-    def reject(self, name: str, *, user: str, click: Click) -> WaveOutcome:
+    def check_rejectable(self, name: str, *, user: str, click: Click) -> WaveOutcome:
+        """May `user` reject this wave right now? Reject asks before it opens its reason dialog; the wave
+        itself is rejected when the dialog is submitted (`reject`)."""
         wave = self.waves.find(name)
         refusal = self._decidable(wave, name, user=user, click=click, approving=False)
         if refusal is not None:
             return self._refuse(refusal, user=user, action="wave_reject", wave=name)
+        return WaveOutcome(wave=wave)
+
+    def reject(self, name: str, *, user: str, reason: str | None) -> WaveOutcome:
+        """One rejection ends a wave request, however many approvals it has; `reason` is what the approver
+        typed in the dialog. Who may decide is asked again: the dialog may have stayed open while the wave was
+        approved, or while the approver left the group. The reason's length is checked here too, so nothing
+        longer than REASON_MAX_LENGTH is stored or posted, whoever calls this."""
+        if reason is not None and len(reason) > REASON_MAX_LENGTH:
+            raise ValueError(f"a rejection's reason is at most {REASON_MAX_LENGTH} characters (got {len(reason)})")
+        wave = self.waves.find(name)
+        refusal = self._decidable(wave, name, user=user, click=None, approving=False)
+        if refusal is not None:
+            return self._refuse(refusal, user=user, action="wave_reject", wave=name)
         try:
-            saved = self.lifecycle.reject_wave(name, user=user, reason=None)
-        except WaveRefused as refused:
-            return self._refuse(Refusal(RefusalCode.ALREADY_DECIDED, f":warning: {refused}"), user=user,
-                                action="wave_reject", wave=name)
+            saved = self.lifecycle.reject_wave(name, user=user, reason=reason)
+        except WaveRefused:  # decided between our read and the store's compare-and-set
+            current = self.waves.get(name)
+            return self._refuse(Refusal(RefusalCode.ALREADY_DECIDED, wave_answers.not_rejectable(current)),
+                                user=user, action="wave_reject", wave=name)
         return WaveOutcome(wave_answers.rejected(saved), wave=saved)
 
     # -- rules --------------------------------------------------------------------------------------
 
-    def _decidable(self, wave: Wave | None, name: str, *, user: str, click: Click, approving: bool,
+    def _decidable(self, wave: Wave | None, name: str, *, user: str, click: Click | None, approving: bool,
                    ) -> Refusal | None:
+        """None when `user` may decide now; `click` is None only for the reject dialog's submission, whose
+        dialog was opened from a click that passed this check."""
         if wave is None:
             return Refusal(RefusalCode.NOT_FOUND, wave_answers.no_such_wave(name))
-        if click.channel != wave.channel or not click.message_ts or click.message_ts != wave.message_ts or (
-                may_use_channel(self.policy, click.channel) is not None):
+        if click is not None and (
+                click.channel != wave.channel or not click.message_ts or click.message_ts != wave.message_ts or (
+                may_use_channel(self.policy, click.channel) is not None)):
             return Refusal(RefusalCode.FOREIGN_CLICK, wave_answers.foreign_click())
         verb = "approve" if approving else "reject"
         not_approver = self._approver(user, f"{verb} a wave")
         if not_approver is not None:
             return not_approver
+        if not approving and wave.state is not WaveState.AWAITING_APPROVAL:
+            return Refusal(RefusalCode.ALREADY_DECIDED, wave_answers.not_rejectable(wave))
         if approving and self.policy.two_person_rule and user == wave.requester:
             return Refusal(RefusalCode.TWO_PERSON_RULE, wave_answers.own_wave(wave))
         if approving and user in wave.approvers:

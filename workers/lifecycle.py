@@ -210,7 +210,7 @@ class Lifecycle:
         return saved
 
     def reject_wave(self, name: str, *, user: str, reason: str | None) -> Wave:
-        saved = self.waves.reject(name, user=user, at=self.clock())
+        saved = self.waves.reject(name, user=user, at=self.clock(), reason=reason)
         self.audit.append("rejected", actor=user, kind=WAVE.command, wave=name, reason=reason)
         self._tick(name)
         return saved

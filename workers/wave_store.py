@@ -174,8 +174,8 @@ class WaveStore:
         approval by the same person, and once the wave is decided."""
         return self._write(name, lambda w: waves.approve(w, user=user, at=at, two_person_rule=two_person_rule))
 
-    def reject(self, name: str, *, user: str, at: float) -> Wave:
-        return self._write(name, lambda w: waves.reject(w, user=user, at=at))
+    def reject(self, name: str, *, user: str, at: float, reason: str | None = None) -> Wave:
+        return self._write(name, lambda w: waves.reject(w, user=user, at=at, reason=reason))
 
     def pause(self, name: str, reason: PauseReason) -> Wave:
         return self._write(name, lambda w: waves.pause(w, reason))

@@ -165,6 +165,16 @@ def test_a_decided_request_loses_its_buttons_and_says_why(state: WaveState, titl
             else "Nobody approved or rejected it in time.") in shown(message)
 
 
+def test_a_rejected_request_shows_the_reason_typed_escaped_and_never_an_earlier_releases_sentence() -> None:
+    rejected = replace(requested(6), state=WaveState.REJECTED, decided_by="U0BOB",
+                       rejection_reason="not during <!channel> the sale")
+    legacy = replace(requested(6), state=WaveState.REJECTED, decided_by="U0BOB", reason="Rejected by U0BOB.")
+
+    assert "Rejected by <@U0BOB>: not during &lt;!channel&gt; the sale" in shown(render(rejected))
+    assert '"Rejected by <@U0BOB>."' in shown(render(legacy))  # the whole line: no reason after it
+    assert "Rejected by U0BOB." not in shown(render(legacy))
+
+
 def test_a_wave_of_200_clusters_fits_slacks_limits_and_counts_what_it_does_not_list() -> None:
     wave = requested(200, blocked=40)
     message = render(wave)

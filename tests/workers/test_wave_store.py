@@ -4,6 +4,7 @@ two workers racing."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from workers.domain.waves import (
     WaveState,
 )
 from workers.freeze_store import FreezeStore
-from workers.wave_store import Claimed, NotClaimed, WaveExists, WaveNotFound, WaveStore
+from workers.wave_store import Claimed, NotClaimed, WaveExists, WaveNotFound, WaveStore, wave_key
 
 
 def clusters(count: int) -> tuple[WaveCluster, ...]:
@@ -359,6 +360,20 @@ def test_a_rejected_wave_leaves_the_approval_queue_and_takes_no_approval(store: 
     assert store.expire_due(now=101.0) == []
     with pytest.raises(IllegalWaveTransition):
         store.approve("w1", user="UB", at=51.0)
+
+
+def test_a_rejection_keeps_the_reason_typed_and_a_wave_stored_before_it_still_loads(
+        store: WaveStore, redis_client: redis.Redis) -> None:
+    store.create(new_wave())
+    store.propose("w1", clusters=clusters(2), expires_at=100.0)
+    store.reject("w1", user="UA", at=50.0, reason="not during the sale")
+    assert (store.get("w1").rejection_reason, store.get("w1").reason) == ("not during the sale", None)
+
+    stored = json.loads(store.get("w1").to_json())  # as an earlier release wrote it: its own sentence, no field
+    del stored["rejection_reason"]
+    stored["reason"] = "Rejected by UA."
+    redis_client.hset(wave_key("w1"), "data", json.dumps(stored))
+    assert (store.get("w1").rejection_reason, store.get("w1").reason) == (None, "Rejected by UA.")
 
 
 def test_a_wave_is_finished_once_every_cluster_has_ended_and_keeps_its_message(store: WaveStore) -> None:

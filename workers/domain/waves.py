@@ -197,8 +197,9 @@ class Wave:
     decided_at: float | None = None
     pause: PauseReason | None = None  # while PAUSED: why
     failures_forgiven: int = 0  # failures a resume accepted; only later ones count against the budget
-    reason: str | None = None  # kept so waves stored by an earlier release still load; the UI words an
-    # ending from `state` and `decided_by` (who rejected or cancelled it)
+    reason: str | None = None  # kept so waves stored by an earlier release still load (it held an English
+    # sentence such as "Rejected by U…."); the UI words an ending from `state` and `decided_by`
+    rejection_reason: str | None = None  # REJECTED: what the approver typed in the reject dialog, if anything
     message_ts: str | None = None  # the wave's parent message
     version: int = 0  # bumped by every write; lets the store refuse a stale overwrite
 
@@ -278,9 +279,10 @@ def approve(wave: Wave, *, user: str, at: float, two_person_rule: bool = True) -
     return replace(wave, approvals=approvals, state=WaveState.APPROVED, decided_by=user, decided_at=at)
 
 
-def reject(wave: Wave, *, user: str, at: float) -> Wave:
+def reject(wave: Wave, *, user: str, at: float, reason: str | None = None) -> Wave:
+    """`reason` is kept apart from the legacy `reason`, which an earlier release filled with its own words."""
     check_transition(wave, WaveState.REJECTED)
-    return replace(wave, state=WaveState.REJECTED, decided_by=user, decided_at=at)
+    return replace(wave, state=WaveState.REJECTED, decided_by=user, decided_at=at, rejection_reason=reason)
 
 
 def expire(wave: Wave, *, now: float) -> Wave:
@@ -570,7 +572,7 @@ def _wave(data: dict[str, Any]) -> Wave:
             cause=PauseCause(pause_data["cause"]), by=pause_data.get("by"), failures=int(pause_data["failures"]),
             budget=int(pause_data["budget"]), failed=tuple(pause_data.get("failed") or ())),
         failures_forgiven=int(data.get("failures_forgiven", 0)), reason=data.get("reason"),
-        message_ts=data.get("message_ts"), version=int(data.get("version", 0)),
+        rejection_reason=data.get("rejection_reason"), message_ts=data.get("message_ts"), version=int(data.get("version", 0)),
     )
 
 

@@ -41,4 +41,7 @@ APPROVE_WAVE: Final = WAVE.approve_action
 """On a wave request: counts the clicker's approval (M of N, `ACKMIGRATE_WAVE_APPROVALS_REQUIRED`). Value: the
 wave's name."""
 REJECT_WAVE: Final = WAVE.reject_action
-"""On a wave request: rejects the whole wave. Value: the wave's name."""
+"""On a wave request: opens the wave's reject dialog; its submission rejects the whole wave. Value: the wave's
+name."""
+REJECT_WAVE_CALLBACK_ID: Final = "reject_wave_reason"
+"""The wave's reject dialog (the same reason field as the request's: REASON_BLOCK_ID / REASON_ACTION_ID)."""

@@ -1,4 +1,5 @@
-"""The views the bot opens — the `/ackmigrate` form and the reject dialog — with their words and options.
+"""The views the bot opens — the `/ackmigrate` form and the reject dialogs (a request's, a wave's) — with their
+words and options.
 
 Pure: each function returns a validated view dict (slack_sdk's `View.to_dict()`). Reading a submission
 back (what the form stands for, the reason typed) is the bot's (`bot.modal`, `bot.blocks`); the words
@@ -25,8 +26,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from workers.domain.records import Kind, Record
+from workers.domain.waves import ClusterState, Wave
 from workers.mrkdwn import code, user
 from workers.ui import ids
+from workers.ui.kit import plural
 from workers.ui.words import wording
 
 PRECHECK, MIGRATE = "precheck", "migrate"
@@ -52,7 +55,7 @@ CHOOSE_WHAT = "Choose a precheck or a migration request."
 MIGRATION_NEEDS_BUCKET = "A migration needs a bucket in the cluster's region: pick one."
 
 # -- the reject dialog's answers on its field -------------------------------------------------------------------
-DIALOG_NOT_OURS = "This dialog was not opened by ackmigrate; click Reject on the request again."
+DIALOG_NOT_OURS = "This dialog was not opened by ackmigrate; click Reject on the request or wave again."
 
 
 def reason_too_long(limit: int, length: int) -> str:
@@ -200,15 +203,63 @@ def reject_dialog(record: Record, *, channel: str, reason_max_length: int) -> di
         blocks=[
             SectionBlock(text=f"Reject the {what} request for {code(record.cluster_name)} by "
                               f"{user(record.requester)}?"),
-            InputBlock(
-                block_id=ids.REASON_BLOCK_ID,
-                label="Reason (shown in the request's thread)",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=ids.REASON_ACTION_ID, multiline=True, max_length=reason_max_length,
-                    placeholder="e.g. wait until after the release freeze",
-                ),
-            ),
+            _reason_field("Reason (shown in the request's thread)", reason_max_length),
+        ],
+    )
+    shown: dict[str, Any] = view.to_dict()
+    return shown
+
+
+def _reason_field(label: str, reason_max_length: int) -> InputBlock:
+    """The one reason field of both reject dialogs: the same ids, so `bot.blocks` reads and checks it once."""
+    return InputBlock(
+        block_id=ids.REASON_BLOCK_ID,
+        label=label,
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ids.REASON_ACTION_ID, multiline=True, max_length=reason_max_length,
+            placeholder="e.g. wait until after the release freeze",
+        ),
+    )
+
+
+# -- the wave's reject dialog -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaveRejectContext:
+    """What the wave's reject dialog carries to its submission: which wave, and the channel to answer in."""
+
+    wave: str
+    channel: str
+
+    def to_metadata(self) -> str:
+        return json.dumps({"wave": self.wave, "channel": self.channel})
+
+    @classmethod
+    def from_metadata(cls, text: str) -> WaveRejectContext:
+        """Raises ValueError for metadata this dialog never carries (a crafted submission)."""
+        try:
+            data = json.loads(text)
+            return cls(wave=str(data["wave"]), channel=str(data["channel"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"not a wave reject dialog's metadata ({type(error).__name__})") from None
+
+
+def wave_reject_dialog(wave: Wave, *, channel: str, reason_max_length: int) -> dict[str, Any]:
+    """The wave's Reject asks for a reason as a request's does; it is shown on the wave's message."""
+    to_migrate = sum(1 for c in wave.clusters if c.state is not ClusterState.SKIPPED)
+    view = View(
+        type="modal",
+        callback_id=ids.REJECT_WAVE_CALLBACK_ID,
+        title="Reject wave",
+        submit="Reject",
+        close="Cancel",
+        private_metadata=WaveRejectContext(wave.name, channel).to_metadata(),
+        blocks=[
+            SectionBlock(text=f"Reject wave {code(wave.name)} ({plural(to_migrate, 'cluster')}) requested by "
+                              f"{user(wave.requester)}? Nothing of it will start."),
+            _reason_field("Reason (shown on the wave's message)", reason_max_length),
         ],
     )
     shown: dict[str, Any] = view.to_dict()

@@ -85,7 +85,15 @@ def approval_counted(wave: Wave) -> str:
 
 
 def rejected(wave: Wave) -> str:
-    return f"Wave *{escape(wave.name)}* is rejected: nothing will start."
+    because = f" Your reason, shown on the wave's message: {escape(wave.rejection_reason)}" \
+        if wave.rejection_reason else ""
+    return f"Wave *{escape(wave.name)}* is rejected: nothing will start.{because}"
+
+
+def not_rejectable(wave: Wave) -> str:
+    """Reject on a wave already decided (approved, rejected, expired, cancelled) — also when it was decided
+    while the reject dialog was open."""
+    return wave_message.cannot_change(wave, "rejected")
 
 
 def foreign_click() -> str:

@@ -591,6 +591,10 @@ _ENDINGS = {
 
 
 def ending(wave: Wave) -> str:
-    """How a wave request or wave ended, and by whom (the domain keeps who; the words are here)."""
+    """How a wave request or wave ended, and by whom (the domain keeps who; the words are here), with the
+    reason a rejecting approver typed, so the requester knows what to change before asking again."""
     who = f"<@{wave.decided_by}>" if wave.decided_by else "someone"
-    return _ENDINGS[wave.state].format(who=who)
+    said = _ENDINGS[wave.state].format(who=who)
+    if wave.state is WaveState.REJECTED and wave.rejection_reason:
+        said = f"{said.removesuffix('.')}: {mrkdwn.escape(wave.rejection_reason)}"
+    return said

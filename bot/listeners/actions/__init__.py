@@ -12,8 +12,9 @@ from slack_bolt import App
 from bot.errors import tell_user_on_error
 from bot.listeners.acknowledge import acknowledge
 from bot.listeners.actions.approve import approve
-from bot.listeners.actions.decide_wave import WaveDecision, decide_wave
+from bot.listeners.actions.approve_wave import approve_wave
 from bot.listeners.actions.reject import open_reject_dialog
+from bot.listeners.actions.reject_wave import open_wave_reject_dialog
 from bot.listeners.actions.request_cleanup import request_cleanup
 from bot.services import Services
 from workers.domain.workflows import WAVE, WORKFLOWS
@@ -22,10 +23,10 @@ from workers.ui.ids import REQUEST_CLEANUP
 
 def register(app: App, services: Services) -> None:
     """Every workflow's Approve and Reject, by the action ids its `Workflow` declares (the wave's by `WAVE`),
-    and the cleanup button."""
+    and the cleanup button. Every Reject opens a reason dialog (bot.listeners.views)."""
     on_click = {REQUEST_CLEANUP: tell_user_on_error(request_cleanup, services),
-                WAVE.approve_action: tell_user_on_error(decide_wave, services, WaveDecision.APPROVED),
-                WAVE.reject_action: tell_user_on_error(decide_wave, services, WaveDecision.REJECTED)}
+                WAVE.approve_action: tell_user_on_error(approve_wave, services),
+                WAVE.reject_action: tell_user_on_error(open_wave_reject_dialog, services)}
     for workflow in WORKFLOWS:
         on_click[workflow.approve_action] = tell_user_on_error(approve, services, workflow)
         on_click[workflow.reject_action] = tell_user_on_error(open_reject_dialog, services, workflow)
