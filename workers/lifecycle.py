@@ -32,6 +32,7 @@ from workers.domain.wave_events import (
     WaveDone,
     WaveEvent,
     WavePaused,
+    WaveRejected,
     WaveResumed,
 )
 from workers.domain.waves import Blocker, ClusterState, PauseReason, Wave, WaveState
@@ -212,7 +213,7 @@ class Lifecycle:
     def reject_wave(self, name: str, *, user: str, reason: str | None) -> Wave:
         saved = self.waves.reject(name, user=user, at=self.clock(), reason=reason)
         self.audit.append("rejected", actor=user, kind=WAVE.command, wave=name, reason=reason)
-        self._tick(name)
+        self._tick(name, WaveRejected(by=user, reason=reason, version=saved.version))
         return saved
 
     def pause_wave(self, name: str, reason: PauseReason) -> Wave:

@@ -43,8 +43,10 @@ def _private(bot: RunningBot, user: str) -> list[str]:
     return [m["text"] for m in bot.control.slack_ephemeral(channel=CHANNEL, user=user)]
 
 
-def _ticks(bot: RunningBot) -> list[tuple[Any, ...]]:
-    return [args for name, args, _ in bot.jobs() if name == "workers.jobs.tick_wave"]
+def _ticks(bot: RunningBot) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The wave ticks queued, with the news each carries for the wave's thread (None: a redraw only)."""
+    return [(args, json.loads(kwargs["news"]) if kwargs.get("news") else None)
+            for name, args, kwargs in bot.jobs() if name == "workers.jobs.tick_wave"]
 
 
 def _click(user: str, channel: str, message_ts: str, action_id: str, value: str) -> str:
@@ -94,7 +96,10 @@ def test_reject_on_a_wave_opens_a_reason_dialog_and_its_submission_rejects_with_
     (entry,) = AuditLog(bot.redis).read()
     assert (entry.event, entry.actor, entry.details["wave"], entry.details["reason"]) == (
         "rejected", "U0CAROL", "hz-batch-1", "not during <!here> the sale")
-    assert _ticks(bot) == [("hz-batch-1",)]  # the tick redraws the wave's message with the reason
+    # the tick posts the rejection, with its reason, in the wave's thread and redraws its message
+    assert _ticks(bot) == [(("hz-batch-1",), {"kind": "rejected", "by": "U0CAROL",
+                                               "reason": "not during <!here> the sale",
+                                               "version": saved.version})]
 
 
 def test_reject_by_a_non_approver_or_off_the_waves_message_opens_no_dialog(bot: RunningBot) -> None:

@@ -19,6 +19,7 @@ from workers.domain.wave_events import (
     WaveCancelled,
     WaveDone,
     WavePaused,
+    WaveRejected,
 )
 from workers.domain.waves import (
     Blocker,
@@ -290,6 +291,12 @@ def test_wave_lines_and_which_are_shown_in_the_channel() -> None:
     assert wave_message.line_is_broadcast(paused)
     assert wave_message.line_is_broadcast(WaveDone(succeeded=5, failed=0, skipped=1, version=9))
     assert not wave_message.line_is_broadcast(WaveCancelled(by="U0DAVE", version=8))
+    rejected = WaveRejected(by="U0CAROL", reason="not during <!here> the sale", version=3)
+    assert wave_message.thread_line(wave, None, rejected) == (
+        "❌ <@U0CAROL> rejected the wave; nothing of it will start: not during &lt;!here&gt; the sale")
+    assert wave_message.thread_line(wave, None, replace(rejected, reason=None)) == (
+        "❌ <@U0CAROL> rejected the wave; nothing of it will start.")
+    assert not wave_message.line_is_broadcast(rejected)
     assert not wave_message.line_is_broadcast(ClusterStarted())
 
 

@@ -22,6 +22,7 @@ from workers.domain.wave_events import (
     ClusterStarted,
     ClusterSucceeded,
     WavePaused,
+    WaveRejected,
 )
 from workers.domain.waves import ClusterState, PauseCause, PauseReason, Wave, WaveCluster
 from workers.freeze_store import FreezeStore
@@ -178,6 +179,25 @@ def test_a_pause_is_said_in_the_thread_and_the_channel(sandbox: Any, ctx: Contex
     assert len(lines) == 2 and lines[1].startswith("⏸️ Paused itself: 1 failure (`web-0`)")
     in_channel = [m["text"] for m in sandbox.control.slack_messages(CHANNEL)]
     assert len(in_channel) == 2 and in_channel[1].startswith("⏸️ Paused itself"), "the pause is shown in the channel"
+
+
+def test_a_rejection_is_said_in_the_thread_with_its_reason_and_the_request_redrawn(sandbox: Any, ctx: Context) -> None:
+    waves = WaveStore(ctx.redis)
+    waves.create(_wave())
+    waves.propose("hz-1", clusters=_wave().clusters, expires_at=time.time() + 600)
+    wave_notify.post_wave_request(ctx, "hz-1")
+    rejected = waves.reject("hz-1", user="U0CAROL", at=time.time(), reason="not during <!here> the sale")
+    wave_notify.wave_event(ctx, "hz-1", WaveRejected(by="U0CAROL", reason=rejected.rejection_reason,
+                                                     version=rejected.version))
+
+    wave_notify.deliver(ctx, "hz-1")
+
+    assert thread(sandbox, ctx) == [
+        "❌ <@U0CAROL> rejected the wave; nothing of it will start: not during &lt;!here&gt; the sale"]
+    (parent,) = sandbox.control.slack_messages(CHANNEL)
+    shown = str(parent["blocks"])
+    assert "Rejected by <@U0CAROL>: not during &lt;!here&gt; the sale" in shown
+    assert "reject_wave" not in shown, "a rejected request loses its buttons"
 
 
 def test_redraws_are_coalesced_and_the_last_state_is_drawn(sandbox: Any, ctx: Context) -> None:

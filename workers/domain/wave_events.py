@@ -5,7 +5,8 @@ each into one line in the wave's thread, exactly once, and redraws the parent me
 
 - `ClusterEvent`: one cluster started, or ended (succeeded, failed, skipped with its blocker). A cluster
   starts once and ends once, so (cluster id, start | end) is the line's exactly-once key.
-- `WaveEvent`: the wave as a whole was approved, paused (with why), resumed, cancelled, or is done.
+- `WaveEvent`: the wave as a whole was approved, rejected (with the reason typed), paused (with why),
+  resumed, cancelled, or is done.
   These can repeat (a wave may pause twice), so each carries `version`: the wave's version as saved
   with that change (`Wave.version` returned by the store's write). That is unique per change, so a
   retried job that reports the same change again is recognised and not posted twice.
@@ -113,6 +114,15 @@ class WaveCancelled:
 
 
 @dataclass(frozen=True)
+class WaveRejected:
+    """An approver rejected the wave request; `reason` is what they typed in the reject dialog, if anything."""
+
+    by: str
+    reason: str | None
+    version: int
+
+
+@dataclass(frozen=True)
 class WaveDone:
     """Every cluster has ended."""
 
@@ -122,7 +132,7 @@ class WaveDone:
     version: int
 
 
-WaveEvent = WaveApproved | WavePaused | WaveResumed | WaveCancelled | WaveDone
+WaveEvent = WaveApproved | WavePaused | WaveResumed | WaveCancelled | WaveRejected | WaveDone
 
 
 def wave_event_key(event: WaveEvent) -> str:
@@ -135,7 +145,7 @@ def wave_event_key(event: WaveEvent) -> str:
 _KIND_OF: dict[type, str] = {
     ClusterStarted: "started", ClusterSucceeded: "succeeded", ClusterFailed: "failed", ClusterSkipped: "skipped",
     WaveApproved: "approved", WavePaused: "paused", WaveResumed: "resumed", WaveCancelled: "cancelled",
-    WaveDone: "done",
+    WaveRejected: "rejected", WaveDone: "done",
 }
 
 
@@ -151,6 +161,8 @@ def to_json(event: ClusterEvent | WaveEvent) -> str:
         case WaveApproved(by=by, version=version) | WaveResumed(by=by, version=version) | \
                 WaveCancelled(by=by, version=version):
             data.update(by=by, version=version)
+        case WaveRejected(by=by, reason=reason, version=version):
+            data.update(by=by, reason=reason, version=version)
         case WavePaused(reason=reason, version=version):
             data.update(version=version, reason={"cause": reason.cause.value, "by": reason.by,
                                                  "failures": reason.failures, "budget": reason.budget,
@@ -179,6 +191,9 @@ def from_json(text: str | bytes) -> ClusterEvent | WaveEvent:
         return WaveResumed(by=str(data["by"]), version=version)
     if kind == "cancelled":
         return WaveCancelled(by=str(data["by"]), version=version)
+    if kind == "rejected":
+        reason = data.get("reason")
+        return WaveRejected(by=str(data["by"]), reason=None if reason is None else str(reason), version=version)
     if kind == "paused":
         reason = data["reason"]
         return WavePaused(PauseReason(cause=PauseCause(reason["cause"]), by=reason.get("by"),

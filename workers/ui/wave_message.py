@@ -39,6 +39,7 @@ from workers.domain.wave_events import (
     WaveDone,
     WaveEvent,
     WavePaused,
+    WaveRejected,
     WaveResumed,
 )
 from workers.domain.waves import (
@@ -446,6 +447,9 @@ def _wave_line(wave: Wave, event: WaveEvent) -> str:
             return f"{pause_words(reason)} Resume with {command('resume', wave.name)}."
         case WaveResumed(by=by):
             return f"▶️ {mrkdwn.user(by)} resumed the wave; failures so far no longer count against the budget."
+        case WaveRejected(by=by, reason=reason):
+            because = f": {mrkdwn.escape(reason)}" if reason else "."
+            return f"❌ {mrkdwn.user(by)} rejected the wave; nothing of it will start{because}"
         case WaveCancelled(by=by):
             running = len(wave.running)
             follow = f" The {plural(running, 'migration')} already running continue and are followed." if running else ""

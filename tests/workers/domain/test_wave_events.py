@@ -16,6 +16,7 @@ from workers.domain.wave_events import (
     WaveDone,
     WaveEvent,
     WavePaused,
+    WaveRejected,
     WaveResumed,
     cluster_event_key,
     cluster_event_of,
@@ -42,6 +43,7 @@ EVERY_EVENT: list[ClusterEvent | WaveEvent] = [
     WavePaused(PauseReason(cause=PauseCause.FAILURE_BUDGET, failures=2, budget=1, failed=("a", "b")), version=9),
     WavePaused(PauseReason(cause=PauseCause.OPERATOR, by="U0DAVE"), version=11),
     WaveResumed(by="U0DAVE", version=12), WaveCancelled(by="U0EVE", version=13),
+    WaveRejected(by="U0CAROL", reason="not during <the sale>", version=3), WaveRejected(by="U0CAROL", reason=None, version=3),
     WaveDone(succeeded=5, failed=1, skipped=2, version=20),
 ]
 
