@@ -91,7 +91,8 @@ def test_reject_on_a_wave_opens_a_reason_dialog_and_its_submission_rejects_with_
     saved = eventually(lambda: (w := _wave(bot)).state is WaveState.REJECTED and w)
     assert (saved.decided_by, saved.rejection_reason) == ("U0CAROL", "not during <!here> the sale")
     assert eventually(lambda: _private(bot, "U0CAROL")) == [
-        "Wave *hz-batch-1* is rejected: nothing will start. Your reason, shown on the wave's message: "
+        "Wave *hz-batch-1* is rejected: nothing will start. Your reason, shown on the wave's message and in "
+        "its thread: "
         "not during &lt;!here&gt; the sale"]
     (entry,) = AuditLog(bot.redis).read()
     assert (entry.event, entry.actor, entry.details["wave"], entry.details["reason"]) == (

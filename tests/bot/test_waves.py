@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from redis import Redis
 from rq import Queue
 
@@ -146,3 +147,20 @@ def test_a_requester_freezes_without_approval_and_only_an_approver_unfreezes(red
     assert announced == [(False, "U0ALICE"), (True, "U0BOB")]
     events = [e.event for e in AuditLog(redis_client).read()]
     assert (events.count("frozen"), events.count("unfrozen")) == (1, 1)
+
+
+def test_a_wave_reject_asks_again_who_may_decide_and_never_stores_a_reason_over_the_limit(redis_client: Redis) -> None:
+    _awaiting(redis_client)
+    members = {"U0BOB"}
+    decisions = _decisions(redis_client, members=lambda: frozenset(members))
+
+    opened = decisions.check_rejectable("w1", user="U0BOB", click=ON_THE_MESSAGE)
+    with pytest.raises(ValueError, match="at most 500"):
+        decisions.reject("w1", user="U0BOB", reason="x" * 501)
+    members.clear()  # Bob leaves the approver group while the dialog is open
+    left = decisions.reject("w1", user="U0BOB", reason="not now")
+
+    assert opened.allowed and opened.wave is not None and opened.wave.name == "w1"
+    assert left.refusal is not None and left.refusal.code is RefusalCode.NOT_APPROVER
+    assert WaveStore(redis_client).get("w1").state is WaveState.AWAITING_APPROVAL
+    assert [(e.event, e.details["action"]) for e in AuditLog(redis_client).read()] == [("refused", "wave_reject")]

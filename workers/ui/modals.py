@@ -247,7 +247,8 @@ class WaveRejectContext:
 
 
 def wave_reject_dialog(wave: Wave, *, channel: str, reason_max_length: int) -> dict[str, Any]:
-    """The wave's Reject asks for a reason as a request's does; it is shown on the wave's message."""
+    """The wave's Reject asks for a reason as a request's does; it is shown on the wave's message and in its
+    thread, so the requester knows what to change before asking again."""
     to_migrate = sum(1 for c in wave.clusters if c.state is not ClusterState.SKIPPED)
     view = View(
         type="modal",
@@ -259,7 +260,7 @@ def wave_reject_dialog(wave: Wave, *, channel: str, reason_max_length: int) -> d
         blocks=[
             SectionBlock(text=f"Reject wave {code(wave.name)} ({plural(to_migrate, 'cluster')}) requested by "
                               f"{user(wave.requester)}? Nothing of it will start."),
-            _reason_field("Reason (shown on the wave's message)", reason_max_length),
+            _reason_field("Reason (shown in the wave's thread)", reason_max_length),
         ],
     )
     shown: dict[str, Any] = view.to_dict()

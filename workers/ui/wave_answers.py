@@ -85,7 +85,7 @@ def approval_counted(wave: Wave) -> str:
 
 
 def rejected(wave: Wave) -> str:
-    because = f" Your reason, shown on the wave's message: {escape(wave.rejection_reason)}" \
+    because = f" Your reason, shown on the wave's message and in its thread: {escape(wave.rejection_reason)}" \
         if wave.rejection_reason else ""
     return f"Wave *{escape(wave.name)}* is rejected: nothing will start.{because}"
 
