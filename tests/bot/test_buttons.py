@@ -3,12 +3,11 @@ the queued jobs, the audit log, and the private explanation a refused clicker re
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.parse
 from typing import Any
 
 from tests.bot.harness import RunningBot, eventually
+from tests.bot.payloads import click_payload, reason_submission
 from tests.bot.records import awaiting_request
 from workers.audit import AuditLog
 from workers.domain.records import Kind, Record, State
@@ -44,7 +43,7 @@ def test_approval_by_an_approver_is_queued_for_counting_and_the_approver_told(bo
 def test_a_click_from_another_channel_or_message_is_refused_and_audited(bot: RunningBot) -> None:
     record, ts = _opened(bot)
     for channel, message_ts in (("C0ELSEWHERE", ts), ("C0PLATFORM", "1700000000.424242")):
-        status, _ = bot.post_signed(_click_payload("U0BOB", channel, message_ts, "approve_migration", record.id))
+        status, _ = bot.post_signed(click_payload("U0BOB", channel, message_ts, "approve_migration", record.id))
         assert status == 200
     eventually(lambda: len([e for e in AuditLog(bot.redis).read() if e.event == "refused"]) == 2)
     refused = [e for e in AuditLog(bot.redis).read() if e.event == "refused"]
@@ -91,7 +90,7 @@ def test_reject_opens_a_reason_dialog_and_its_submission_rejects(bot: RunningBot
     (opened,) = eventually(lambda: bot.control.slack_views())
     assert opened["user"] == "U0CAROL" and opened["view"]["callback_id"] == "reject_reason"
     assert bot.store.get(record.id).state is State.AWAITING_APPROVAL  # nothing decided until submitted
-    status, _ = bot.post_signed(_view_submission("U0CAROL", opened["view"], "freeze until <!here> Monday"))
+    status, _ = bot.post_signed(reason_submission("U0CAROL", opened["view"], "freeze until <!here> Monday"))
     assert status == 200
     saved = eventually(lambda: (r := bot.store.get(record.id)).state is State.REJECTED and r)
     assert (saved.decided_by, saved.reason) == ("U0CAROL", "freeze until <!here> Monday")
@@ -132,32 +131,3 @@ def test_clean_up_old_masters_opens_a_cleanup_request(bot: RunningBot) -> None:
     assert "Opening a cleanup request for `prod-hz-1`" in said
 
 
-def _click_payload(user: str, channel: str, message_ts: str, action_id: str, value: str) -> str:
-    """A block_actions payload as Slack signs it, naming any channel and message (a crafted click)."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "elsewhere"},
-        "trigger_id": "1.2.3",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                     "action_ts": str(time.time())}],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
-
-
-def _view_submission(user: str, view: dict[str, Any], reason: str) -> str:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "view": {
-            **view,
-            "id": "V0TEST",
-            "state": {"values": {"reason": {"reason_input": {"type": "plain_text_input", "value": reason}}}},
-        },
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})

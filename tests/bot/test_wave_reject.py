@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from typing import Any
 
 from slack_sdk import WebClient
 
 from tests.bot.harness import RunningBot, eventually
+from tests.bot.payloads import click_payload, reason_submission
 from workers.audit import AuditLog
 from workers.domain.waves import Wave, WaveCluster, WaveState
 from workers.ui.wave_message import wave_message
@@ -49,32 +49,9 @@ def _ticks(bot: RunningBot) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
             for name, args, kwargs in bot.jobs() if name == "workers.jobs.tick_wave"]
 
 
-def _click(user: str, channel: str, message_ts: str, action_id: str, value: str) -> str:
-    """A block_actions payload as Slack signs it, naming any message (a crafted click)."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "platform"},
-        "trigger_id": "1.2.3",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                     "action_ts": str(time.time())}],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
-
-def _submitted(user: str, view: dict[str, Any], reason: str) -> str:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "user": {"id": user, "team_id": "T0SANDBOX"},
-        "api_app_id": "A0ACKMIGRATE",
-        "view": {**view, "id": "V0TEST",
-                 "state": {"values": {"reason": {"reason_input": {"type": "plain_text_input", "value": reason}}}}},
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+def wave_click(user: str, channel: str, message_ts: str, action_id: str, value: str) -> str:
+    return click_payload(user, channel, message_ts, action_id, value, channel_name="platform")
 
 
 def test_reject_on_a_wave_opens_a_reason_dialog_and_its_submission_rejects_with_the_reason(bot: RunningBot) -> None:
@@ -85,7 +62,7 @@ def test_reject_on_a_wave_opens_a_reason_dialog_and_its_submission_rejects_with_
     assert "`hz-batch-1`" in json.dumps(opened["view"]["blocks"])
     assert _wave(bot).state is WaveState.AWAITING_APPROVAL  # nothing decided until submitted
 
-    status, _ = bot.post_signed(_submitted("U0CAROL", opened["view"], "not during <!here> the sale"))
+    status, _ = bot.post_signed(reason_submission("U0CAROL", opened["view"], "not during <!here> the sale"))
 
     assert status == 200
     saved = eventually(lambda: (w := _wave(bot)).state is WaveState.REJECTED and w)
@@ -107,7 +84,7 @@ def test_reject_by_a_non_approver_or_off_the_waves_message_opens_no_dialog(bot: 
     ts = _posted_wave(bot)
     bot.control.click("U0DAVE", CHANNEL, ts, "reject_wave")
     assert eventually(lambda: _private(bot, "U0DAVE")) == ["Only <!subteam^S0PLATFORM> can reject a wave."]
-    status, _ = bot.post_signed(_click("U0CAROL", CHANNEL, "1700000000.424242", "reject_wave", "hz-batch-1"))
+    status, _ = bot.post_signed(wave_click("U0CAROL", CHANNEL, "1700000000.424242", "reject_wave", "hz-batch-1"))
     assert status == 200
     (said,) = eventually(lambda: _private(bot, "U0CAROL"))
     assert said.startswith("That button is not on this wave's message")
@@ -133,7 +110,7 @@ def test_a_reason_too_long_keeps_the_dialog_open_with_the_error_and_rejects_noth
     bot.control.click("U0CAROL", CHANNEL, ts, "reject_wave")
     (opened,) = eventually(lambda: bot.control.slack_views())
 
-    status, answer = bot.post_signed(_submitted("U0CAROL", opened["view"], "x" * 501))
+    status, answer = bot.post_signed(reason_submission("U0CAROL", opened["view"], "x" * 501))
 
     assert status == 200
     assert json.loads(answer) == {"response_action": "errors",
@@ -150,7 +127,7 @@ def test_a_wave_approved_while_the_dialog_was_open_is_not_rejected_and_the_perso
     for approver in ("U0BOB", "U0DAVE"):  # approved meanwhile, by two others
         WaveStore(bot.redis).approve("hz-batch-1", user=approver, at=time.time())
 
-    status, _ = bot.post_signed(_submitted("U0CAROL", opened["view"], "too risky"))
+    status, _ = bot.post_signed(reason_submission("U0CAROL", opened["view"], "too risky"))
 
     assert status == 200
     (said,) = eventually(lambda: _private(bot, "U0CAROL"))
